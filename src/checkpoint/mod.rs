@@ -1,0 +1,401 @@
+//! Model directories: `manifest.json` + `tensors.safetensors` + `vocab/<column>.tsv`,
+//! written atomically (a temporary sibling renamed into place) and validated on load
+//! (format version, tensor names, shapes and dtypes, every size checked against the file).
+
+pub mod formats;
+mod manifest;
+mod vocab_file;
+
+pub use manifest::{Manifest, TensorEntry, FORMAT_NAME, FORMAT_VERSION};
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use ndarray::{Array1, Array2};
+use safetensors::tensor::{Dtype, TensorView};
+
+use crate::error::{Error, Result};
+use crate::model::{Model, Seen};
+
+const MANIFEST: &str = "manifest.json";
+const TENSORS: &str = "tensors.safetensors";
+const SEEN_INDPTR: &str = "seen/indptr";
+const SEEN_INDICES: &str = "seen/indices";
+
+fn f32_bytes(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+/// Write `bytes` to `path` and flush them to disk.
+pub(crate) fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut f = fs::File::create(path).map_err(|e| Error::io(path, e))?;
+    f.write_all(bytes).map_err(|e| Error::io(path, e))?;
+    f.sync_all().map_err(|e| Error::io(path, e))
+}
+
+/// Write a directory atomically: `fill` populates a fresh temporary sibling of `dest`, which
+/// is then renamed into place. If `dest` exists it must be a directory that `is_replaceable`
+/// accepts; it is moved aside, the new one renamed in, and the old one removed. A crash
+/// leaves either the old directory, or the new one, or (only between the two renames) the
+/// old one under `.NAME.old-*` — never a half-written directory under `dest`.
+pub fn atomic_dir_write(
+    dest: &Path,
+    is_replaceable: impl Fn(&Path) -> bool,
+    fill: impl FnOnce(&Path) -> Result<()>,
+) -> Result<()> {
+    let name = dest
+        .file_name()
+        .ok_or_else(|| Error::checkpoint(dest, "not a valid directory name"))?
+        .to_string_lossy()
+        .to_string();
+    let parent = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+    if dest.exists() && !is_replaceable(dest) {
+        return Err(Error::checkpoint(
+            dest,
+            "exists and is not a recsys model directory; refusing to replace it",
+        ));
+    }
+    let stamp = format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    );
+    let tmp = parent.join(format!(".{name}.tmp-{stamp}"));
+    fs::create_dir(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    if let Err(e) = fill(&tmp) {
+        let _ = fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    if dest.exists() {
+        let old = parent.join(format!(".{name}.old-{stamp}"));
+        fs::rename(dest, &old).map_err(|e| Error::io(dest, e))?;
+        fs::rename(&tmp, dest).map_err(|e| Error::io(dest, e))?;
+        let _ = fs::remove_dir_all(&old);
+    } else {
+        fs::rename(&tmp, dest).map_err(|e| Error::io(dest, e))?;
+    }
+    if let Ok(d) = fs::File::open(&parent) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// True when `dir` holds a `manifest.json` of this format (any version) or is empty.
+#[must_use]
+pub fn is_model_dir_or_empty(dir: &Path) -> bool {
+    if !dir.is_dir() {
+        return false;
+    }
+    if dir.join(MANIFEST).is_file() {
+        return true;
+    }
+    fs::read_dir(dir)
+        .map(|mut r| r.next().is_none())
+        .unwrap_or(false)
+}
+
+/// Save `model` as a model directory at `dir`, atomically.
+pub fn save(model: &Model, dir: &Path) -> Result<()> {
+    let mut tensors: Vec<(String, Dtype, Vec<usize>, Vec<u8>)> = Vec::new();
+    for (name, t) in &model.tables {
+        let data: Vec<f32> = t.iter().copied().collect();
+        tensors.push((
+            name.clone(),
+            Dtype::F32,
+            t.shape().to_vec(),
+            f32_bytes(&data),
+        ));
+    }
+    for (name, v) in &model.vectors {
+        let data: Vec<f32> = v.iter().copied().collect();
+        tensors.push((name.clone(), Dtype::F32, vec![v.len()], f32_bytes(&data)));
+    }
+    if let Some(seen) = &model.seen {
+        tensors.push((
+            SEEN_INDPTR.into(),
+            Dtype::I64,
+            vec![seen.indptr.len()],
+            seen.indptr
+                .iter()
+                .flat_map(|x| (*x as i64).to_le_bytes())
+                .collect(),
+        ));
+        tensors.push((
+            SEEN_INDICES.into(),
+            Dtype::U32,
+            vec![seen.indices.len()],
+            seen.indices.iter().flat_map(|x| x.to_le_bytes()).collect(),
+        ));
+    }
+    let mut views = Vec::new();
+    for (name, dtype, shape, bytes) in &tensors {
+        let v = TensorView::new(*dtype, shape.clone(), bytes)
+            .map_err(|e| Error::checkpoint(dir, format!("tensor {name}: {e}")))?;
+        views.push((name.clone(), v));
+    }
+    let st = safetensors::serialize(views, None)
+        .map_err(|e| Error::checkpoint(dir, format!("serialising tensors: {e}")))?;
+    let manifest = Manifest {
+        format: FORMAT_NAME.into(),
+        format_version: FORMAT_VERSION,
+        crate_version: env!("CARGO_PKG_VERSION").into(),
+        algo: model.algo.clone(),
+        params: model.params.clone(),
+        tensors: tensors
+            .iter()
+            .map(|(n, d, s, _)| TensorEntry {
+                name: n.clone(),
+                shape: s.clone(),
+                dtype: format!("{d:?}"),
+            })
+            .collect(),
+        vocabularies: model
+            .vocabs
+            .keys()
+            .map(|c| (c.clone(), format!("vocab/{c}.tsv")))
+            .collect(),
+        epochs: model.epochs.clone(),
+        info: model.info.clone(),
+    };
+    let manifest_json = serde_json::to_vec_pretty(&manifest)
+        .map_err(|e| Error::checkpoint(dir, format!("manifest: {e}")))?;
+    atomic_dir_write(dir, is_model_dir_or_empty, |tmp| {
+        write_synced(&tmp.join(TENSORS), &st)?;
+        let vdir = tmp.join("vocab");
+        fs::create_dir(&vdir).map_err(|e| Error::io(&vdir, e))?;
+        for (col, vocab) in &model.vocabs {
+            let text = if col == "item" {
+                vocab_file::write(vocab, Some((&model.item_counts, &model.item_info)))
+            } else {
+                vocab_file::write(vocab, None)
+            };
+            write_synced(&vdir.join(format!("{col}.tsv")), text.as_bytes())?;
+        }
+        // The manifest goes last: a directory without one is never taken for a model.
+        write_synced(&tmp.join(MANIFEST), &manifest_json)
+    })
+}
+
+/// Read and validate only the manifest of a model directory.
+pub fn read_manifest(dir: &Path) -> Result<Manifest> {
+    let p = dir.join(MANIFEST);
+    if !dir.is_dir() {
+        return Err(Error::checkpoint(
+            dir,
+            "no such model directory (train one with `recsys train DATA --model DIR`)",
+        ));
+    }
+    let text = fs::read(&p).map_err(|e| Error::checkpoint(&p, format!("cannot read: {e}")))?;
+    let v: serde_json::Value = serde_json::from_slice(&text)
+        .map_err(|e| Error::checkpoint(&p, format!("not valid JSON: {e}")))?;
+    if v.get("format").and_then(|f| f.as_str()) != Some(FORMAT_NAME) {
+        return Err(Error::checkpoint(
+            &p,
+            format!("not a {FORMAT_NAME} manifest"),
+        ));
+    }
+    match v.get("format_version").and_then(serde_json::Value::as_u64) {
+        Some(x) if x == u64::from(FORMAT_VERSION) => {}
+        Some(x) if x > u64::from(FORMAT_VERSION) => {
+            return Err(Error::checkpoint(
+                &p,
+                format!("format version {x} is newer than this recsys reads ({FORMAT_VERSION}); upgrade recsys"),
+            ))
+        }
+        Some(x) => {
+            return Err(Error::checkpoint(
+                &p,
+                format!("format version {x} is older than this recsys reads ({FORMAT_VERSION}); retrain the model"),
+            ))
+        }
+        None => return Err(Error::checkpoint(&p, "missing format_version")),
+    }
+    serde_json::from_value(v).map_err(|e| Error::checkpoint(&p, format!("malformed manifest: {e}")))
+}
+
+/// Load a model directory, validating everything against the manifest.
+pub fn load(dir: &Path) -> Result<Model> {
+    let manifest = read_manifest(dir)?;
+    let tp = dir.join(TENSORS);
+    let bytes = fs::read(&tp).map_err(|e| Error::checkpoint(&tp, format!("cannot read: {e}")))?;
+    let st = safetensors::SafeTensors::deserialize(&bytes)
+        .map_err(|e| Error::checkpoint(&tp, format!("corrupt or truncated tensors file: {e}")))?;
+    let mut model = Model {
+        algo: manifest.algo.clone(),
+        params: manifest.params.clone(),
+        epochs: manifest.epochs.clone(),
+        info: manifest.info.clone(),
+        ..Default::default()
+    };
+    let mut indptr = None;
+    let mut indices = None;
+    for entry in &manifest.tensors {
+        let t = st.tensor(&entry.name).map_err(|_| {
+            Error::checkpoint(
+                &tp,
+                format!("tensor '{}' listed in the manifest is missing", entry.name),
+            )
+        })?;
+        if t.shape() != entry.shape.as_slice() || format!("{:?}", t.dtype()) != entry.dtype {
+            return Err(Error::checkpoint(
+                &tp,
+                format!(
+                    "tensor '{}' is {:?} {:?}, the manifest says {} {:?}",
+                    entry.name,
+                    t.dtype(),
+                    t.shape(),
+                    entry.dtype,
+                    entry.shape
+                ),
+            ));
+        }
+        let data = t.data();
+        match (entry.name.as_str(), t.dtype(), t.shape()) {
+            (SEEN_INDPTR, Dtype::I64, [_]) => {
+                indptr = Some(
+                    data.chunks_exact(8)
+                        .map(|c| {
+                            i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])
+                                as u64
+                        })
+                        .collect::<Vec<u64>>(),
+                )
+            }
+            (SEEN_INDICES, Dtype::U32, [_]) => {
+                indices = Some(
+                    data.chunks_exact(4)
+                        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                        .collect::<Vec<u32>>(),
+                )
+            }
+            (name, Dtype::F32, shape) => {
+                let v: Vec<f32> = data
+                    .chunks_exact(4)
+                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect();
+                match *shape {
+                    [_] => {
+                        model.vectors.insert(name.to_string(), Array1::from_vec(v));
+                    }
+                    [r, c] => {
+                        let a = Array2::from_shape_vec((r, c), v)
+                            .map_err(|e| Error::checkpoint(&tp, format!("tensor '{name}': {e}")))?;
+                        model.tables.insert(name.to_string(), a);
+                    }
+                    _ => {
+                        return Err(Error::checkpoint(
+                            &tp,
+                            format!("tensor '{name}' has unsupported rank {}", shape.len()),
+                        ))
+                    }
+                }
+            }
+            (name, d, s) => {
+                return Err(Error::checkpoint(
+                    &tp,
+                    format!("tensor '{name}' has unsupported type {d:?} {s:?}"),
+                ))
+            }
+        }
+    }
+    for (col, rel) in &manifest.vocabularies {
+        if rel.contains("..") || Path::new(rel).is_absolute() {
+            return Err(Error::checkpoint(
+                dir,
+                format!("vocabulary path '{rel}' leaves the model directory"),
+            ));
+        }
+        let p = dir.join(rel);
+        let text = fs::read(&p).map_err(|e| Error::checkpoint(&p, format!("cannot read: {e}")))?;
+        let text = String::from_utf8(text)
+            .map_err(|_| Error::checkpoint(&p, "vocabulary file is not UTF-8"))?;
+        let parsed = vocab_file::read(&text, &p)?;
+        if col == "item" {
+            model.item_counts = parsed.counts;
+            model.item_info = parsed.info;
+        }
+        model.vocabs.insert(col.clone(), parsed.vocab);
+    }
+    if let (Some(indptr), Some(indices)) = (indptr, indices) {
+        let ok = indptr.first() == Some(&0)
+            && indptr.windows(2).all(|w| w[0] <= w[1])
+            && indptr.last().copied() == Some(indices.len() as u64);
+        if !ok {
+            return Err(Error::checkpoint(
+                &tp,
+                "seen/indptr is inconsistent with seen/indices",
+            ));
+        }
+        model.seen = Some(Seen { indptr, indices });
+    }
+    validate(&model, dir)?;
+    Ok(model)
+}
+
+/// Cross-checks between tensors and vocabularies: a table `<col>/…` has one row per key of
+/// vocabulary `<col>`; seen items index inside the item vocabulary.
+fn validate(model: &Model, dir: &Path) -> Result<()> {
+    for (name, t) in &model.tables {
+        if let Some(v) = model.vocabs.get(Model::column_of(name)) {
+            if t.nrows() != v.len() {
+                return Err(Error::checkpoint(
+                    dir,
+                    format!(
+                        "table '{name}' has {} rows but vocabulary has {} keys",
+                        t.nrows(),
+                        v.len()
+                    ),
+                ));
+            }
+        }
+    }
+    for (name, t) in &model.vectors {
+        if let Some(v) = model.vocabs.get(Model::column_of(name)) {
+            if t.len() != v.len() {
+                return Err(Error::checkpoint(
+                    dir,
+                    format!(
+                        "vector '{name}' has {} entries but vocabulary has {} keys",
+                        t.len(),
+                        v.len()
+                    ),
+                ));
+            }
+        }
+    }
+    if let (Some(seen), Some(items)) = (&model.seen, model.vocabs.get("item")) {
+        if seen.indices.iter().any(|&i| i as usize >= items.len()) {
+            return Err(Error::checkpoint(
+                dir,
+                "seen items index outside the item vocabulary",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Paths inside a model directory.
+#[must_use]
+pub fn manifest_path(dir: &Path) -> PathBuf {
+    dir.join(MANIFEST)
+}
+
+/// The tensors file of a model directory.
+#[must_use]
+pub fn tensors_path(dir: &Path) -> PathBuf {
+    dir.join(TENSORS)
+}
+
+/// Names of the tables in a model, for messages.
+#[must_use]
+pub fn table_names(model: &Model) -> Vec<String> {
+    model.tables.keys().cloned().collect()
+}

@@ -1,0 +1,190 @@
+//! Flags (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "recsys",
+    version,
+    about = "Embeddings for recommender IDs: train, look up, evaluate, export"
+)]
+pub struct Cli {
+    /// Print one JSON object on stdout and nothing else.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// No progress bars or notes on stderr.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train a model on an interactions file or a MovieLens-style folder.
+    Train(TrainArgs),
+    /// Nearest neighbours of an item, a user, or a movie by title.
+    Similar(SimilarArgs),
+    /// Top-k items for a user, seen items excluded.
+    Recommend(RecommendArgs),
+    /// Train on a split and report metrics and fit time.
+    Eval(EvalArgs),
+    /// Export a table in a common embedding format.
+    Export(ExportArgs),
+    /// Write the synthetic MovieLens-format data set (planted film families).
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Algo {
+    Als,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HyperArgs {
+    /// Algorithm.
+    #[arg(long, value_enum, default_value = "als")]
+    pub algo: Algo,
+    /// Embedding width: a number, or `auto` for the fourth-root rule over the item count.
+    #[arg(long, default_value = "64")]
+    pub dim: String,
+    /// Training epochs (ALS: alternations).
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// L2 regularisation.
+    #[arg(long)]
+    pub reg: Option<f32>,
+    /// ALS confidence slope: c = 1 + alpha·r.
+    #[arg(long)]
+    pub alpha: Option<f32>,
+    /// ALS: CG steps per row solve.
+    #[arg(long)]
+    pub cg_steps: Option<usize>,
+    /// Worker threads (0 = all cores).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Random seed (with --threads 1, runs are bit-reproducible).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Schema describing the files and columns (see schemas/).
+    #[arg(long)]
+    pub schema: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Interactions file, items file (movies.csv, u.item: the ratings beside it are used) or folder.
+    pub data: PathBuf,
+    /// Model directory to write.
+    #[arg(long, default_value = "recsys-model")]
+    pub model: PathBuf,
+    #[command(flatten)]
+    pub hyper: HyperArgs,
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false, id = "query")]
+pub struct Query {
+    /// A movie by title (case-insensitive; article and year optional).
+    #[arg(long, group = "query")]
+    pub movie: Option<String>,
+    /// An item by key.
+    #[arg(long, group = "query")]
+    pub item: Option<String>,
+    /// A user by key.
+    #[arg(long, group = "query")]
+    pub user: Option<String>,
+    /// A word (word-vector models).
+    #[arg(long, group = "query")]
+    pub word: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SimilarArgs {
+    #[command(flatten)]
+    pub query: Query,
+    /// Number of results.
+    #[arg(short, long, default_value_t = 10)]
+    pub k: usize,
+    /// Model directory.
+    #[arg(long, default_value = "recsys-model")]
+    pub model: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RecommendArgs {
+    /// User key.
+    #[arg(long)]
+    pub user: String,
+    /// Number of results.
+    #[arg(short, long, default_value_t = 10)]
+    pub k: usize,
+    /// Model directory.
+    #[arg(long, default_value = "recsys-model")]
+    pub model: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SplitKind {
+    Random,
+    LeaveLastOut,
+    Time,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Data to split (not needed with --train/--test).
+    pub data: Option<PathBuf>,
+    /// Training file (TSV user item rating timestamp, as the peers write).
+    #[arg(long, requires = "test", conflicts_with = "split")]
+    pub train: Option<PathBuf>,
+    /// Test file.
+    #[arg(long, requires = "train")]
+    pub test: Option<PathBuf>,
+    /// How to split DATA.
+    #[arg(long, value_enum)]
+    pub split: Option<SplitKind>,
+    /// Cut-off of the top-k metrics.
+    #[arg(short, long, default_value_t = 10)]
+    pub k: usize,
+    #[command(flatten)]
+    pub hyper: HyperArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Word2vec,
+    Word2vecBin,
+    Projector,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub format: Format,
+    /// Model directory.
+    #[arg(long, default_value = "recsys-model")]
+    pub model: PathBuf,
+    /// Table to export.
+    #[arg(long, default_value = "item/embedding")]
+    pub table: String,
+    /// Output file (word2vec) or directory (projector).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Output directory (movies.csv + ratings.csv).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// RNG seed.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Number of users.
+    #[arg(long, default_value_t = 600)]
+    pub users: usize,
+}

@@ -1,0 +1,358 @@
+//! One function per subcommand: call the library, print text or JSON.
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use serde_json::json;
+
+use super::args::{
+    Algo, Cli, Command, EvalArgs, ExportArgs, Format, GenerateArgs, HyperArgs, RecommendArgs,
+    SimilarArgs, SplitKind, TrainArgs,
+};
+use recsys::checkpoint::{self, formats};
+use recsys::data::{self, Dataset, ReadOptions};
+use recsys::embedding::Dimension;
+use recsys::eval::{self, Split};
+use recsys::features::Schema;
+use recsys::models::als::{Als, AlsParams};
+use recsys::models::{TrainContext, Trainer};
+use recsys::similarity::{Hit, Lookup};
+use recsys::synth;
+use recsys::Vocab;
+
+pub fn dispatch(cli: &Cli) -> Result<()> {
+    match &cli.command {
+        Command::Train(a) => train(cli, a),
+        Command::Similar(a) => similar(cli, a),
+        Command::Recommend(a) => recommend(cli, a),
+        Command::Eval(a) => evaluate(cli, a),
+        Command::Export(a) => export(cli, a),
+        Command::Generate(a) => generate(cli, a),
+    }
+}
+
+fn print_json(v: &serde_json::Value) {
+    println!("{v}");
+}
+
+/// A trainer from the shared hyper-parameter flags, its width resolved against `n_items`.
+fn trainer(h: &HyperArgs, n_items: usize) -> Result<Box<dyn Trainer>> {
+    let dim = Dimension::parse(&h.dim)
+        .with_context(|| {
+            format!(
+                "--dim must be 'auto' or a positive integer, not '{}'",
+                h.dim
+            )
+        })?
+        .resolve(n_items);
+    Ok(match h.algo {
+        Algo::Als => {
+            let d = AlsParams::default();
+            Box::new(Als::new(AlsParams {
+                factors: dim,
+                iterations: h.epochs.unwrap_or(d.iterations),
+                regularization: h.reg.unwrap_or(d.regularization),
+                alpha: h.alpha.unwrap_or(d.alpha),
+                cg_steps: h.cg_steps.unwrap_or(d.cg_steps),
+                ..d
+            })?)
+        }
+    })
+}
+
+fn context(cli: &Cli, h: &HyperArgs) -> TrainContext {
+    TrainContext {
+        threads: h.threads,
+        seed: h.seed,
+        progress: !cli.quiet && !cli.json,
+    }
+}
+
+fn load(data: &Path, schema: Option<&Path>) -> Result<Dataset> {
+    Ok(match schema {
+        Some(s) => {
+            let schema = Schema::load(s)?;
+            data::load_with_schema(data, &schema)?
+        }
+        None => data::load_dataset(data, &ReadOptions::default())?,
+    })
+}
+
+fn train(cli: &Cli, a: &TrainArgs) -> Result<()> {
+    let ds = load(&a.data, a.hyper.schema.as_deref())?;
+    let x = &ds.interactions;
+    let t = trainer(&a.hyper, x.items.len())?;
+    let mut model = t.fit(x, ds.catalog.as_ref(), &context(cli, &a.hyper))?;
+    model.info.insert(
+        "interactions_file".into(),
+        ds.interactions_path.display().to_string().into(),
+    );
+    if let Some(p) = &ds.items_path {
+        model
+            .info
+            .insert("items_file".into(), p.display().to_string().into());
+    }
+    model.info.insert("interactions".into(), x.len().into());
+    checkpoint::save(&model, &a.model)?;
+    let fit_s = model
+        .info
+        .get("fit_s")
+        .and_then(|v| v.as_f64())
+        .unwrap_or(0.0);
+    let loss = model.epochs.last().map(|e| e.loss);
+    if cli.json {
+        print_json(&json!({
+            "model": a.model.display().to_string(),
+            "algo": t.name(),
+            "interactions": x.len(),
+            "users": x.users.len(),
+            "items": x.items.len(),
+            "titles": ds.catalog.as_ref().map_or(0, |c| c.len()),
+            "epochs": model.epochs.len(),
+            "loss": loss,
+            "fit_s": fit_s,
+        }));
+    } else {
+        println!(
+            "trained {} on {} interactions ({} users, {} items{}) in {:.2}s → {}",
+            t.name(),
+            x.len(),
+            x.users.len(),
+            x.items.len(),
+            if ds.catalog.is_some() {
+                ", with titles"
+            } else {
+                ""
+            },
+            fit_s,
+            a.model.display()
+        );
+    }
+    Ok(())
+}
+
+fn print_hits(cli: &Cli, query: serde_json::Value, label: &str, hits: &[Hit]) {
+    if cli.json {
+        print_json(&json!({ "query": query, "results": hits }));
+        return;
+    }
+    println!("{label}");
+    for (n, h) in hits.iter().enumerate() {
+        match &h.title {
+            Some(t) => println!("{:>3}. {:<50} {:>8}  {:.3}", n + 1, t, h.key, h.score),
+            None => println!("{:>3}. {:<20} {:.3}", n + 1, h.key, h.score),
+        }
+    }
+}
+
+fn similar(cli: &Cli, a: &SimilarArgs) -> Result<()> {
+    let lookup = Lookup::open(&a.model)?;
+    let q = &a.query;
+    if let Some(title) = &q.movie {
+        let (key, m) = lookup.find_title(title)?;
+        let chosen = lookup.title(m.index).unwrap_or(&key).to_string();
+        if !m.alternatives.is_empty() && !cli.quiet {
+            let alts: Vec<&str> = m
+                .alternatives
+                .iter()
+                .take(5)
+                .filter_map(|&i| lookup.title(i))
+                .collect();
+            eprintln!(
+                "note: '{title}' → {chosen}{}; other matches: {}",
+                if m.exact {
+                    ""
+                } else {
+                    " (most rated title containing it)"
+                },
+                alts.join("; ")
+            );
+        }
+        let hits = lookup.similar_items(&key, a.k)?;
+        print_hits(
+            cli,
+            json!({"movie": title, "key": key, "title": chosen}),
+            &format!("similar to {chosen}:"),
+            &hits,
+        );
+    } else if let Some(item) = &q.item {
+        let hits = lookup.similar_items(item, a.k)?;
+        let label = match lookup
+            .model()
+            .vocab("item")
+            .and_then(|v| v.get(item))
+            .and_then(|i| lookup.title(i as usize))
+        {
+            Some(t) => format!("similar to {t} ({item}):"),
+            None => format!("similar to item {item}:"),
+        };
+        print_hits(cli, json!({"item": item}), &label, &hits);
+    } else if let Some(user) = &q.user {
+        let hits = lookup.similar_users(user, a.k)?;
+        print_hits(
+            cli,
+            json!({"user": user}),
+            &format!("users similar to {user}:"),
+            &hits,
+        );
+    } else if q.word.is_some() {
+        if lookup.model().vocab("word").is_none() {
+            bail!("model {} has no word vectors (it was trained with --algo {}); use --item or --movie", a.model.display(), lookup.model().algo);
+        }
+        bail!("word look-ups need a word2vec model, which this build does not train yet");
+    }
+    Ok(())
+}
+
+fn recommend(cli: &Cli, a: &RecommendArgs) -> Result<()> {
+    let lookup = Lookup::open(&a.model)?;
+    let hits = lookup.recommend(&a.user, a.k, &[])?;
+    print_hits(
+        cli,
+        json!({"user": a.user}),
+        &format!("recommended for user {}:", a.user),
+        &hits,
+    );
+    Ok(())
+}
+
+fn evaluate(cli: &Cli, a: &EvalArgs) -> Result<()> {
+    let (train, test, source) = match (&a.train, &a.test, &a.data) {
+        (Some(tr), Some(te), _) => {
+            let opts = ReadOptions::default();
+            let mut train = data::read_interactions(tr, &opts, Vocab::new(), Vocab::new())?;
+            let test =
+                data::read_interactions(te, &opts, train.users.clone(), train.items.clone())?;
+            // One index space over train ∪ test, as the peers build it.
+            train.users = test.users.clone();
+            train.items = test.items.clone();
+            (
+                train,
+                test,
+                json!({"train": tr.display().to_string(), "test": te.display().to_string()}),
+            )
+        }
+        (None, None, Some(d)) => {
+            let ds = load(d, a.hyper.schema.as_deref())?;
+            let split = match a.split.unwrap_or(SplitKind::Time) {
+                SplitKind::Random => Split::Random {
+                    frac: 0.8,
+                    seed: a.hyper.seed,
+                },
+                SplitKind::LeaveLastOut => Split::LeaveLastOut,
+                SplitKind::Time => Split::Time { frac: 0.8 },
+            };
+            let (tr, te) = eval::split_rows(&ds.interactions, split);
+            let x = &ds.interactions;
+            (
+                x.select(&tr),
+                x.select(&te),
+                json!({"data": d.display().to_string(), "split": format!("{split:?}")}),
+            )
+        }
+        _ => bail!("give DATA (with --split) or both --train and --test"),
+    };
+    let t = trainer(&a.hyper, train.items.len())?;
+    let model = t.fit(&train, None, &context(cli, &a.hyper))?;
+    let fit_s = model
+        .info
+        .get("fit_s")
+        .and_then(|v| v.as_f64())
+        .unwrap_or(0.0);
+    let lookup = Lookup::new(model);
+    let m = eval::evaluate_topk(&lookup, &test, a.k)?;
+    let k = a.k;
+    let out = json!({
+        "algo": t.name(),
+        "source": source,
+        "params": lookup.model().params,
+        "train_interactions": train.len(),
+        "test_interactions": test.len(),
+        format!("precision@{k}"): m.precision,
+        format!("recall@{k}"): m.recall,
+        format!("hr@{k}"): m.hr,
+        format!("ndcg@{k}"): m.ndcg,
+        "eval_users": m.users,
+        "fit_s": fit_s,
+    });
+    if cli.json {
+        print_json(&out);
+    } else {
+        println!(
+            "{}: precision@{k} {:.4}  recall@{k} {:.4}  hr@{k} {:.4}  ndcg@{k} {:.4}  ({} users)  fit {:.3}s",
+            t.name(),
+            m.precision,
+            m.recall,
+            m.hr,
+            m.ndcg,
+            m.users,
+            fit_s
+        );
+    }
+    Ok(())
+}
+
+fn export(cli: &Cli, a: &ExportArgs) -> Result<()> {
+    let model = checkpoint::load(&a.model)?;
+    let table = model.table(&a.table).with_context(|| {
+        format!(
+            "model {} has no table '{}' (tables: {})",
+            a.model.display(),
+            a.table,
+            checkpoint::table_names(&model).join(", ")
+        )
+    })?;
+    let column = recsys::Model::column_of(&a.table);
+    let keys: Vec<String> = match model.vocab(column) {
+        Some(v) => v.keys().to_vec(),
+        None => (0..table.nrows()).map(|i| i.to_string()).collect(),
+    };
+    match a.format {
+        Format::Word2vec => formats::word2vec::write(&a.out, &keys, table, false)?,
+        Format::Word2vecBin => formats::word2vec::write(&a.out, &keys, table, true)?,
+        Format::Projector => {
+            let info = if column == "item" {
+                model.item_info.clone()
+            } else {
+                Vec::new()
+            };
+            formats::projector::write(&a.out, &keys, table, &info)?;
+        }
+    }
+    if cli.json {
+        print_json(
+            &json!({"out": a.out.display().to_string(), "format": format!("{:?}", a.format).to_lowercase(), "rows": table.nrows(), "dim": table.ncols()}),
+        );
+    } else {
+        println!(
+            "wrote {} rows × {} of {} to {}",
+            table.nrows(),
+            table.ncols(),
+            a.table,
+            a.out.display()
+        );
+    }
+    Ok(())
+}
+
+fn generate(cli: &Cli, a: &GenerateArgs) -> Result<()> {
+    let d = synth::generate(&synth::SynthConfig {
+        seed: a.seed,
+        n_users: a.users,
+        ..Default::default()
+    });
+    d.write(&a.out)?;
+    if cli.json {
+        print_json(
+            &json!({"out": a.out.display().to_string(), "films": d.films.len(), "ratings": d.ratings.len()}),
+        );
+    } else {
+        println!(
+            "wrote {} films and {} ratings to {}",
+            d.films.len(),
+            d.ratings.len(),
+            a.out.display()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,347 @@
+//! Delimited-text reading: gzip, UTF-8 or latin-1, `,` `\t` `|` `;` `::` or whitespace
+//! separators, RFC 4180 quoting for commas, optional header.
+//!
+//! The whole file is decoded into memory once (files here are at most a few hundred MB);
+//! records are then borrowed slices of that text, so parsing allocates only per field vector.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// The field separator of a delimited file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delimiter {
+    /// A single character: `,`, `\t`, `|`, `;`.
+    Char(char),
+    /// MovieLens 1M/10M `::`.
+    DoubleColon,
+    /// Runs of spaces or tabs.
+    Whitespace,
+}
+
+impl Delimiter {
+    /// Parse a delimiter as written in a schema or on the command line.
+    pub fn parse(s: &str) -> Option<Delimiter> {
+        match s {
+            "::" => Some(Delimiter::DoubleColon),
+            "\\t" | "\t" | "tab" => Some(Delimiter::Char('\t')),
+            "whitespace" | " " => Some(Delimiter::Whitespace),
+            _ => {
+                let mut c = s.chars();
+                match (c.next(), c.next()) {
+                    (Some(ch), None) => Some(Delimiter::Char(ch)),
+                    _ => None,
+                }
+            }
+        }
+    }
+
+    /// Guess the delimiter from a sample line.
+    #[must_use]
+    pub fn sniff(line: &str) -> Delimiter {
+        if line.contains("::") {
+            Delimiter::DoubleColon
+        } else if line.contains('\t') {
+            Delimiter::Char('\t')
+        } else if line.contains('|') {
+            Delimiter::Char('|')
+        } else if line.contains(',') {
+            Delimiter::Char(',')
+        } else if line.contains(';') {
+            Delimiter::Char(';')
+        } else {
+            Delimiter::Whitespace
+        }
+    }
+}
+
+/// Read a file's bytes, transparently un-gzipping (by magic number, not by name).
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    let raw = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    if raw.len() >= 2 && raw[0] == 0x1f && raw[1] == 0x8b {
+        let mut out = Vec::with_capacity(raw.len() * 4);
+        flate2::read::MultiGzDecoder::new(&raw[..])
+            .read_to_end(&mut out)
+            .map_err(|e| Error::data(path, format!("not a valid gzip stream: {e}")))?;
+        Ok(out)
+    } else {
+        Ok(raw)
+    }
+}
+
+/// Decode bytes as UTF-8, falling back to latin-1 (ISO-8859-1) when they are not valid UTF-8.
+/// A UTF-8 byte-order mark is dropped.
+#[must_use]
+pub fn decode_text(bytes: Vec<u8>) -> String {
+    let bytes = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes[3..].to_vec()
+    } else {
+        bytes
+    };
+    match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => e.into_bytes().iter().map(|&b| b as char).collect(),
+    }
+}
+
+/// Read and decode a text file (gzip and latin-1 aware).
+pub fn read_text(path: &Path) -> Result<String> {
+    Ok(decode_text(read_bytes(path)?))
+}
+
+/// A decoded delimited file: its text, separator and header.
+#[derive(Debug)]
+pub struct TextTable {
+    /// Where it came from (for error messages).
+    pub path: PathBuf,
+    /// The separator in use.
+    pub delimiter: Delimiter,
+    /// Column names: the header line, or names given for a header-less file.
+    pub header: Option<Vec<String>>,
+    header_in_file: bool,
+    text: String,
+}
+
+/// One record: its 1-based line number and its fields.
+#[derive(Debug)]
+pub struct Record<'a> {
+    /// 1-based line number in the file.
+    pub line: usize,
+    /// The fields, unquoted.
+    pub fields: Vec<std::borrow::Cow<'a, str>>,
+}
+
+impl TextTable {
+    /// Open `path`, sniff the delimiter from the first non-empty line unless given, and
+    /// detect a header (first line has a non-numeric field where the second line is numeric,
+    /// or every field of a one-line file is non-numeric) unless `has_header` says.
+    pub fn open(
+        path: &Path,
+        delimiter: Option<Delimiter>,
+        has_header: Option<bool>,
+    ) -> Result<Self> {
+        let text = read_text(path)?;
+        Self::from_text(path, text, delimiter, has_header)
+    }
+
+    /// Same as [`TextTable::open`] on text already in memory.
+    pub fn from_text(
+        path: &Path,
+        text: String,
+        delimiter: Option<Delimiter>,
+        has_header: Option<bool>,
+    ) -> Result<Self> {
+        let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+        let first = lines
+            .next()
+            .ok_or_else(|| Error::data(path, "the file is empty (no data rows)"))?;
+        let second = lines.next();
+        let delimiter = delimiter.unwrap_or_else(|| Delimiter::sniff(first));
+        let f1: Vec<String> = split_line(first, &delimiter)
+            .map_err(|m| Error::parse(path, 1, m))?
+            .into_iter()
+            .map(|c| c.trim().to_string())
+            .collect();
+        let is_header = has_header.unwrap_or_else(|| match second {
+            Some(s) => {
+                let f2 = split_line(s, &delimiter).unwrap_or_default();
+                f1.iter()
+                    .zip(f2.iter())
+                    .any(|(a, b)| !is_number(a) && !a.is_empty() && is_number(b.trim()))
+            }
+            None => f1.iter().all(|a| !is_number(a)),
+        });
+        Ok(TextTable {
+            path: path.to_path_buf(),
+            delimiter,
+            header: if is_header { Some(f1) } else { None },
+            header_in_file: is_header,
+            text,
+        })
+    }
+
+    /// Name the columns of a header-less file (a header line in the file stays skipped).
+    #[must_use]
+    pub fn with_names(mut self, names: Vec<String>) -> Self {
+        self.header = Some(names);
+        self
+    }
+
+    /// Iterate over data records (the header skipped, blank lines skipped).
+    pub fn records(&self) -> impl Iterator<Item = Result<Record<'_>>> + '_ {
+        let skip_header = self.header_in_file;
+        let mut seen_first = false;
+        self.text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .filter(move |_| {
+                if skip_header && !seen_first {
+                    seen_first = true;
+                    return false;
+                }
+                true
+            })
+            .map(move |(i, l)| {
+                split_line(l, &self.delimiter)
+                    .map(|fields| Record {
+                        line: i + 1,
+                        fields,
+                    })
+                    .map_err(|m| Error::parse(&self.path, i + 1, m))
+            })
+    }
+
+    /// The first data record, if any.
+    pub fn first_record(&self) -> Option<Result<Record<'_>>> {
+        self.records().next()
+    }
+}
+
+/// True for an integer or decimal number (what a rating or id column holds).
+#[must_use]
+pub fn is_number(s: &str) -> bool {
+    let s = s.trim();
+    !s.is_empty() && s.parse::<f64>().is_ok()
+}
+
+/// Split one line into fields. Quotes are honoured for single-character separators:
+/// a field starting with `"` runs to the matching `"`, and `""` inside is a literal quote.
+pub fn split_line<'a>(
+    line: &'a str,
+    delimiter: &Delimiter,
+) -> std::result::Result<Vec<std::borrow::Cow<'a, str>>, String> {
+    use std::borrow::Cow;
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    match delimiter {
+        Delimiter::DoubleColon => Ok(line.split("::").map(Cow::Borrowed).collect()),
+        Delimiter::Whitespace => Ok(line.split_whitespace().map(Cow::Borrowed).collect()),
+        Delimiter::Char(d) => {
+            let d = *d;
+            if !line.contains('"') {
+                return Ok(line.split(d).map(Cow::Borrowed).collect());
+            }
+            let mut out = Vec::new();
+            let mut rest = line;
+            loop {
+                if let Some(after) = rest.strip_prefix('"') {
+                    let mut field = String::new();
+                    let mut chars = after.char_indices();
+                    let mut end = None;
+                    while let Some((i, c)) = chars.next() {
+                        if c == '"' {
+                            if after[i + 1..].starts_with('"') {
+                                field.push('"');
+                                chars.next();
+                            } else {
+                                end = Some(i + 1);
+                                break;
+                            }
+                        } else {
+                            field.push(c);
+                        }
+                    }
+                    let end = end.ok_or_else(|| "unterminated quoted field".to_string())?;
+                    out.push(Cow::Owned(field));
+                    let tail = &after[end..];
+                    if tail.is_empty() {
+                        return Ok(out);
+                    }
+                    match tail.strip_prefix(d) {
+                        Some(t) => rest = t,
+                        None => {
+                            return Err(format!(
+                                "unexpected text after a closing quote in field {}",
+                                out.len()
+                            ))
+                        }
+                    }
+                } else {
+                    match rest.find(d) {
+                        Some(i) => {
+                            out.push(Cow::Borrowed(&rest[..i]));
+                            rest = &rest[i + d.len_utf8()..];
+                        }
+                        None => {
+                            out.push(Cow::Borrowed(rest));
+                            return Ok(out);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_commas_parse() {
+        let f = split_line(
+            r#"1,"American President, The (1995)",Comedy|Drama"#,
+            &Delimiter::Char(','),
+        )
+        .unwrap();
+        assert_eq!(
+            f,
+            vec!["1", "American President, The (1995)", "Comedy|Drama"]
+        );
+        let f = split_line(r#"2,"He said ""hi""",x"#, &Delimiter::Char(',')).unwrap();
+        assert_eq!(f[1], "He said \"hi\"");
+        assert!(split_line(r#"3,"open,x"#, &Delimiter::Char(',')).is_err());
+    }
+
+    #[test]
+    fn double_colon_and_sniffing() {
+        assert_eq!(
+            Delimiter::sniff("1::Toy Story (1995)::Animation"),
+            Delimiter::DoubleColon
+        );
+        assert_eq!(Delimiter::sniff("1\t2\t3"), Delimiter::Char('\t'));
+        assert_eq!(Delimiter::sniff("1|a|b"), Delimiter::Char('|'));
+        assert_eq!(Delimiter::sniff("1 2 3"), Delimiter::Whitespace);
+        let f = split_line(
+            "1::Toy Story (1995)::Animation|Children's",
+            &Delimiter::DoubleColon,
+        )
+        .unwrap();
+        assert_eq!(f.len(), 3);
+    }
+
+    #[test]
+    fn latin1_falls_back() {
+        let s = decode_text(b"543|Mis\xe9rables, Les (1995)".to_vec());
+        assert_eq!(s, "543|Misérables, Les (1995)");
+        assert_eq!(decode_text("é".as_bytes().to_vec()), "é");
+    }
+
+    #[test]
+    fn header_detection() {
+        let p = Path::new("x.csv");
+        let t =
+            TextTable::from_text(p, "userId,movieId,rating\n1,2,3.5\n".into(), None, None).unwrap();
+        assert_eq!(t.header.as_deref().unwrap()[1], "movieId");
+        let t = TextTable::from_text(p, "1\t2\t3\n4\t5\t6\n".into(), None, None).unwrap();
+        assert!(t.header.is_none());
+        let recs: Vec<_> = t.records().collect::<Result<_>>().unwrap();
+        assert_eq!(recs.len(), 2);
+        assert_eq!(recs[1].line, 2);
+        assert!(TextTable::from_text(p, "\n \n".into(), None, None).is_err());
+    }
+
+    #[test]
+    fn gzip_is_transparent() {
+        use std::io::Write;
+        let dir = std::env::temp_dir().join(format!("recsys-gz-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("a.tsv.gz");
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(b"1\t2\n").unwrap();
+        std::fs::write(&p, enc.finish().unwrap()).unwrap();
+        assert_eq!(read_text(&p).unwrap(), "1\t2\n");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,50 @@
+//! Evaluation: splits, metrics and the top-k protocol of DESIGN §8 (train items excluded,
+//! macro average over users with at least one test item).
+
+pub mod metrics;
+pub mod split;
+
+pub use metrics::{TopK, TopKAccumulator};
+pub use split::{split_rows, Split};
+
+use rayon::prelude::*;
+
+use crate::data::Interactions;
+use crate::error::Result;
+use crate::similarity::{top_k, Lookup};
+
+/// Top-k metrics of `lookup`'s user→item scores on `test` (indexed in the model's
+/// vocabularies), excluding each user's training items.
+pub fn evaluate_topk(lookup: &Lookup, test: &Interactions, k: usize) -> Result<TopK> {
+    let n_users = test.users.len();
+    let mut truth: Vec<Vec<usize>> = vec![Vec::new(); n_users];
+    for r in 0..test.len() {
+        let t = &mut truth[test.user[r] as usize];
+        let i = test.item[r] as usize;
+        if !t.contains(&i) {
+            t.push(i);
+        }
+    }
+    let model = lookup.model();
+    let n_model_users = model.vocab("user").map_or(0, |v| v.len());
+    let acc = (0..n_users)
+        .into_par_iter()
+        .filter(|&u| !truth[u].is_empty())
+        .map(|u| -> Result<TopKAccumulator> {
+            let mut acc = TopKAccumulator::new(k);
+            let ranked: Vec<usize> = if u < n_model_users {
+                let scores = lookup.user_scores(u)?;
+                let seen: &[u32] = model.seen.as_ref().map_or(&[], |s| s.row(u));
+                top_k(&scores, k, |i| seen.binary_search(&(i as u32)).is_ok())
+                    .into_iter()
+                    .map(|(i, _)| i)
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            acc.add(&ranked, &truth[u]);
+            Ok(acc)
+        })
+        .try_reduce(|| TopKAccumulator::new(k), |a, b| Ok(a.merge(&b)))?;
+    Ok(acc.finish())
+}

@@ -1,0 +1,143 @@
+//! [`Model`]: what every trainer produces and every look-up reads — named embedding tables,
+//! bias vectors, vocabularies with item titles, the training interactions (for excluding
+//! seen items), hyper-parameters and per-epoch training logs.
+
+use std::collections::BTreeMap;
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
+use serde::{Deserialize, Serialize};
+
+use crate::data::{Catalog, Interactions, ItemInfo};
+use crate::vocab::Vocab;
+
+/// Table name of user factors.
+pub const USER_EMBEDDING: &str = "user/embedding";
+/// Table name of item factors.
+pub const ITEM_EMBEDDING: &str = "item/embedding";
+/// Vector name of item biases.
+pub const ITEM_BIAS: &str = "item/bias";
+/// Vector name of user biases.
+pub const USER_BIAS: &str = "user/bias";
+
+/// One epoch of training, as logged in the manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochLog {
+    /// 1-based epoch.
+    pub epoch: usize,
+    /// Training loss (the trainer's own objective).
+    pub loss: f64,
+    /// Wall seconds of this epoch.
+    pub seconds: f64,
+}
+
+/// Items a user interacted with in training, as CSR (`indptr` has `n_users + 1` entries).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Seen {
+    /// Row pointers.
+    pub indptr: Vec<u64>,
+    /// Item indices, sorted within a row.
+    pub indices: Vec<u32>,
+}
+
+impl Seen {
+    /// Build from interactions (duplicates collapsed).
+    #[must_use]
+    pub fn from_interactions(x: &Interactions) -> Seen {
+        let m = x.binary_csr();
+        Seen {
+            indptr: m.indptr().raw_storage().iter().map(|&p| p as u64).collect(),
+            indices: m.indices().iter().map(|&i| i as u32).collect(),
+        }
+    }
+
+    /// The seen items of user `u` (empty when out of range).
+    #[must_use]
+    pub fn row(&self, u: usize) -> &[u32] {
+        if u + 1 >= self.indptr.len() {
+            return &[];
+        }
+        &self.indices[self.indptr[u] as usize..self.indptr[u + 1] as usize]
+    }
+}
+
+/// A trained model.
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    /// Algorithm name (`als`, `bpr`, …).
+    pub algo: String,
+    /// Hyper-parameters as given to the trainer.
+    pub params: serde_json::Value,
+    /// 2-D tables by name (`user/embedding`, `item/embedding`, …).
+    pub tables: BTreeMap<String, Array2<f32>>,
+    /// 1-D vectors by name (`item/bias`, …).
+    pub vectors: BTreeMap<String, Array1<f32>>,
+    /// Vocabularies by column name (`user`, `item`, …); a table `<col>/…` has one row per key.
+    pub vocabs: BTreeMap<String, Vocab>,
+    /// Title and genres per item index (empty title when unknown).
+    pub item_info: Vec<ItemInfo>,
+    /// Training interactions per item index (popularity).
+    pub item_counts: Vec<u32>,
+    /// Training interactions of each user, for excluding seen items.
+    pub seen: Option<Seen>,
+    /// Per-epoch training log.
+    pub epochs: Vec<EpochLog>,
+    /// Free-form facts about the training data and run (source files, counts, fit seconds).
+    pub info: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Model {
+    /// A model skeleton for interaction data: vocabularies, titles, popularity, seen items.
+    #[must_use]
+    pub fn for_interactions(algo: &str, x: &Interactions, catalog: Option<&Catalog>) -> Model {
+        let item_info = x
+            .items
+            .keys()
+            .iter()
+            .map(|k| catalog.and_then(|c| c.get(k)).cloned().unwrap_or_default())
+            .collect();
+        let mut vocabs = BTreeMap::new();
+        vocabs.insert("user".to_string(), x.users.clone());
+        vocabs.insert("item".to_string(), x.items.clone());
+        Model {
+            algo: algo.to_string(),
+            vocabs,
+            item_info,
+            item_counts: x.item_counts(),
+            seen: Some(Seen::from_interactions(x)),
+            ..Default::default()
+        }
+    }
+
+    /// A table by name.
+    #[must_use]
+    pub fn table(&self, name: &str) -> Option<ArrayView2<'_, f32>> {
+        self.tables.get(name).map(Array2::view)
+    }
+
+    /// A vector by name.
+    #[must_use]
+    pub fn vector(&self, name: &str) -> Option<ArrayView1<'_, f32>> {
+        self.vectors.get(name).map(Array1::view)
+    }
+
+    /// A vocabulary by column name.
+    #[must_use]
+    pub fn vocab(&self, column: &str) -> Option<&Vocab> {
+        self.vocabs.get(column)
+    }
+
+    /// The column a table belongs to: `item/embedding` → `item`.
+    #[must_use]
+    pub fn column_of(table: &str) -> &str {
+        table.split('/').next().unwrap_or(table)
+    }
+
+    /// Title of item index `i`, if known.
+    #[must_use]
+    pub fn title(&self, i: usize) -> Option<&str> {
+        self.item_info
+            .get(i)
+            .map(|x| x.title.as_str())
+            .filter(|t| !t.is_empty())
+    }
+}

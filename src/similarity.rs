@@ -1,0 +1,366 @@
+//! Look-ups over embedding tables: exact top-k by cosine or dot product, neighbours of a
+//! key (the key itself excluded), recommendations that exclude a user's seen items, and
+//! title search. [`Lookup`] is `Send + Sync`: open it once, query it from many threads.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+use std::path::Path;
+
+use ndarray::{Array2, ArrayView2};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::model::{Model, ITEM_BIAS, ITEM_EMBEDDING, USER_EMBEDDING};
+use crate::titles;
+
+/// Similarity measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Metric {
+    /// Cosine similarity (rows are L2-normalised once).
+    #[default]
+    Cosine,
+    /// Raw dot product.
+    Dot,
+}
+
+#[derive(PartialEq)]
+struct Entry(f32, usize);
+impl Eq for Entry {}
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Entry {
+    // Reverse order, so the heap's top is the worst kept entry; ties keep the lower index.
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.0.total_cmp(&self.0).then(self.1.cmp(&other.1))
+    }
+}
+
+/// Indices and scores of the `k` highest `scores`, best first, skipping `skip(i)` and NaN.
+/// Ties go to the lower index.
+pub fn top_k(scores: &[f32], k: usize, skip: impl Fn(usize) -> bool) -> Vec<(usize, f32)> {
+    if k == 0 {
+        return Vec::new();
+    }
+    let mut heap: BinaryHeap<Entry> = BinaryHeap::with_capacity(k + 1);
+    for (i, &s) in scores.iter().enumerate() {
+        if s.is_nan() || skip(i) {
+            continue;
+        }
+        if heap.len() < k {
+            heap.push(Entry(s, i));
+        } else if let Some(worst) = heap.peek() {
+            if s > worst.0 {
+                heap.pop();
+                heap.push(Entry(s, i));
+            }
+        }
+    }
+    let mut v: Vec<(usize, f32)> = heap.into_iter().map(|Entry(s, i)| (i, s)).collect();
+    v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    v
+}
+
+/// An exact nearest-neighbour index over one table.
+#[derive(Debug, Clone)]
+pub struct Index {
+    table: Array2<f32>,
+    metric: Metric,
+}
+
+impl Index {
+    /// Build an index (copies the table; normalises rows for cosine; zero rows stay zero).
+    #[must_use]
+    pub fn new(table: ArrayView2<'_, f32>, metric: Metric) -> Index {
+        let mut t = table.to_owned();
+        if metric == Metric::Cosine {
+            for mut row in t.rows_mut() {
+                let n = row.dot(&row).sqrt();
+                if n > 0.0 {
+                    row.mapv_inplace(|v| v / n);
+                }
+            }
+        }
+        Index { table: t, metric }
+    }
+
+    /// Number of rows.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.table.nrows()
+    }
+
+    /// True when the table has no rows.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.table.nrows() == 0
+    }
+
+    /// Scores of every row against `query` (normalised first for cosine).
+    #[must_use]
+    pub fn scores(&self, query: &[f32]) -> Vec<f32> {
+        let mut q = query.to_vec();
+        if self.metric == Metric::Cosine {
+            let n = q.iter().map(|v| v * v).sum::<f32>().sqrt();
+            if n > 0.0 {
+                q.iter_mut().for_each(|v| *v /= n);
+            }
+        }
+        let qa = ndarray::ArrayView1::from(&q[..]);
+        self.table.dot(&qa).to_vec()
+    }
+
+    /// Top-k rows for a query vector, skipping rows for which `skip` is true.
+    pub fn search(
+        &self,
+        query: &[f32],
+        k: usize,
+        skip: impl Fn(usize) -> bool,
+    ) -> Result<Vec<(usize, f32)>> {
+        if query.len() != self.table.ncols() {
+            return Err(Error::Param(format!(
+                "query has {} dimensions, the table has {}",
+                query.len(),
+                self.table.ncols()
+            )));
+        }
+        Ok(top_k(&self.scores(query), k, skip))
+    }
+
+    /// Top-k neighbours of row `row`, itself excluded.
+    pub fn neighbours(&self, row: usize, k: usize) -> Result<Vec<(usize, f32)>> {
+        let q = self
+            .table
+            .row(row)
+            .as_slice()
+            .map(<[f32]>::to_vec)
+            .ok_or_else(|| Error::Param("row out of range".into()))?;
+        self.search(&q, k, |i| i == row)
+    }
+
+    /// Top-k for many queries at once (rows of `queries`), in parallel.
+    pub fn search_batch(
+        &self,
+        queries: ArrayView2<'_, f32>,
+        k: usize,
+    ) -> Result<Vec<Vec<(usize, f32)>>> {
+        queries
+            .rows()
+            .into_iter()
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|q| self.search(&q.to_vec(), k, |_| false))
+            .collect()
+    }
+}
+
+/// One result of a look-up.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    /// Raw key.
+    pub key: String,
+    /// Title, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Similarity or predicted score.
+    pub score: f32,
+}
+
+/// A loaded model with indexes, ready for look-ups from many threads.
+#[derive(Debug)]
+pub struct Lookup {
+    model: Model,
+    items: Option<Index>,
+    users: Option<Index>,
+}
+
+impl Lookup {
+    /// Load a model directory and build its indexes.
+    pub fn open(dir: &Path) -> Result<Lookup> {
+        Ok(Lookup::new(crate::checkpoint::load(dir)?))
+    }
+
+    /// Wrap a model already in memory.
+    #[must_use]
+    pub fn new(model: Model) -> Lookup {
+        let items = model
+            .table(ITEM_EMBEDDING)
+            .map(|t| Index::new(t, Metric::Cosine));
+        let users = model
+            .table(USER_EMBEDDING)
+            .map(|t| Index::new(t, Metric::Cosine));
+        Lookup {
+            model,
+            items,
+            users,
+        }
+    }
+
+    /// The model.
+    #[must_use]
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    fn hit(&self, column: &str, i: usize, score: f32) -> Hit {
+        Hit {
+            key: self
+                .model
+                .vocab(column)
+                .and_then(|v| v.key(i))
+                .unwrap_or_default()
+                .to_string(),
+            title: if column == "item" {
+                self.model.title(i).map(String::from)
+            } else {
+                None
+            },
+            score,
+        }
+    }
+
+    fn index_of(&self, column: &str, key: &str) -> Result<usize> {
+        let v = self
+            .model
+            .vocab(column)
+            .ok_or_else(|| Error::NotFound(format!("the model has no {column} vocabulary")))?;
+        v.get(key).map(|i| i as usize).ok_or_else(|| {
+            Error::NotFound(format!(
+                "unknown {column} '{key}' (the model has {} {column}s)",
+                v.len()
+            ))
+        })
+    }
+
+    /// The embedding of `key` in column `column` (`item` or `user`).
+    pub fn vector(&self, column: &str, key: &str) -> Result<Vec<f32>> {
+        let i = self.index_of(column, key)?;
+        let t = self
+            .model
+            .table(&format!("{column}/embedding"))
+            .ok_or_else(|| Error::NotFound(format!("the model has no {column} table")))?;
+        Ok(t.row(i).to_vec())
+    }
+
+    /// Items most similar (cosine) to item `key`, itself excluded.
+    pub fn similar_items(&self, key: &str, k: usize) -> Result<Vec<Hit>> {
+        let i = self.index_of("item", key)?;
+        let idx = self
+            .items
+            .as_ref()
+            .ok_or_else(|| Error::NotFound("the model has no item table".into()))?;
+        Ok(idx
+            .neighbours(i, k)?
+            .into_iter()
+            .map(|(j, s)| self.hit("item", j, s))
+            .collect())
+    }
+
+    /// Users most similar (cosine) to user `key`, itself excluded.
+    pub fn similar_users(&self, key: &str, k: usize) -> Result<Vec<Hit>> {
+        let i = self.index_of("user", key)?;
+        let idx = self
+            .users
+            .as_ref()
+            .ok_or_else(|| Error::NotFound("the model has no user table".into()))?;
+        Ok(idx
+            .neighbours(i, k)?
+            .into_iter()
+            .map(|(j, s)| self.hit("user", j, s))
+            .collect())
+    }
+
+    /// Scores of every item for user index `u`: `x_u · y_i (+ b_i)`.
+    pub fn user_scores(&self, u: usize) -> Result<Vec<f32>> {
+        let (Some(users), Some(items)) = (
+            self.model.table(USER_EMBEDDING),
+            self.model.table(ITEM_EMBEDDING),
+        ) else {
+            return Err(Error::NotFound(
+                "the model has no user and item tables".into(),
+            ));
+        };
+        let mut s = items.dot(&users.row(u)).to_vec();
+        if let Some(b) = self.model.vector(ITEM_BIAS) {
+            s.iter_mut().zip(b.iter()).for_each(|(x, y)| *x += y);
+        }
+        Ok(s)
+    }
+
+    /// Top-k items for user `key`, excluding items seen in training and `exclude` (keys).
+    pub fn recommend(&self, key: &str, k: usize, exclude: &[String]) -> Result<Vec<Hit>> {
+        let u = self.index_of("user", key)?;
+        let scores = self.user_scores(u)?;
+        let seen: &[u32] = self.model.seen.as_ref().map_or(&[], |s| s.row(u));
+        let items = self.model.vocab("item");
+        let extra: Vec<usize> = exclude
+            .iter()
+            .filter_map(|k| items.and_then(|v| v.get(k)).map(|i| i as usize))
+            .collect();
+        let top = top_k(&scores, k, |i| {
+            seen.binary_search(&(i as u32)).is_ok() || extra.contains(&i)
+        });
+        Ok(top
+            .into_iter()
+            .map(|(j, s)| self.hit("item", j, s))
+            .collect())
+    }
+
+    /// Find an item by title (see [`titles::find`]); returns its key and the match.
+    pub fn find_title(&self, query: &str) -> Result<(String, titles::TitleMatch)> {
+        let titles: Vec<&str> = self
+            .model
+            .item_info
+            .iter()
+            .map(|x| x.title.as_str())
+            .collect();
+        if titles.iter().all(|t| t.is_empty()) {
+            return Err(Error::NotFound(
+                "the model has no titles (train it on a folder with an items file such as movies.csv or u.item); use --item KEY".into(),
+            ));
+        }
+        let m = titles::find(query, &titles, &self.model.item_counts)?;
+        let key = self
+            .model
+            .vocab("item")
+            .and_then(|v| v.key(m.index))
+            .unwrap_or_default()
+            .to_string();
+        Ok((key, m))
+    }
+
+    /// Title of an item index.
+    #[must_use]
+    pub fn title(&self, i: usize) -> Option<&str> {
+        self.model.title(i)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_k_orders_and_skips() {
+        let s = [0.1, 0.9, f32::NAN, 0.5, 0.9, -1.0];
+        assert_eq!(top_k(&s, 3, |_| false), vec![(1, 0.9), (4, 0.9), (3, 0.5)]);
+        assert_eq!(top_k(&s, 2, |i| i == 1), vec![(4, 0.9), (3, 0.5)]);
+        assert_eq!(top_k(&s, 0, |_| false), vec![]);
+        assert_eq!(top_k(&s, 100, |_| false).len(), 5);
+    }
+
+    #[test]
+    fn cosine_neighbours_exclude_self() {
+        let t = ndarray::array![[1.0f32, 0.0], [2.0, 0.1], [0.0, 1.0], [0.0, 0.0]];
+        let idx = Index::new(t.view(), Metric::Cosine);
+        let n = idx.neighbours(0, 2).unwrap();
+        assert_eq!(n[0].0, 1);
+        assert!(n.iter().all(|(i, _)| *i != 0));
+        assert!(idx.search(&[1.0], 1, |_| false).is_err());
+        let b = idx.search_batch(t.view(), 1).unwrap();
+        assert_eq!(b[2][0].0, 2);
+    }
+}
