@@ -501,10 +501,21 @@ pub fn load_with_schema(path: &Path, schema: &crate::features::Schema) -> Result
         timestamp_col: schema.roles.timestamp.clone(),
     };
     let table = TextTable::open(&inter_path, opts.delimiter.clone(), opts.has_header)?;
+    let items_table = match schema.source(SourceKind::Items) {
+        Some(items) => {
+            let p = dir.join(&items.file);
+            let mut t = TextTable::open(&p, delimiter(&items.delimiter)?, items.header)?;
+            if let Some(names) = &items.columns {
+                t = t.with_names(names.clone());
+            }
+            Some((items, t, p))
+        }
+        None => None,
+    };
     if let Some(names) = opts.columns.clone().or_else(|| table.header.clone()) {
         let mut avail = names;
-        if let Some(items) = schema.source(SourceKind::Items) {
-            avail.extend(items.columns.iter().flatten().cloned());
+        if let Some((_, t, _)) = &items_table {
+            avail.extend(t.header.iter().flatten().cloned());
         }
         if let Some(users) = schema.source(SourceKind::Users) {
             avail.extend(users.columns.iter().flatten().cloned());
@@ -518,13 +529,8 @@ pub fn load_with_schema(path: &Path, schema: &crate::features::Schema) -> Result
         })?;
     }
     let interactions = interactions_from_table(&table, &opts, Vocab::new(), Vocab::new())?;
-    let (catalog, items_path) = match schema.source(SourceKind::Items) {
-        Some(items) => {
-            let p = dir.join(&items.file);
-            let mut t = TextTable::open(&p, delimiter(&items.delimiter)?, items.header)?;
-            if let Some(names) = &items.columns {
-                t = t.with_names(names.clone());
-            }
+    let (catalog, items_path) = match items_table {
+        Some((items, t, p)) => {
             let key = items.key.as_deref().or(schema.roles.item.as_deref());
             let c = Catalog::from_table_with(&t, key, schema.roles.title.as_deref())?;
             (Some(c), Some(p))

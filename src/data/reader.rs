@@ -143,14 +143,14 @@ impl TextTable {
             .into_iter()
             .map(|c| c.trim().to_string())
             .collect();
-        let is_header = has_header.unwrap_or_else(|| match second {
-            Some(s) => {
-                let f2 = split_line(s, &delimiter).unwrap_or_default();
-                f1.iter()
+        let is_header = has_header.unwrap_or_else(|| {
+            match second.and_then(|s| split_line(s, &delimiter).ok()) {
+                Some(f2) => f1
+                    .iter()
                     .zip(f2.iter())
-                    .any(|(a, b)| !is_number(a) && !a.is_empty() && is_number(b.trim()))
+                    .any(|(a, b)| !is_number(a) && !a.is_empty() && is_number(b.trim())),
+                None => f1.iter().all(|a| !is_number(a)),
             }
-            None => f1.iter().all(|a| !is_number(a)),
         });
         Ok(TextTable {
             path: path.to_path_buf(),

@@ -1,0 +1,499 @@
+//! End-to-end tests of the `recsys` binary on real files.
+
+mod common;
+use common::*;
+
+use recsys::synth::{self, Family, SynthConfig};
+
+fn titles(v: &serde_json::Value) -> Vec<String> {
+    v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["title"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn movielens_100k_items_file_finds_ratings_and_star_wars_neighbours() {
+    let d = datasets().join("movielens-100k");
+    let m = tempdir("ml100k");
+    let model = m.join("model");
+    let out = json(&ok(&[
+        "train",
+        d.join("u.item").to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(out["interactions"], 100_000);
+    assert_eq!(out["users"], 943);
+    assert_eq!(out["items"], 1682);
+    assert_eq!(out["titles"], 1682);
+    let v = json(&ok(&[
+        "similar",
+        "--movie",
+        "star wars",
+        "-k",
+        "5",
+        "--model",
+        model.to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(v["query"]["title"], "Star Wars (1977)");
+    let t = titles(&v);
+    assert!(
+        t.iter().any(|x| x.starts_with("Empire Strikes Back")),
+        "{t:?}"
+    );
+    assert!(
+        t.iter().any(|x| x.starts_with("Return of the Jedi")),
+        "{t:?}"
+    );
+    assert!(
+        !t.iter().any(|x| x == "Star Wars (1977)"),
+        "the query is not its own neighbour"
+    );
+    // latin-1 title survives into the model
+    let v = json(&ok(&[
+        "similar",
+        "--movie",
+        "misérables",
+        "-k",
+        "1",
+        "--model",
+        model.to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(v["query"]["title"], "Misérables, Les (1995)");
+    // recommend excludes seen items: user 1 rated items 1..272
+    let v = json(&ok(&[
+        "recommend",
+        "--user",
+        "1",
+        "-k",
+        "10",
+        "--model",
+        model.to_str().unwrap(),
+        "--json",
+    ]));
+    let keys: Vec<u32> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["key"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(keys.len(), 10);
+    assert!(keys.iter().all(|&k| k > 272), "{keys:?}");
+    std::fs::remove_dir_all(&m).unwrap();
+}
+
+#[test]
+fn latest_csv_folder_puts_shrek_sequels_first() {
+    let fam = |titles: &[&str], genres: &[&str]| Family {
+        titles: titles.iter().map(|s| s.to_string()).collect(),
+        genres: genres.iter().map(|s| s.to_string()).collect(),
+    };
+    let families = vec![
+        fam(
+            &[
+                "Shrek (2001)",
+                "Shrek 2 (2004)",
+                "Shrek the Third (2007)",
+                "Shrek Forever After (2010)",
+            ],
+            &["Adventure", "Animation", "Comedy"],
+        ),
+        fam(
+            &[
+                "Toy Story (1995)",
+                "Toy Story 2 (1999)",
+                "Toy Story 3 (2010)",
+            ],
+            &["Animation", "Children", "Comedy"],
+        ),
+        fam(
+            &["Godfather, The (1972)", "Godfather: Part II, The (1974)"],
+            &["Crime", "Drama"],
+        ),
+        fam(
+            &[
+                "Matrix, The (1999)",
+                "Matrix Reloaded, The (2003)",
+                "Matrix Revolutions, The (2003)",
+            ],
+            &["Action", "Sci-Fi"],
+        ),
+        fam(
+            &["Alien (1979)", "Aliens (1986)", "Alien³ (1992)"],
+            &["Horror", "Sci-Fi"],
+        ),
+        fam(
+            &["American President, The (1995)"],
+            &["Comedy", "Drama", "Romance"],
+        ),
+        fam(&["Shrek the Halls (2007)"], &["Animation", "Comedy"]),
+    ];
+    let data = synth::generate(&SynthConfig {
+        seed: 3,
+        n_users: 400,
+        n_standalone: 60,
+        families: Some(families),
+        ..Default::default()
+    });
+    let dir = tempdir("latest");
+    data.write(&dir).unwrap();
+    let movies = std::fs::read_to_string(dir.join("movies.csv")).unwrap();
+    assert!(
+        movies.contains("\"Godfather: Part II, The (1974)\""),
+        "quoted titles with commas"
+    );
+    let model = dir.join("model");
+    ok(&[
+        "train",
+        dir.join("movies.csv").to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let v = json(&ok(&[
+        "similar",
+        "--movie",
+        "shrek",
+        "-k",
+        "3",
+        "--model",
+        model.to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(
+        v["query"]["title"], "Shrek (2001)",
+        "exact match wins over sequels"
+    );
+    let mut t = titles(&v);
+    t.sort();
+    assert_eq!(
+        t,
+        vec![
+            "Shrek 2 (2004)",
+            "Shrek Forever After (2010)",
+            "Shrek the Third (2007)"
+        ]
+    );
+    let v = json(&ok(&[
+        "similar",
+        "--movie",
+        "the godfather",
+        "-k",
+        "1",
+        "--model",
+        model.to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(v["query"]["title"], "Godfather, The (1972)");
+    assert_eq!(titles(&v), vec!["Godfather: Part II, The (1974)"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn shipped_synthetic_data_trains_and_sequels_are_neighbours() {
+    let dir = tempdir("synthetic");
+    let model = dir.join("model");
+    ok(&[
+        "train",
+        synthetic().join("movies.csv").to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+        "--quiet",
+    ]);
+    // For every family's first film, its top neighbour is one of its sequels.
+    let movies = std::fs::read_to_string(synthetic().join("movies.csv")).unwrap();
+    let all: Vec<String> = movies
+        .lines()
+        .skip(1)
+        .map(|l| {
+            if l.contains('"') {
+                l.split('"').nth(1).unwrap().to_string()
+            } else {
+                l.split(',').nth(1).unwrap().to_string()
+            }
+        })
+        .collect();
+    let norm: Vec<String> = all.iter().map(|t| recsys::titles::normalize(t)).collect();
+    let firsts: Vec<String> = all
+        .iter()
+        .zip(&norm)
+        .filter(|(_, n)| norm.contains(&format!("{n} 2")))
+        .map(|(t, _)| t.clone())
+        .collect();
+    assert!(firsts.len() >= 30, "{}", firsts.len());
+    let mut good = 0;
+    for t in &firsts {
+        let v = json(&ok(&[
+            "similar",
+            "--movie",
+            t,
+            "-k",
+            "1",
+            "--model",
+            model.to_str().unwrap(),
+            "--json",
+            "--quiet",
+        ]));
+        let top = titles(&v)[0].clone();
+        let stem = recsys::titles::normalize(t);
+        if recsys::titles::normalize(&top).starts_with(&stem) {
+            good += 1;
+        }
+    }
+    assert!(
+        good * 10 >= firsts.len() * 9,
+        "{good}/{} families have a sequel as top neighbour",
+        firsts.len()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn shipped_synthetic_data_is_what_the_generator_writes() {
+    let d = synth::generate(&SynthConfig::default());
+    assert_eq!(
+        std::fs::read_to_string(synthetic().join("movies.csv")).unwrap(),
+        d.movies_csv()
+    );
+    assert_eq!(
+        std::fs::read_to_string(synthetic().join("ratings.csv")).unwrap(),
+        d.ratings_csv()
+    );
+}
+
+#[test]
+fn eval_on_time_split_beats_popularity_and_prints_design_keys() {
+    let d = datasets().join("movielens-100k/u.data");
+    let v = json(&ok(&[
+        "eval",
+        d.to_str().unwrap(),
+        "--algo",
+        "als",
+        "--split",
+        "time",
+        "--json",
+    ]));
+    for k in ["precision@10", "recall@10", "hr@10", "ndcg@10", "fit_s"] {
+        assert!(v[k].is_number(), "{k} missing: {v}");
+    }
+    assert_eq!(v["eval_users"], 943);
+    // Popularity scores ndcg@10 = 0.1106 on this split (peers); ALS must clearly beat it.
+    assert!(v["ndcg@10"].as_f64().unwrap() > 0.15, "{v}");
+    let v = json(&ok(&[
+        "eval",
+        d.to_str().unwrap(),
+        "--split",
+        "leave-last-out",
+        "--json",
+        "--epochs",
+        "3",
+    ]));
+    assert_eq!(v["test_interactions"], 943);
+}
+
+#[test]
+fn export_word2vec_and_projector() {
+    let dir = tempdir("export");
+    let model = dir.join("model");
+    ok(&[
+        "train",
+        synthetic().to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+        "--quiet",
+        "--dim",
+        "8",
+    ]);
+    let w2v = dir.join("items.txt");
+    ok(&[
+        "export",
+        "--format",
+        "word2vec",
+        "--model",
+        model.to_str().unwrap(),
+        "--out",
+        w2v.to_str().unwrap(),
+    ]);
+    let (keys, table) = recsys::checkpoint::formats::word2vec::read(&w2v, false).unwrap();
+    let m = recsys::checkpoint::load(&model).unwrap();
+    assert_eq!(keys, m.vocab("item").unwrap().keys());
+    assert_eq!(table, m.tables["item/embedding"]);
+    let bin = dir.join("items.bin");
+    ok(&[
+        "export",
+        "--format",
+        "word2vec-bin",
+        "--model",
+        model.to_str().unwrap(),
+        "--out",
+        bin.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        recsys::checkpoint::formats::word2vec::read(&bin, true)
+            .unwrap()
+            .1,
+        table
+    );
+    let proj = dir.join("proj");
+    ok(&[
+        "export",
+        "--format",
+        "projector",
+        "--model",
+        model.to_str().unwrap(),
+        "--out",
+        proj.to_str().unwrap(),
+    ]);
+    let meta = std::fs::read_to_string(proj.join("metadata.tsv")).unwrap();
+    let vecs = std::fs::read_to_string(proj.join("vectors.tsv")).unwrap();
+    assert_eq!(meta.lines().count(), keys.len() + 1);
+    assert_eq!(vecs.lines().count(), keys.len());
+    assert!(meta.starts_with("key\ttitle\tgenres\n"));
+    assert_eq!(vecs.lines().next().unwrap().split('\t').count(), 8);
+    let e = fails(&[
+        "export",
+        "--format",
+        "word2vec",
+        "--model",
+        model.to_str().unwrap(),
+        "--table",
+        "nope",
+        "--out",
+        w2v.to_str().unwrap(),
+    ]);
+    assert!(e.contains("item/embedding"), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bad_input_gets_one_clear_line() {
+    let dir = tempdir("bad");
+    let p = |n: &str| dir.join(n).to_str().unwrap().to_string();
+    let model = p("model");
+    std::fs::write(dir.join("empty.csv"), "").unwrap();
+    let e = fails(&["train", &p("empty.csv"), "--model", &model]);
+    assert!(e.contains("empty.csv") && e.contains("empty"), "{e}");
+    std::fs::write(dir.join("nouser.csv"), "when,rating\nx,1\n").unwrap();
+    let e = fails(&["train", &p("nouser.csv"), "--model", &model]);
+    assert!(
+        e.contains("nouser.csv") && e.contains("missing column"),
+        "{e}"
+    );
+    std::fs::write(
+        dir.join("rating.csv"),
+        "userId,movieId,rating\n1,2,4\n1,3,high\n",
+    )
+    .unwrap();
+    let e = fails(&["train", &p("rating.csv"), "--model", &model]);
+    assert!(
+        e.contains("rating.csv:3") && e.contains("'rating'") && e.contains("high"),
+        "{e}"
+    );
+    std::fs::write(dir.join("short.tsv"), "1\t2\t5\n1\n").unwrap();
+    let e = fails(&["train", &p("short.tsv"), "--model", &model]);
+    assert!(e.contains("short.tsv:2") && e.contains("fields"), "{e}");
+    std::fs::write(dir.join("quote.csv"), "userId,movieId,rating\n1,\"2,3\n").unwrap();
+    let e = fails(&["train", &p("quote.csv"), "--model", &model]);
+    assert!(e.contains("quote.csv:2") && e.contains("quote"), "{e}");
+    fails(&["train", &p("missing.csv"), "--model", &model]);
+    // latin-1 bytes in an items file load (and a ratings file beside it is used)
+    std::fs::write(
+        dir.join("movies.csv"),
+        b"movieId,title,genres\n1,Mis\xe9rables (1995),Drama\n2,Heat (1995),Action\n".to_vec(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("ratings.csv"),
+        "userId,movieId,rating,timestamp\n1,1,5,1\n1,2,4,2\n2,1,3,3\n",
+    )
+    .unwrap();
+    ok(&[
+        "train",
+        &p("movies.csv"),
+        "--model",
+        &model,
+        "--quiet",
+        "--dim",
+        "2",
+    ]);
+    let v = json(&ok(&[
+        "similar",
+        "--movie",
+        "misérables",
+        "--model",
+        &model,
+        "--json",
+        "-k",
+        "1",
+    ]));
+    assert_eq!(v["query"]["title"], "Misérables (1995)");
+    let e = fails(&["similar", "--movie", "jaws", "--model", &model]);
+    assert!(
+        e.contains("no title matches 'jaws'") && e.contains("nearest"),
+        "{e}"
+    );
+    let e = fails(&["similar", "--item", "999", "--model", &model]);
+    assert!(e.contains("unknown item '999'"), "{e}");
+    let e = fails(&["recommend", "--user", "999", "--model", &model]);
+    assert!(e.contains("unknown user"), "{e}");
+    // a schema naming missing columns
+    std::fs::write(dir.join("s.toml"), "name = \"s\"\n[[sources]]\nkind = \"interactions\"\nfile = \"ratings.csv\"\n[roles]\nuser = \"userId\"\nitem = \"itemId\"\n").unwrap();
+    let e = fails(&[
+        "train",
+        &p("ratings.csv"),
+        "--schema",
+        &p("s.toml"),
+        "--model",
+        &model,
+    ]);
+    assert!(e.contains("s.toml") && e.contains("itemId"), "{e}");
+    // bad hyper-parameters
+    let e = fails(&[
+        "train",
+        &p("ratings.csv"),
+        "--dim",
+        "zero",
+        "--model",
+        &model,
+    ]);
+    assert!(e.contains("--dim"), "{e}");
+    let e = fails(&["train", &p("ratings.csv"), "--reg=-1", "--model", &model]);
+    assert!(e.contains("regularization"), "{e}");
+    // truncated / corrupted model directory
+    let st = dir.join("model/tensors.safetensors");
+    let bytes = std::fs::read(&st).unwrap();
+    std::fs::write(&st, &bytes[..bytes.len() / 2]).unwrap();
+    let e = fails(&["similar", "--item", "1", "--model", &model]);
+    assert!(
+        e.contains("tensors.safetensors") && e.contains("truncated"),
+        "{e}"
+    );
+    std::fs::write(dir.join("model/manifest.json"), "{not json").unwrap();
+    let e = fails(&["similar", "--item", "1", "--model", &model]);
+    assert!(e.contains("manifest.json") && e.contains("JSON"), "{e}");
+    let e = fails(&["similar", "--item", "1", "--model", &p("nomodel")]);
+    assert!(e.contains("no such model directory"), "{e}");
+    // training never replaces a directory that is not a model
+    std::fs::create_dir_all(dir.join("precious")).unwrap();
+    std::fs::write(dir.join("precious/notes.txt"), "keep me").unwrap();
+    let e = fails(&[
+        "train",
+        &p("ratings.csv"),
+        "--model",
+        &p("precious"),
+        "--dim",
+        "2",
+    ]);
+    assert!(e.contains("refusing"), "{e}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("precious/notes.txt")).unwrap(),
+        "keep me"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,83 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The shared evaluation data (`../shared/datasets`), or `RECSYS_DATASETS`.
+pub fn datasets() -> PathBuf {
+    let mut cands: Vec<PathBuf> = Vec::new();
+    if let Ok(p) = std::env::var("RECSYS_DATASETS") {
+        cands.push(p.into());
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    cands.push(root.join("../shared/datasets"));
+    cands.push(root.join("../../shared/datasets"));
+    cands.push("/work/shared/datasets".into());
+    cands
+        .into_iter()
+        .find(|p| p.join("movielens-100k/u.data").is_file())
+        .expect("the shared datasets (movielens-100k) were not found: set RECSYS_DATASETS")
+}
+
+/// The shipped synthetic data set.
+pub fn synthetic() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/synthetic")
+}
+
+/// A fresh temporary directory for one test.
+pub fn tempdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("recsys-it-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Run the real binary.
+pub fn recsys(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_recsys"))
+        .args(args)
+        .output()
+        .expect("run recsys")
+}
+
+/// Run and require success; return stdout.
+pub fn ok(args: &[&str]) -> String {
+    let o = recsys(args);
+    assert!(
+        o.status.success(),
+        "recsys {args:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+/// Run and require a clean failure: non-zero exit, one `error:` line on stderr, no panic.
+/// Returns stderr.
+pub fn fails(args: &[&str]) -> String {
+    let o = recsys(args);
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(!o.status.success(), "recsys {args:?} should fail");
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "panic: {err}"
+    );
+    assert!(err.starts_with("error: "), "{err}");
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "one line expected: {err}"
+    );
+    assert!(o.stdout.is_empty(), "nothing on stdout on error");
+    err
+}
+
+/// Parse a JSON stdout.
+pub fn json(s: &str) -> serde_json::Value {
+    assert_eq!(
+        s.trim_end().lines().count(),
+        1,
+        "one JSON line expected: {s}"
+    );
+    serde_json::from_str(s).unwrap()
+}
