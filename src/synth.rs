@@ -288,6 +288,30 @@ impl SynthData {
         s
     }
 
+    /// The data as in-memory interactions and catalog (what loading the written files gives).
+    #[must_use]
+    pub fn to_dataset(&self) -> (crate::data::Interactions, crate::data::Catalog) {
+        let mut x = crate::data::Interactions {
+            has_rating: true,
+            has_timestamp: true,
+            ..Default::default()
+        };
+        for (u, i, r, t) in &self.ratings {
+            x.push(&u.to_string(), &i.to_string(), *r, *t);
+        }
+        let mut c = crate::data::Catalog::default();
+        for f in &self.films {
+            c.insert(
+                f.id.to_string(),
+                crate::data::ItemInfo {
+                    title: f.title.clone(),
+                    genres: f.genres.clone(),
+                },
+            );
+        }
+        (x, c)
+    }
+
     /// Write `movies.csv` and `ratings.csv` into `dir` (created if needed).
     pub fn write(&self, dir: &Path) -> Result<()> {
         use crate::checkpoint::formats::atomic_file_write;

@@ -1,0 +1,164 @@
+//! The contract every trainer meets (after implicit's shared test mixin). A new trainer is
+//! done when it is added to `trainers()` and passes every test here.
+
+mod common;
+
+use recsys::data::{Catalog, Interactions};
+use recsys::models::als::{Als, AlsParams};
+use recsys::models::{TrainContext, Trainer};
+use recsys::similarity::Lookup;
+use recsys::synth::{self, SynthConfig};
+
+fn trainers() -> Vec<Box<dyn Trainer>> {
+    vec![Box::new(
+        Als::new(AlsParams {
+            factors: 16,
+            iterations: 8,
+            ..Default::default()
+        })
+        .unwrap(),
+    )]
+}
+
+fn data() -> (Interactions, Catalog) {
+    synth::generate(&SynthConfig {
+        seed: 11,
+        n_families: 20,
+        n_standalone: 40,
+        n_users: 300,
+        families: None,
+    })
+    .to_dataset()
+}
+
+fn ctx(threads: usize) -> TrainContext {
+    TrainContext {
+        threads,
+        seed: 5,
+        progress: false,
+    }
+}
+
+#[test]
+fn recommend_excludes_seen_items() {
+    let (x, c) = data();
+    for t in trainers() {
+        let l = Lookup::new(t.fit(&x, Some(&c), &ctx(2)).unwrap());
+        for u in 0..20u32 {
+            let ukey = x.users.key(u as usize).unwrap();
+            let seen: Vec<String> = (0..x.len())
+                .filter(|&r| x.user[r] == u)
+                .map(|r| x.items.key(x.item[r] as usize).unwrap().to_string())
+                .collect();
+            let recs = l.recommend(ukey, 10, &[]).unwrap();
+            assert_eq!(recs.len(), 10, "{}", t.name());
+            for h in &recs {
+                assert!(
+                    !seen.contains(&h.key),
+                    "{}: user {ukey} got seen item {}",
+                    t.name(),
+                    h.key
+                );
+            }
+            // an explicit exclusion is honoured too
+            let first = recs[0].key.clone();
+            let again = l.recommend(ukey, 10, std::slice::from_ref(&first)).unwrap();
+            assert!(again.iter().all(|h| h.key != first));
+            // scores are non-increasing
+            assert!(recs.windows(2).all(|w| w[0].score >= w[1].score));
+        }
+    }
+}
+
+#[test]
+fn query_is_not_its_own_neighbour_and_scores_are_cosines() {
+    let (x, c) = data();
+    for t in trainers() {
+        let l = Lookup::new(t.fit(&x, Some(&c), &ctx(2)).unwrap());
+        for key in x.items.keys().iter().take(30) {
+            let n = l.similar_items(key, 10).unwrap();
+            assert_eq!(n.len(), 10);
+            assert!(
+                n.iter().all(|h| &h.key != key),
+                "{}: {key} is its own neighbour",
+                t.name()
+            );
+            assert!(n
+                .iter()
+                .all(|h| h.score <= 1.0 + 1e-5 && h.score >= -1.0 - 1e-5));
+        }
+        let u = x.users.key(0).unwrap();
+        assert!(l.similar_users(u, 5).unwrap().iter().all(|h| h.key != u));
+    }
+}
+
+#[test]
+fn save_load_round_trip_is_bit_identical() {
+    let (x, c) = data();
+    for t in trainers() {
+        let m = t.fit(&x, Some(&c), &ctx(2)).unwrap();
+        let dir = common::tempdir(&format!("conformance-rt-{}", t.name()));
+        let p = dir.join("model");
+        recsys::checkpoint::save(&m, &p).unwrap();
+        let back = recsys::checkpoint::load(&p).unwrap();
+        assert_eq!(back.algo, m.algo);
+        assert_eq!(back.tables, m.tables, "{}", t.name());
+        assert_eq!(back.vectors, m.vectors);
+        assert_eq!(back.vocabs, m.vocabs);
+        assert_eq!(back.item_info, m.item_info);
+        assert_eq!(back.item_counts, m.item_counts);
+        assert_eq!(back.seen, m.seen);
+        assert_eq!(back.epochs, m.epochs);
+        assert_eq!(back.params, m.params);
+        // saving again over it replaces it atomically and loads the same
+        recsys::checkpoint::save(&back, &p).unwrap();
+        assert_eq!(recsys::checkpoint::load(&p).unwrap().tables, m.tables);
+        let leftovers: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            leftovers.len(),
+            1,
+            "no temporary directories left: {leftovers:?}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+#[test]
+fn single_thread_runs_are_bit_reproducible() {
+    let (x, c) = data();
+    for t in trainers() {
+        let a = t.fit(&x, Some(&c), &ctx(1)).unwrap();
+        let b = t.fit(&x, Some(&c), &ctx(1)).unwrap();
+        assert_eq!(a.tables, b.tables, "{}", t.name());
+        let other = t
+            .fit(&x, Some(&c), &TrainContext { seed: 6, ..ctx(1) })
+            .unwrap();
+        assert_ne!(a.tables, other.tables, "{}: the seed must matter", t.name());
+    }
+}
+
+#[test]
+fn training_logs_epochs_and_learns_structure() {
+    let (x, c) = data();
+    for t in trainers() {
+        let m = t.fit(&x, Some(&c), &ctx(2)).unwrap();
+        assert!(!m.epochs.is_empty());
+        assert!(m.epochs.iter().all(|e| e.loss.is_finite()));
+        assert!(
+            m.epochs.last().unwrap().loss <= m.epochs[0].loss,
+            "{}: loss must not grow",
+            t.name()
+        );
+        assert!(m.tables.values().all(|t| t.iter().all(|v| v.is_finite())));
+        // planted structure: item "1" opens the first family; its nearest neighbour is a sequel
+        let l = Lookup::new(m);
+        let hits = l.similar_items("1", 1).unwrap();
+        let first = l.model().vocab("item").unwrap().get("1").unwrap() as usize;
+        let stem = recsys::titles::normalize(l.title(first).unwrap());
+        let top = recsys::titles::normalize(hits[0].title.as_deref().unwrap());
+        assert!(top.starts_with(&stem), "{}: {stem} → {top}", t.name());
+    }
+}

@@ -1,0 +1,110 @@
+//! Files recsys writes, read by the tools people use: gensim reads our word2vec text and
+//! binary exports; the safetensors package (numpy) reads our tensors file.
+//!
+//! Needs a Python with gensim and safetensors: `RECSYS_PYTHON` (set by `.ci/run`, which
+//! installs them into a virtualenv). Without it these tests fail, so they cannot pass vacuously.
+
+mod common;
+use common::*;
+
+use std::process::Command;
+
+fn python() -> String {
+    std::env::var("RECSYS_PYTHON")
+        .expect("set RECSYS_PYTHON to a python with gensim, numpy and safetensors (.ci/run does)")
+}
+
+#[test]
+fn gensim_and_safetensors_read_our_files() {
+    let dir = tempdir("interop");
+    let model = dir.join("model");
+    ok(&[
+        "train",
+        synthetic().to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+        "--quiet",
+        "--dim",
+        "12",
+    ]);
+    let txt = dir.join("v.txt");
+    let bin = dir.join("v.bin");
+    ok(&[
+        "export",
+        "--format",
+        "word2vec",
+        "--model",
+        model.to_str().unwrap(),
+        "--out",
+        txt.to_str().unwrap(),
+    ]);
+    ok(&[
+        "export",
+        "--format",
+        "word2vec-bin",
+        "--model",
+        model.to_str().unwrap(),
+        "--out",
+        bin.to_str().unwrap(),
+    ]);
+    let m = recsys::checkpoint::load(&model).unwrap();
+    let table = &m.tables["item/embedding"];
+    let key = m.vocab("item").unwrap().key(5).unwrap().to_string();
+    let script = format!(
+        r#"
+import json, sys
+import numpy as np
+from gensim.models import KeyedVectors
+from safetensors.numpy import load_file
+t = KeyedVectors.load_word2vec_format({txt:?}, binary=False)
+b = KeyedVectors.load_word2vec_format({bin:?}, binary=True)
+st = load_file({st:?})
+print(json.dumps({{
+  "n": len(t.index_to_key), "dim": t.vector_size, "nb": len(b.index_to_key),
+  "row": [float(x) for x in t[{key:?}]], "rowb": [float(x) for x in b[{key:?}]],
+  "same": bool(np.array_equal(t.vectors, b.vectors)),
+  "st_shape": list(st["item/embedding"].shape), "st_dtype": str(st["item/embedding"].dtype),
+  "st_equal": bool(np.array_equal(st["item/embedding"], b.vectors)),
+  "seen": list(st["seen/indptr"].shape),
+}}))
+"#,
+        txt = txt.to_str().unwrap(),
+        bin = bin.to_str().unwrap(),
+        st = model.join("tensors.safetensors").to_str().unwrap(),
+        key = key,
+    );
+    let out = Command::new(python())
+        .arg("-c")
+        .arg(script)
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["n"], table.nrows());
+    assert_eq!(v["nb"], table.nrows());
+    assert_eq!(v["dim"], 12);
+    let row: Vec<f32> = v["row"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap() as f32)
+        .collect();
+    assert_eq!(row, table.row(5).to_vec());
+    assert_eq!(v["rowb"], v["row"]);
+    assert_eq!(v["same"], true);
+    assert_eq!(v["st_shape"], serde_json::json!([table.nrows(), 12]));
+    assert_eq!(v["st_dtype"], "float32");
+    assert_eq!(
+        v["st_equal"], true,
+        "safetensors rows are in vocabulary order"
+    );
+    assert_eq!(
+        v["seen"],
+        serde_json::json!([m.vocab("user").unwrap().len() + 1])
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
