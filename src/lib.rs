@@ -34,6 +34,7 @@ pub mod features;
 pub mod model;
 pub mod models;
 pub mod progress;
+mod simd;
 pub mod similarity;
 pub mod synth;
 pub mod titles;

@@ -4,7 +4,6 @@ mod common;
 
 use std::path::Path;
 
-use ndarray::Array2;
 use proptest::prelude::*;
 use recsys::checkpoint;
 use recsys::data::Interactions;

@@ -1,8 +1,9 @@
 //! Files recsys writes, read by the tools people use: gensim reads our word2vec text and
 //! binary exports; the safetensors package (numpy) reads our tensors file.
 //!
-//! Needs a Python with gensim and safetensors: `RECSYS_PYTHON` (set by `.ci/run`, which
-//! installs them into a virtualenv). Without it these tests fail, so they cannot pass vacuously.
+//! Needs a Python with gensim and safetensors: `RECSYS_PYTHON`, or `.venv/` made from
+//! `tests/requirements.txt` by README's test command. Without one these tests fail, so they
+//! cannot pass vacuously.
 
 mod common;
 use common::*;

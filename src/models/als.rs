@@ -91,7 +91,7 @@ pub struct Als {
 
 /// Dot product with eight independent accumulators, so the compiler can keep them in SIMD
 /// registers (a plain `.sum()` is a serial dependency chain in IEEE order).
-#[inline]
+#[inline(always)]
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
@@ -111,7 +111,7 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
     s
 }
 
-#[inline]
+#[inline(always)]
 fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
     for (yi, xi) in y.iter_mut().zip(x) {
         *yi += alpha * xi;
@@ -119,7 +119,7 @@ fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
 }
 
 /// `out = G · v` for a symmetric `k × k` row-major `G`.
-#[inline]
+#[inline(always)]
 fn gemv(g: &[f32], v: &[f32], out: &mut [f32]) {
     let k = v.len();
     for (i, o) in out.iter_mut().enumerate() {
@@ -134,6 +134,59 @@ struct Scratch {
     ap: Vec<f32>,
 }
 
+/// The inputs of one row solve that do not change within a half-step.
+struct Side<'a> {
+    /// `YᵀY + λI`, row-major `k × k`.
+    g: &'a [f32],
+    /// The fixed factors, row-major.
+    ys: &'a [f32],
+    k: usize,
+    cg_steps: usize,
+}
+
+/// Conjugate-gradient solve of one row (see the module docs), warm-started from `xu`.
+#[inline(always)]
+fn solve_row(side: &Side<'_>, items: &[usize], conf: &[f32], xu: &mut [f32], s: &mut Scratch) {
+    let (g, ys, k) = (side.g, side.ys, side.k);
+    // r = b − A x  =  Σ cᵢ yᵢ − (G x + Σ (cᵢ−1)(yᵢ·x) yᵢ)
+    gemv(g, xu, &mut s.ap);
+    s.r.iter_mut().zip(&s.ap).for_each(|(r, a)| *r = -a);
+    for (&i, &c) in items.iter().zip(conf) {
+        let yi = &ys[i * k..(i + 1) * k];
+        let w = c - (c - 1.0) * dot(yi, xu);
+        axpy(w, yi, &mut s.r);
+    }
+    s.p.copy_from_slice(&s.r);
+    let mut rsold = dot(&s.r, &s.r);
+    for _ in 0..side.cg_steps {
+        if rsold < 1e-20 {
+            break;
+        }
+        gemv(g, &s.p, &mut s.ap);
+        for (&i, &c) in items.iter().zip(conf) {
+            let yi = &ys[i * k..(i + 1) * k];
+            axpy((c - 1.0) * dot(yi, &s.p), yi, &mut s.ap);
+        }
+        let alpha = rsold / dot(&s.p, &s.ap);
+        if !alpha.is_finite() {
+            break;
+        }
+        axpy(alpha, &s.p, xu);
+        axpy(-alpha, &s.ap, &mut s.r);
+        let rsnew = dot(&s.r, &s.r);
+        let beta = rsnew / rsold;
+        for (p, r) in s.p.iter_mut().zip(&s.r) {
+            *p = r + beta * *p;
+        }
+        rsold = rsnew;
+    }
+}
+
+crate::simd::dispatch!(
+    /// [`solve_row`] compiled for the best instruction set this CPU has.
+    fn solve_row_fast(side: &Side<'_>, items: &[usize], conf: &[f32], xu: &mut [f32], s: &mut Scratch) => solve_row
+);
+
 /// One half-step: re-solve every row of `x` against the fixed `y`, using the rows of `conf`
 /// (CSR, values are confidences `c`).
 fn solve_side(x: &mut Array2<f32>, y: &Array2<f32>, conf: &CsMat<f32>, reg: f32, cg_steps: usize) {
@@ -142,8 +195,12 @@ fn solve_side(x: &mut Array2<f32>, y: &Array2<f32>, conf: &CsMat<f32>, reg: f32,
     for i in 0..k {
         gram[[i, i]] += reg;
     }
-    let g = gram.as_slice().unwrap_or(&[]).to_vec();
-    let ys = y.as_slice().unwrap_or(&[]);
+    let side = Side {
+        g: gram.as_slice().unwrap_or(&[]),
+        ys: y.as_slice().unwrap_or(&[]),
+        k,
+        cg_steps,
+    };
     x.axis_iter_mut(Axis(0))
         .into_par_iter()
         .enumerate()
@@ -157,39 +214,8 @@ fn solve_side(x: &mut Array2<f32>, y: &Array2<f32>, conf: &CsMat<f32>, reg: f32,
                 let Some(xu) = xrow.as_slice_mut() else {
                     return;
                 };
-                let row = conf.outer_view(u);
-                let Some(row) = row else { return };
-                // r = b − A x  =  Σ cᵢ yᵢ − (G x + Σ (cᵢ−1)(yᵢ·x) yᵢ)
-                gemv(&g, xu, &mut s.ap);
-                s.r.iter_mut().zip(&s.ap).for_each(|(r, a)| *r = -a);
-                for (i, &c) in row.iter() {
-                    let yi = &ys[i * k..(i + 1) * k];
-                    let w = c - (c - 1.0) * dot(yi, xu);
-                    axpy(w, yi, &mut s.r);
-                }
-                s.p.copy_from_slice(&s.r);
-                let mut rsold = dot(&s.r, &s.r);
-                for _ in 0..cg_steps {
-                    if rsold < 1e-20 {
-                        break;
-                    }
-                    gemv(&g, &s.p, &mut s.ap);
-                    for (i, &c) in row.iter() {
-                        let yi = &ys[i * k..(i + 1) * k];
-                        axpy((c - 1.0) * dot(yi, &s.p), yi, &mut s.ap);
-                    }
-                    let alpha = rsold / dot(&s.p, &s.ap);
-                    if !alpha.is_finite() {
-                        break;
-                    }
-                    axpy(alpha, &s.p, xu);
-                    axpy(-alpha, &s.ap, &mut s.r);
-                    let rsnew = dot(&s.r, &s.r);
-                    let beta = rsnew / rsold;
-                    for (p, r) in s.p.iter_mut().zip(&s.r) {
-                        *p = r + beta * *p;
-                    }
-                    rsold = rsnew;
+                if let Some(row) = conf.outer_view(u) {
+                    solve_row_fast(&side, row.indices(), row.data(), xu, s);
                 }
             },
         );
