@@ -57,6 +57,7 @@ fn main() {
     let mut peer_fit = Vec::new();
     let mut peer = serde_json::Value::Null;
     let mut peer_pop = serde_json::Value::Null;
+    let mut peer_version = String::new();
     for _ in 0..repeats {
         let out = Command::new(&python)
             .arg(peers.join("mf_implicit.py"))
@@ -78,6 +79,7 @@ fn main() {
         let line = String::from_utf8_lossy(&out.stdout);
         let v: serde_json::Value =
             serde_json::from_str(line.lines().last().unwrap_or("")).expect("peer JSON");
+        peer_version = v["version"].as_str().unwrap_or("?").to_string();
         for r in v["runs"].as_array().expect("runs") {
             if r["algo"] == "ALS" && r["variant"] == "conf1" {
                 peer_fit.push(r["fit_s"].as_f64().unwrap_or(f64::NAN));
