@@ -142,7 +142,7 @@ fn main() {
     println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
     println!(
         "| implicit {} ALS (conf 1, λ 0.05) | {:.4} | {:.4} | {:.4} | {:.4} | {:.3} | 1.00× |",
-        "0.7.3",
+        peer_version,
         f(&peer["ndcg@10"]),
         f(&peer["hr@10"]),
         f(&peer["precision@10"]),
