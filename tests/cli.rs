@@ -405,7 +405,7 @@ fn bad_input_gets_one_clear_line() {
     // latin-1 bytes in an items file load (and a ratings file beside it is used)
     std::fs::write(
         dir.join("movies.csv"),
-        b"movieId,title,genres\n1,Mis\xe9rables (1995),Drama\n2,Heat (1995),Action\n".to_vec(),
+        b"movieId,title,genres\n1,Mis\xe9rables (1995),Drama\n2,Heat (1995),Action\n",
     )
     .unwrap();
     std::fs::write(
