@@ -300,16 +300,7 @@ fn eval_on_time_split_beats_popularity_and_prints_design_keys() {
 #[test]
 fn export_word2vec_and_projector() {
     let dir = tempdir("export");
-    let model = dir.join("model");
-    ok(&[
-        "train",
-        synthetic().to_str().unwrap(),
-        "--model",
-        model.to_str().unwrap(),
-        "--quiet",
-        "--dim",
-        "8",
-    ]);
+    let model = train_synthetic(&dir, 8);
     let w2v = dir.join("items.txt");
     ok(&[
         "export",

@@ -11,23 +11,21 @@ use common::*;
 use std::process::Command;
 
 fn python() -> String {
-    std::env::var("RECSYS_PYTHON")
-        .expect("set RECSYS_PYTHON to a python with gensim, numpy and safetensors (.ci/run does)")
+    if let Ok(p) = std::env::var("RECSYS_PYTHON") {
+        return p;
+    }
+    let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    assert!(
+        venv.is_file(),
+        "no Python for the interop tests: run README's test command (it creates .venv from tests/requirements.txt) or set RECSYS_PYTHON"
+    );
+    venv.to_string_lossy().into_owned()
 }
 
 #[test]
 fn gensim_and_safetensors_read_our_files() {
     let dir = tempdir("interop");
-    let model = dir.join("model");
-    ok(&[
-        "train",
-        synthetic().to_str().unwrap(),
-        "--model",
-        model.to_str().unwrap(),
-        "--quiet",
-        "--dim",
-        "12",
-    ]);
+    let model = train_synthetic(&dir, 12);
     let txt = dir.join("v.txt");
     let bin = dir.join("v.bin");
     ok(&[

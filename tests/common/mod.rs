@@ -81,3 +81,19 @@ pub fn json(s: &str) -> serde_json::Value {
     );
     serde_json::from_str(s).unwrap()
 }
+
+/// Train ALS of width `dim` on the shipped synthetic data into `dir/model`; returns its path.
+pub fn train_synthetic(dir: &Path, dim: usize) -> PathBuf {
+    let model = dir.join("model");
+    let dim = dim.to_string();
+    ok(&[
+        "train",
+        synthetic().to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+        "--quiet",
+        "--dim",
+        &dim,
+    ]);
+    model
+}
