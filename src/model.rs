@@ -16,6 +16,8 @@ pub const USER_EMBEDDING: &str = "user/embedding";
 pub const ITEM_EMBEDDING: &str = "item/embedding";
 /// Vector name of item biases.
 pub const ITEM_BIAS: &str = "item/bias";
+/// One-element vector holding the global mean rating of explicit models.
+pub const GLOBAL_MEAN: &str = "global/mean";
 /// Vector name of user biases.
 pub const USER_BIAS: &str = "user/bias";
 
@@ -130,6 +132,35 @@ impl Model {
     #[must_use]
     pub fn column_of(table: &str) -> &str {
         table.split('/').next().unwrap_or(table)
+    }
+
+    /// Predicted rating of user index `u` for item index `i` for explicit models
+    /// (`μ + b_u + b_i + p_u·q_i`, clipped to the training rating range); `None` when the
+    /// model has no global mean.
+    #[must_use]
+    pub fn predict_rating(&self, u: usize, i: usize) -> Option<f32> {
+        let mu = *self.vector(GLOBAL_MEAN)?.get(0)?;
+        let get = |name: &str, r: usize| {
+            self.vector(name)
+                .and_then(|v| v.get(r).copied())
+                .unwrap_or(0.0)
+        };
+        let dot = match (self.table(USER_EMBEDDING), self.table(ITEM_EMBEDDING)) {
+            (Some(p), Some(q)) if u < p.nrows() && i < q.nrows() => p.row(u).dot(&q.row(i)),
+            _ => 0.0,
+        };
+        let pred = mu + get(USER_BIAS, u) + get(ITEM_BIAS, i) + dot;
+        let lo = self
+            .params
+            .get("rating_min")
+            .and_then(serde_json::Value::as_f64)
+            .unwrap_or(f64::NEG_INFINITY) as f32;
+        let hi = self
+            .params
+            .get("rating_max")
+            .and_then(serde_json::Value::as_f64)
+            .unwrap_or(f64::INFINITY) as f32;
+        Some(pred.clamp(lo, hi))
     }
 
     /// Title of item index `i`, if known.

@@ -39,7 +39,12 @@ pub enum Command {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Algo {
+    /// Implicit ALS (conjugate gradient).
     Als,
+    /// Explicit biased MF by SGD (Funk SVD).
+    Mf,
+    /// Bayesian personalised ranking.
+    Bpr,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -47,9 +52,10 @@ pub struct HyperArgs {
     /// Algorithm.
     #[arg(long, value_enum, default_value = "als")]
     pub algo: Algo,
-    /// Embedding width: a number, or `auto` for the fourth-root rule over the item count.
-    #[arg(long, default_value = "64")]
-    pub dim: String,
+    /// Embedding width: a number, or `auto` for the fourth-root rule over the item count
+    /// (default: the algorithm's own, 64 for als/bpr, 100 for mf).
+    #[arg(long)]
+    pub dim: Option<String>,
     /// Training epochs (ALS: alternations).
     #[arg(long)]
     pub epochs: Option<usize>,
@@ -59,6 +65,15 @@ pub struct HyperArgs {
     /// ALS confidence slope: c = 1 + alpha·r.
     #[arg(long)]
     pub alpha: Option<f32>,
+    /// SGD learning rate (mf, bpr).
+    #[arg(long)]
+    pub lr: Option<f32>,
+    /// Learning-rate multiplier per epoch (mf).
+    #[arg(long)]
+    pub lr_decay: Option<f32>,
+    /// L2 regularisation of biases (mf, bpr).
+    #[arg(long)]
+    pub reg_bias: Option<f32>,
     /// ALS: CG steps per row solve.
     #[arg(long)]
     pub cg_steps: Option<usize>,

@@ -15,6 +15,8 @@ use recsys::embedding::Dimension;
 use recsys::eval::{self, Split};
 use recsys::features::Schema;
 use recsys::models::als::{Als, AlsParams};
+use recsys::models::bpr::{Bpr, BprParams};
+use recsys::models::mf::{Mf, MfParams};
 use recsys::models::{TrainContext, Trainer};
 use recsys::similarity::{Hit, Lookup};
 use recsys::synth;
@@ -37,23 +39,46 @@ fn print_json(v: &serde_json::Value) {
 
 /// A trainer from the shared hyper-parameter flags, its width resolved against `n_items`.
 fn trainer(h: &HyperArgs, n_items: usize) -> Result<Box<dyn Trainer>> {
-    let dim = Dimension::parse(&h.dim)
-        .with_context(|| {
-            format!(
-                "--dim must be 'auto' or a positive integer, not '{}'",
-                h.dim
-            )
-        })?
-        .resolve(n_items);
+    let dim = match &h.dim {
+        None => None,
+        Some(d) => Some(
+            Dimension::parse(d)
+                .with_context(|| format!("--dim must be 'auto' or a positive integer, not '{d}'"))?
+                .resolve(n_items),
+        ),
+    };
     Ok(match h.algo {
         Algo::Als => {
             let d = AlsParams::default();
             Box::new(Als::new(AlsParams {
-                factors: dim,
+                factors: dim.unwrap_or(d.factors),
                 iterations: h.epochs.unwrap_or(d.iterations),
                 regularization: h.reg.unwrap_or(d.regularization),
                 alpha: h.alpha.unwrap_or(d.alpha),
                 cg_steps: h.cg_steps.unwrap_or(d.cg_steps),
+                ..d
+            })?)
+        }
+        Algo::Mf => {
+            let d = MfParams::default();
+            Box::new(Mf::new(MfParams {
+                factors: dim.unwrap_or(d.factors),
+                epochs: h.epochs.unwrap_or(d.epochs),
+                learning_rate: h.lr.unwrap_or(d.learning_rate),
+                lr_decay: h.lr_decay.unwrap_or(d.lr_decay),
+                reg_factors: h.reg.unwrap_or(d.reg_factors),
+                reg_bias: h.reg_bias.unwrap_or(d.reg_bias),
+                ..d
+            })?)
+        }
+        Algo::Bpr => {
+            let d = BprParams::default();
+            Box::new(Bpr::new(BprParams {
+                factors: dim.unwrap_or(d.factors),
+                epochs: h.epochs.unwrap_or(d.epochs),
+                learning_rate: h.lr.unwrap_or(d.learning_rate),
+                reg: h.reg.unwrap_or(d.reg),
+                reg_bias: h.reg_bias.unwrap_or(d.reg_bias),
                 ..d
             })?)
         }
@@ -262,7 +287,7 @@ fn evaluate(cli: &Cli, a: &EvalArgs) -> Result<()> {
     let lookup = Lookup::new(model);
     let m = eval::evaluate_topk(&lookup, &test, a.k)?;
     let k = a.k;
-    let out = json!({
+    let mut out = json!({
         "algo": t.name(),
         "source": source,
         "params": lookup.model().params,
@@ -275,11 +300,19 @@ fn evaluate(cli: &Cli, a: &EvalArgs) -> Result<()> {
         "eval_users": m.users,
         "fit_s": fit_s,
     });
+    let rating = eval::evaluate_ratings(lookup.model(), &test);
+    if let Some(r) = rating {
+        out["rmse"] = r.rmse.into();
+        out["mae"] = r.mae.into();
+    }
     if cli.json {
         print_json(&out);
     } else {
+        let rating = rating.map_or(String::new(), |r| {
+            format!("rmse {:.4}  mae {:.4}  ", r.rmse, r.mae)
+        });
         println!(
-            "{}: precision@{k} {:.4}  recall@{k} {:.4}  hr@{k} {:.4}  ndcg@{k} {:.4}  ({} users)  fit {:.3}s",
+            "{}: {rating}precision@{k} {:.4}  recall@{k} {:.4}  hr@{k} {:.4}  ndcg@{k} {:.4}  ({} users)  fit {:.3}s",
             t.name(),
             m.precision,
             m.recall,

@@ -48,3 +48,27 @@ pub fn evaluate_topk(lookup: &Lookup, test: &Interactions, k: usize) -> Result<T
         .try_reduce(|| TopKAccumulator::new(k), |a, b| Ok(a.merge(&b)))?;
     Ok(acc.finish())
 }
+
+/// RMSE and MAE of an explicit model's predictions.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct RatingMetrics {
+    /// Root mean squared error.
+    pub rmse: f64,
+    /// Mean absolute error.
+    pub mae: f64,
+}
+
+/// RMSE/MAE of `model`'s rating predictions on `test` (indexed in the model's vocabularies);
+/// `None` for models that do not predict ratings. Predictions are clipped to the training
+/// rating range by [`crate::Model::predict_rating`].
+#[must_use]
+pub fn evaluate_ratings(model: &crate::Model, test: &Interactions) -> Option<RatingMetrics> {
+    let mut pred = Vec::with_capacity(test.len());
+    for r in 0..test.len() {
+        pred.push(model.predict_rating(test.user[r] as usize, test.item[r] as usize)?);
+    }
+    Some(RatingMetrics {
+        rmse: metrics::rmse(&pred, &test.rating, f32::NEG_INFINITY, f32::INFINITY),
+        mae: metrics::mae(&pred, &test.rating, f32::NEG_INFINITY, f32::INFINITY),
+    })
+}

@@ -2,6 +2,10 @@
 //! [`Trainer`]; every trainer passes the shared conformance suite (`tests/conformance.rs`).
 
 pub mod als;
+mod blocks;
+pub mod bpr;
+pub(crate) mod linalg;
+pub mod mf;
 
 use crate::data::{Catalog, Interactions};
 use crate::error::{Error, Result};
@@ -53,4 +57,4 @@ pub trait Trainer: Send + Sync {
 }
 
 /// The names accepted by `--algo` that this build implements.
-pub const ALGORITHMS: &[&str] = &["als"];
+pub const ALGORITHMS: &[&str] = &["als", "mf", "bpr"];

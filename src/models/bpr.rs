@@ -1,0 +1,377 @@
+//! Bayesian personalised ranking (Rendle et al. 2009) with item biases:
+//! maximise `Σ ln σ(x_ui − x_uj)` over observed items i and sampled unobserved items j, where
+//! `x_ui = p_u·q_i + b_i`, by SGD with L2.
+//!
+//! Parallel training is block-partitioned ([`super::blocks`]): in each stratum a worker owns a
+//! user block and an item block, and draws its negatives uniformly from its item block (over
+//! the strata of an epoch every item block serves every user block, so each negative is still
+//! uniform over all items in expectation). A negative that the user has interacted with is
+//! redrawn (up to 16 times). Runs are deterministic for a seed and thread count.
+
+use std::time::Instant;
+
+use ndarray::Array1;
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::blocks::{split_rows, Blocks, Event};
+use super::linalg::dot;
+use super::{TrainContext, Trainer};
+use crate::data::{Catalog, Interactions};
+use crate::embedding::Initializer;
+use crate::error::{Error, Result};
+use crate::model::{EpochLog, Model, ITEM_BIAS, ITEM_EMBEDDING, USER_EMBEDDING};
+
+/// BPR hyper-parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BprParams {
+    /// Latent factors.
+    pub factors: usize,
+    /// Passes over the positive interactions.
+    pub epochs: usize,
+    /// SGD learning rate.
+    pub learning_rate: f32,
+    /// L2 on factors.
+    pub reg: f32,
+    /// L2 on item biases.
+    pub reg_bias: f32,
+    /// Standard deviation of the initial factors.
+    pub init_std: f32,
+}
+
+/// Defaults chosen on MovieLens-100K (see BENCHMARKS.md).
+impl Default for BprParams {
+    fn default() -> Self {
+        BprParams {
+            factors: 64,
+            epochs: 100,
+            learning_rate: 0.05,
+            reg: 0.01,
+            reg_bias: 0.01,
+            init_std: 0.1,
+        }
+    }
+}
+
+impl BprParams {
+    /// Reject values no run could use.
+    pub fn check(&self) -> Result<()> {
+        let bad = |m: &str| Err(Error::Param(m.to_string()));
+        if self.factors == 0 || self.factors > 4096 {
+            return bad("factors must be in 1..=4096");
+        }
+        if self.epochs == 0 {
+            return bad("epochs must be >= 1");
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return bad("learning_rate must be > 0");
+        }
+        if ![self.reg, self.reg_bias, self.init_std]
+            .iter()
+            .all(|v| v.is_finite() && *v >= 0.0)
+        {
+            return bad("regularization and init_std must be finite numbers >= 0");
+        }
+        Ok(())
+    }
+}
+
+/// The BPR trainer.
+#[derive(Debug, Clone, Default)]
+pub struct Bpr {
+    /// Its parameters.
+    pub params: BprParams,
+}
+
+impl Bpr {
+    /// A BPR trainer with checked parameters.
+    pub fn new(params: BprParams) -> Result<Bpr> {
+        params.check()?;
+        Ok(Bpr { params })
+    }
+}
+
+struct Cell<'a> {
+    p: &'a mut [f32],
+    q: &'a mut [f32],
+    bi: &'a mut [f32],
+    /// Liked items of each user of the block (block numbering, global), sorted.
+    liked: &'a [Vec<u32>],
+    item_lo: u32,
+    n_items: u32,
+}
+
+struct Hyper {
+    k: usize,
+    lr: f32,
+    reg: f32,
+    reg_bias: f32,
+}
+
+/// One BPR step on (u, i, j) in cell-local indices; returns `−ln σ(x_uij)`.
+#[inline(always)]
+fn step(h: &Hyper, c: &mut Cell<'_>, u: usize, i: usize, j: usize) -> f64 {
+    let k = h.k;
+    let pu = &mut c.p[u * k..(u + 1) * k];
+    let (qi, qj) = if i < j {
+        let (a, b) = c.q.split_at_mut(j * k);
+        (&mut a[i * k..(i + 1) * k], &mut b[..k])
+    } else {
+        let (a, b) = c.q.split_at_mut(i * k);
+        (&mut b[..k], &mut a[j * k..(j + 1) * k])
+    };
+    let x = dot(pu, qi) - dot(pu, qj) + c.bi[i] - c.bi[j];
+    // z = σ(−x) = 1 − σ(x): the gradient weight of ln σ(x).
+    let z = 1.0 / (1.0 + x.exp());
+    for ((p, a), b) in pu.iter_mut().zip(qi.iter_mut()).zip(qj.iter_mut()) {
+        let (p0, a0, b0) = (*p, *a, *b);
+        *p += h.lr * (z * (a0 - b0) - h.reg * p0);
+        *a += h.lr * (z * p0 - h.reg * a0);
+        *b += h.lr * (-z * p0 - h.reg * b0);
+    }
+    c.bi[i] += h.lr * (z - h.reg_bias * c.bi[i]);
+    c.bi[j] += h.lr * (-z - h.reg_bias * c.bi[j]);
+    // −ln σ(x) = ln(1 + e^(−x)), computed stably.
+    f64::from(if x > 0.0 {
+        (-x).exp().ln_1p()
+    } else {
+        -x + x.exp().ln_1p()
+    })
+}
+
+#[inline(always)]
+fn bpr_cell(h: &Hyper, events: &[Event], c: &mut Cell<'_>, seed: u64, loss: &mut f64) {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    if c.n_items < 2 {
+        return;
+    }
+    for e in events {
+        let (u, i) = (e.u as usize, e.i as usize);
+        let mut j = None;
+        for _ in 0..16 {
+            let cand = rng.random_range(0..c.n_items);
+            if cand as usize != i && c.liked[u].binary_search(&(c.item_lo + cand)).is_err() {
+                j = Some(cand as usize);
+                break;
+            }
+        }
+        if let Some(j) = j {
+            *loss += step(h, c, u, i, j);
+        }
+    }
+}
+
+crate::simd::dispatch!(
+    /// [`bpr_cell`] on the best instruction set available.
+    fn bpr_cell_fast(h: &Hyper, events: &[Event], c: &mut Cell<'_>, seed: u64, loss: &mut f64) => bpr_cell
+);
+
+impl Trainer for Bpr {
+    fn name(&self) -> &'static str {
+        "bpr"
+    }
+
+    fn fit(
+        &self,
+        data: &Interactions,
+        catalog: Option<&Catalog>,
+        ctx: &TrainContext,
+    ) -> Result<Model> {
+        let p = &self.params;
+        p.check()?;
+        if data.is_empty() {
+            return Err(Error::Param("no interactions to train on".into()));
+        }
+        // Implicit feedback: one positive per distinct (user, item).
+        let m = data.binary_csr();
+        let mut pos = Interactions {
+            users: data.users.clone(),
+            items: data.items.clone(),
+            ..Default::default()
+        };
+        for (u, row) in m.outer_iterator().enumerate() {
+            for (i, _) in row.iter() {
+                pos.user.push(u as u32);
+                pos.item.push(i as u32);
+                pos.rating.push(1.0);
+                pos.timestamp.push(0);
+            }
+        }
+        let k = p.factors;
+        let init = Initializer::TruncatedNormal { std: p.init_std };
+        let start = Instant::now();
+        let pb = crate::progress::bar(p.epochs as u64, "bpr", ctx.progress);
+        let (users, items, bi, epochs) = ctx.install(|| {
+            let blocks = Blocks::new(&pos, rayon::current_num_threads(), ctx.seed);
+            let t = blocks.t;
+            // liked[u_new] = sorted item_new of u's positives
+            let mut liked: Vec<Vec<u32>> = vec![Vec::new(); data.users.len()];
+            for (ub, ib) in (0..t).flat_map(|a| (0..t).map(move |b| (a, b))) {
+                for e in &blocks.cells[ub * t + ib] {
+                    liked[blocks.user_bounds[ub] + e.u as usize]
+                        .push((blocks.item_bounds[ib] + e.i as usize) as u32);
+                }
+            }
+            liked.iter_mut().for_each(|v| v.sort_unstable());
+            let mut pm = blocks.permute(&init.table(data.users.len(), k, ctx.seed), true);
+            let mut qm = blocks.permute(
+                &init.table(data.items.len(), k, ctx.seed.wrapping_add(1)),
+                false,
+            );
+            let mut bi = vec![0.0f32; data.items.len()];
+            let h = Hyper {
+                k,
+                lr: p.learning_rate,
+                reg: p.reg,
+                reg_bias: p.reg_bias,
+            };
+            let liked_blocks: Vec<&[Vec<u32>]> = blocks
+                .user_bounds
+                .windows(2)
+                .map(|w| &liked[w[0]..w[1]])
+                .collect();
+            let mut epochs = Vec::with_capacity(p.epochs);
+            for epoch in 0..p.epochs {
+                let t0 = Instant::now();
+                let mut loss = 0.0;
+                for s in 0..t {
+                    let ps =
+                        split_rows(pm.as_slice_mut().unwrap_or(&mut []), &blocks.user_bounds, k);
+                    let mut qs =
+                        split_rows(qm.as_slice_mut().unwrap_or(&mut []), &blocks.item_bounds, k);
+                    let mut bis = split_rows(&mut bi, &blocks.item_bounds, 1);
+                    qs.rotate_left(s);
+                    bis.rotate_left(s);
+                    let parts: Vec<f64> = ps
+                        .into_par_iter()
+                        .zip(qs)
+                        .zip(bis)
+                        .enumerate()
+                        .map(|(ub, ((p, q), bi))| {
+                            let ib = (ub + s) % t;
+                            let cell = ub * t + ib;
+                            let events = &blocks.cells[cell];
+                            let mut c = Cell {
+                                p,
+                                q,
+                                bi,
+                                liked: liked_blocks[ub],
+                                item_lo: blocks.item_bounds[ib] as u32,
+                                n_items: (blocks.item_bounds[ib + 1] - blocks.item_bounds[ib])
+                                    as u32,
+                            };
+                            let mut l = 0.0;
+                            let seed =
+                                ctx.seed ^ ((epoch as u64) << 40) ^ ((cell as u64) << 20) ^ 0xb9b;
+                            bpr_cell_fast(&h, events, &mut c, seed, &mut l);
+                            l
+                        })
+                        .collect();
+                    loss += parts.iter().sum::<f64>();
+                }
+                let loss = loss / pos.len().max(1) as f64;
+                pb.set_message(format!("loss {loss:.4}"));
+                pb.inc(1);
+                epochs.push(EpochLog {
+                    epoch: epoch + 1,
+                    loss,
+                    seconds: t0.elapsed().as_secs_f64(),
+                });
+            }
+            (
+                blocks.unpermute(&pm, true),
+                blocks.unpermute(&qm, false),
+                blocks.unpermute_vec(&bi, false),
+                epochs,
+            )
+        })?;
+        pb.finish_and_clear();
+        if let Some(e) = epochs.iter().find(|e| !e.loss.is_finite()) {
+            return Err(Error::Param(format!(
+                "BPR diverged at epoch {} (non-finite loss); lower the learning rate",
+                e.epoch
+            )));
+        }
+        let fit_s = epochs.iter().map(|e| e.seconds).sum::<f64>();
+        let mut model = Model::for_interactions("bpr", data, catalog);
+        model.params = serde_json::to_value(p).unwrap_or_default();
+        model.tables.insert(USER_EMBEDDING.into(), users);
+        model.tables.insert(ITEM_EMBEDDING.into(), items);
+        model.vectors.insert(ITEM_BIAS.into(), Array1::from_vec(bi));
+        model.epochs = epochs;
+        model.info.insert("fit_s".into(), fit_s.into());
+        model
+            .info
+            .insert("wall_s".into(), start.elapsed().as_secs_f64().into());
+        model.info.insert("seed".into(), ctx.seed.into());
+        Ok(model)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The step is gradient ascent on ln σ(x_uij) − ½λ‖·‖²: compare with finite differences.
+    #[test]
+    fn step_matches_numerical_gradient() {
+        let k = 3;
+        let (lr, reg, rb) = (1e-3f32, 0.1f32, 0.05f32);
+        let p0 = [0.3f32, -0.2, 0.5];
+        let qi0 = [0.1f32, 0.4, -0.3];
+        let qj0 = [-0.2f32, 0.1, 0.2];
+        let b0 = [0.05f32, -0.1];
+        let obj = |p: &[f32], qi: &[f32], qj: &[f32], b: [f32; 2]| -> f64 {
+            let x = f64::from(dot(p, qi) - dot(p, qj) + b[0] - b[1]);
+            let ls = -(1.0 + (-x).exp()).ln();
+            ls - 0.5 * f64::from(reg) * f64::from(dot(p, p) + dot(qi, qi) + dot(qj, qj))
+                - 0.5 * f64::from(rb) * f64::from(b[0] * b[0] + b[1] * b[1])
+        };
+        let mut p = p0;
+        let mut q: Vec<f32> = qi0.iter().chain(qj0.iter()).copied().collect();
+        let mut b = b0;
+        let liked = vec![vec![0u32]];
+        let mut c = Cell {
+            p: &mut p,
+            q: &mut q,
+            bi: &mut b,
+            liked: &liked,
+            item_lo: 0,
+            n_items: 2,
+        };
+        let h = Hyper {
+            k,
+            lr,
+            reg,
+            reg_bias: rb,
+        };
+        let loss = step(&h, &mut c, 0, 0, 1);
+        let x = dot(&p0, &qi0) - dot(&p0, &qj0) + b0[0] - b0[1];
+        assert!((loss - f64::from((1.0 + (-x).exp()).ln())).abs() < 1e-6);
+        let eps = 1e-3f32;
+        for f in 0..k {
+            let (mut a, mut z) = (p0, p0);
+            a[f] += eps;
+            z[f] -= eps;
+            let g = (obj(&a, &qi0, &qj0, b0) - obj(&z, &qi0, &qj0, b0)) / f64::from(2.0 * eps);
+            assert!(
+                (f64::from(p[f] - p0[f]) - f64::from(lr) * g).abs() < 1e-6,
+                "p[{f}]"
+            );
+            let (mut a, mut z) = (qj0, qj0);
+            a[f] += eps;
+            z[f] -= eps;
+            let g = (obj(&p0, &qi0, &a, b0) - obj(&p0, &qi0, &z, b0)) / f64::from(2.0 * eps);
+            assert!(
+                (f64::from(q[k + f] - qj0[f]) - f64::from(lr) * g).abs() < 1e-6,
+                "qj[{f}]"
+            );
+        }
+        let g = (obj(&p0, &qi0, &qj0, [b0[0] + eps, b0[1]])
+            - obj(&p0, &qi0, &qj0, [b0[0] - eps, b0[1]]))
+            / f64::from(2.0 * eps);
+        assert!((f64::from(b[0] - b0[0]) - f64::from(lr) * g).abs() < 1e-6);
+    }
+}

@@ -1,0 +1,40 @@
+//! Small dense kernels of the trainers' inner loops, written so the compiler vectorises them
+//! (and, inside [`crate::simd::dispatch!`] callers, with AVX2/FMA).
+
+/// Dot product with eight independent accumulators, so the compiler can keep them in SIMD
+/// registers (a plain `.sum()` is a serial dependency chain in IEEE order).
+#[inline(always)]
+pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0.0f32; 8];
+    let ca = a.chunks_exact(8);
+    let cb = b.chunks_exact(8);
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for l in 0..8 {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    let mut s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for (x, y) in ra.iter().zip(rb) {
+        s += x * y;
+    }
+    s
+}
+
+#[inline(always)]
+pub(crate) fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
+    for (yi, xi) in y.iter_mut().zip(x) {
+        *yi += alpha * xi;
+    }
+}
+
+/// `out = G · v` for a symmetric `k × k` row-major `G`.
+#[inline(always)]
+pub(crate) fn gemv(g: &[f32], v: &[f32], out: &mut [f32]) {
+    let k = v.len();
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = dot(&g[i * k..(i + 1) * k], v);
+    }
+}

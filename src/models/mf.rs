@@ -1,0 +1,367 @@
+//! Explicit biased matrix factorisation by SGD (Funk SVD, as Surprise's `SVD`):
+//! `r̂ = μ + b_u + b_i + p_u·q_i`, squared error with L2 on biases and factors, trained with
+//! block-partitioned parallel SGD ([`super::blocks`]). Predictions are clipped to the rating
+//! range seen in training.
+
+use std::time::Instant;
+
+use ndarray::{Array1, Array2};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::blocks::{split_rows, Blocks, Event};
+use super::{linalg::dot, TrainContext, Trainer};
+use crate::data::{Catalog, Interactions};
+use crate::embedding::Initializer;
+use crate::error::{Error, Result};
+use crate::model::{
+    EpochLog, Model, GLOBAL_MEAN, ITEM_BIAS, ITEM_EMBEDDING, USER_BIAS, USER_EMBEDDING,
+};
+
+/// MF hyper-parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MfParams {
+    /// Latent factors.
+    pub factors: usize,
+    /// Passes over the ratings.
+    pub epochs: usize,
+    /// Initial learning rate.
+    pub learning_rate: f32,
+    /// Multiplier of the learning rate after every epoch.
+    pub lr_decay: f32,
+    /// L2 on biases.
+    pub reg_bias: f32,
+    /// L2 on factors.
+    pub reg_factors: f32,
+    /// Standard deviation of the initial factors.
+    pub init_std: f32,
+}
+
+/// Defaults chosen on MovieLens-100K folds (see BENCHMARKS.md).
+impl Default for MfParams {
+    fn default() -> Self {
+        MfParams {
+            factors: 20,
+            epochs: 20,
+            learning_rate: 0.03,
+            lr_decay: 0.95,
+            reg_bias: 0.02,
+            reg_factors: 0.1,
+            init_std: 0.1,
+        }
+    }
+}
+
+impl MfParams {
+    /// Reject values no run could use.
+    pub fn check(&self) -> Result<()> {
+        let pos = |v: f32| v.is_finite() && v > 0.0;
+        let nonneg = |v: f32| v.is_finite() && v >= 0.0;
+        let bad = |m: &str| Err(Error::Param(m.to_string()));
+        if self.factors == 0 || self.factors > 4096 {
+            return bad("factors must be in 1..=4096");
+        }
+        if self.epochs == 0 {
+            return bad("epochs must be >= 1");
+        }
+        if !pos(self.learning_rate) || !pos(self.lr_decay) || self.lr_decay > 1.0 {
+            return bad("learning_rate must be > 0 and lr_decay in (0, 1]");
+        }
+        if !nonneg(self.reg_bias) || !nonneg(self.reg_factors) || !nonneg(self.init_std) {
+            return bad("regularisation and init_std must be finite numbers >= 0");
+        }
+        Ok(())
+    }
+}
+
+/// The MF trainer.
+#[derive(Debug, Clone, Default)]
+pub struct Mf {
+    /// Its parameters.
+    pub params: MfParams,
+}
+
+/// What one cell's worker mutates.
+struct CellState<'a> {
+    p: &'a mut [f32],
+    q: &'a mut [f32],
+    bu: &'a mut [f32],
+    bi: &'a mut [f32],
+}
+
+struct Hyper {
+    k: usize,
+    mu: f32,
+    lr: f32,
+    rb: f32,
+    rf: f32,
+}
+
+/// SGD over one cell's events; adds the squared errors to `sse`.
+#[inline(always)]
+fn sgd_cell(h: &Hyper, events: &[Event], st: &mut CellState<'_>, sse: &mut f64) {
+    let k = h.k;
+    for e in events {
+        let (u, i) = (e.u as usize, e.i as usize);
+        let pu = &mut st.p[u * k..(u + 1) * k];
+        let qi = &mut st.q[i * k..(i + 1) * k];
+        let err = e.r - (h.mu + st.bu[u] + st.bi[i] + dot(pu, qi));
+        *sse += f64::from(err * err);
+        st.bu[u] += h.lr * (err - h.rb * st.bu[u]);
+        st.bi[i] += h.lr * (err - h.rb * st.bi[i]);
+        for (p, q) in pu.iter_mut().zip(qi.iter_mut()) {
+            let (p0, q0) = (*p, *q);
+            *p += h.lr * (err * q0 - h.rf * p0);
+            *q += h.lr * (err * p0 - h.rf * q0);
+        }
+    }
+}
+
+crate::simd::dispatch!(
+    /// [`sgd_cell`] on the best instruction set available.
+    fn sgd_cell_fast(h: &Hyper, events: &[Event], st: &mut CellState<'_>, sse: &mut f64) => sgd_cell
+);
+
+impl Mf {
+    /// An MF trainer with checked parameters.
+    pub fn new(params: MfParams) -> Result<Mf> {
+        params.check()?;
+        Ok(Mf { params })
+    }
+}
+
+/// Zero the rows (and biases) of keys without training events, so unknown users/items get
+/// the global mean plus the known side's bias, as Surprise predicts them.
+fn zero_unseen(m: &mut Array2<f32>, b: &mut [f32], counts: &[u32]) {
+    for (r, &c) in counts.iter().enumerate() {
+        if c == 0 {
+            m.row_mut(r).fill(0.0);
+            b[r] = 0.0;
+        }
+    }
+}
+
+impl Trainer for Mf {
+    fn name(&self) -> &'static str {
+        "mf"
+    }
+
+    fn fit(
+        &self,
+        data: &Interactions,
+        catalog: Option<&Catalog>,
+        ctx: &TrainContext,
+    ) -> Result<Model> {
+        let p = &self.params;
+        p.check()?;
+        if data.is_empty() {
+            return Err(Error::Param("no ratings to train on".into()));
+        }
+        let k = p.factors;
+        let mu =
+            (data.rating.iter().map(|&r| f64::from(r)).sum::<f64>() / data.len() as f64) as f32;
+        let (lo, hi) = data
+            .rating
+            .iter()
+            .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &r| {
+                (a.min(r), b.max(r))
+            });
+        let init = Initializer::TruncatedNormal { std: p.init_std };
+        let start = Instant::now();
+        let pb = crate::progress::bar(p.epochs as u64, "mf", ctx.progress);
+        let (users, items, bu, bi, epochs) = ctx.install(|| {
+            let t = rayon::current_num_threads();
+            let blocks = Blocks::new(data, t, ctx.seed);
+            let mut pm = blocks.permute(&init.table(data.users.len(), k, ctx.seed), true);
+            let mut qm = blocks.permute(
+                &init.table(data.items.len(), k, ctx.seed.wrapping_add(1)),
+                false,
+            );
+            let mut bu = vec![0.0f32; data.users.len()];
+            let mut bi = vec![0.0f32; data.items.len()];
+            let mut epochs = Vec::with_capacity(p.epochs);
+            let mut lr = p.learning_rate;
+            for epoch in 0..p.epochs {
+                let t0 = Instant::now();
+                let h = Hyper {
+                    k,
+                    mu,
+                    lr,
+                    rb: p.reg_bias,
+                    rf: p.reg_factors,
+                };
+                let mut sse = 0.0;
+                for s in 0..blocks.t {
+                    let ps =
+                        split_rows(pm.as_slice_mut().unwrap_or(&mut []), &blocks.user_bounds, k);
+                    let mut qs =
+                        split_rows(qm.as_slice_mut().unwrap_or(&mut []), &blocks.item_bounds, k);
+                    let bus = split_rows(&mut bu, &blocks.user_bounds, 1);
+                    let mut bis = split_rows(&mut bi, &blocks.item_bounds, 1);
+                    qs.rotate_left(s);
+                    bis.rotate_left(s);
+                    let parts: Vec<f64> = ps
+                        .into_par_iter()
+                        .zip(qs)
+                        .zip(bus)
+                        .zip(bis)
+                        .enumerate()
+                        .map(|(ub, (((p, q), bu), bi))| {
+                            let ib = (ub + s) % blocks.t;
+                            let cell = ub * blocks.t + ib;
+                            let events = &blocks.cells[cell];
+                            let mut st = CellState { p, q, bu, bi };
+                            let mut sse = 0.0;
+                            sgd_cell_fast(&h, events, &mut st, &mut sse);
+                            sse
+                        })
+                        .collect();
+                    sse += parts.iter().sum::<f64>();
+                }
+                let loss = (sse / data.len() as f64).sqrt();
+                pb.set_message(format!("train rmse {loss:.4}"));
+                pb.inc(1);
+                epochs.push(EpochLog {
+                    epoch: epoch + 1,
+                    loss,
+                    seconds: t0.elapsed().as_secs_f64(),
+                });
+                lr *= p.lr_decay;
+            }
+            let users = blocks.unpermute(&pm, true);
+            let items = blocks.unpermute(&qm, false);
+            let bu = blocks.unpermute_vec(&bu, true);
+            let bi = blocks.unpermute_vec(&bi, false);
+            (users, items, bu, bi, epochs)
+        })?;
+        pb.finish_and_clear();
+        let (mut users, mut items, mut bu, mut bi) = (users, items, bu, bi);
+        if let Some(e) = epochs.iter().find(|e| !e.loss.is_finite()) {
+            return Err(Error::Param(format!(
+                "MF diverged at epoch {} (non-finite loss); lower the learning rate",
+                e.epoch
+            )));
+        }
+        let mut ucount = vec![0u32; data.users.len()];
+        data.user.iter().for_each(|&u| ucount[u as usize] += 1);
+        zero_unseen(&mut users, &mut bu, &ucount);
+        zero_unseen(&mut items, &mut bi, &data.item_counts());
+        let fit_s = epochs.iter().map(|e| e.seconds).sum::<f64>();
+        let mut model = Model::for_interactions("mf", data, catalog);
+        let mut params = serde_json::to_value(p).unwrap_or_default();
+        params["rating_min"] = lo.into();
+        params["rating_max"] = hi.into();
+        model.params = params;
+        model.tables.insert(USER_EMBEDDING.into(), users);
+        model.tables.insert(ITEM_EMBEDDING.into(), items);
+        model.vectors.insert(USER_BIAS.into(), Array1::from_vec(bu));
+        model.vectors.insert(ITEM_BIAS.into(), Array1::from_vec(bi));
+        model
+            .vectors
+            .insert(GLOBAL_MEAN.into(), Array1::from_vec(vec![mu]));
+        model.epochs = epochs;
+        model.info.insert("fit_s".into(), fit_s.into());
+        model
+            .info
+            .insert("wall_s".into(), start.elapsed().as_secs_f64().into());
+        model.info.insert("seed".into(), ctx.seed.into());
+        Ok(model)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The update is gradient descent on ½err² + ½λ‖·‖²: compare with finite differences.
+    #[test]
+    fn update_matches_numerical_gradient() {
+        let (k, mu, r, lr, rb, rf) = (3usize, 3.0f32, 4.5f32, 1e-3f32, 0.1f32, 0.2f32);
+        let p0 = [0.3f32, -0.2, 0.5];
+        let q0 = [0.1f32, 0.4, -0.3];
+        let (bu0, bi0) = (0.2f32, -0.1f32);
+        let obj = |p: &[f32], q: &[f32], bu: f32, bi: f32| -> f64 {
+            let e = f64::from(r - (mu + bu + bi + dot(p, q)));
+            0.5 * e * e
+                + 0.5 * f64::from(rb) * f64::from(bu * bu + bi * bi)
+                + 0.5 * f64::from(rf) * f64::from(dot(p, p) + dot(q, q))
+        };
+        let (mut p, mut q, mut bu, mut bi) = (p0, q0, [bu0], [bi0]);
+        let h = Hyper { k, mu, lr, rb, rf };
+        let mut st = CellState {
+            p: &mut p,
+            q: &mut q,
+            bu: &mut bu,
+            bi: &mut bi,
+        };
+        let mut sse = 0.0;
+        sgd_cell(&h, &[Event { u: 0, i: 0, r }], &mut st, &mut sse);
+        let eps = 1e-3f32;
+        for f in 0..k {
+            let mut pp = p0;
+            pp[f] += eps;
+            let mut pm = p0;
+            pm[f] -= eps;
+            let g = (obj(&pp, &q0, bu0, bi0) - obj(&pm, &q0, bu0, bi0)) / f64::from(2.0 * eps);
+            assert!(
+                (f64::from(p[f] - p0[f]) + f64::from(lr) * g).abs() < 1e-6,
+                "p[{f}]"
+            );
+            let mut qp = q0;
+            qp[f] += eps;
+            let mut qm = q0;
+            qm[f] -= eps;
+            let g = (obj(&p0, &qp, bu0, bi0) - obj(&p0, &qm, bu0, bi0)) / f64::from(2.0 * eps);
+            assert!(
+                (f64::from(q[f] - q0[f]) + f64::from(lr) * g).abs() < 1e-6,
+                "q[{f}]"
+            );
+        }
+        let g =
+            (obj(&p0, &q0, bu0 + eps, bi0) - obj(&p0, &q0, bu0 - eps, bi0)) / f64::from(2.0 * eps);
+        assert!((f64::from(bu[0] - bu0) + f64::from(lr) * g).abs() < 1e-6);
+        assert!(sse > 0.0);
+    }
+
+    /// Ratings from planted rank-2 factors plus small noise are fitted to near the noise level.
+    #[test]
+    fn recovers_planted_low_rank_matrix() {
+        let init = Initializer::Uniform { scale: 1.0 };
+        let (pu, qi) = (init.table(60, 2, 1), init.table(50, 2, 2));
+        let noise = Initializer::Uniform { scale: 0.05 }.table(60, 50, 3);
+        let mut x = Interactions::default();
+        for u in 0..60 {
+            for i in 0..50 {
+                let r = 3.0 + pu.row(u).dot(&qi.row(i)) + noise[[u, i]];
+                x.push(&u.to_string(), &i.to_string(), r, 0);
+            }
+        }
+        let m = Mf::new(MfParams {
+            factors: 4,
+            epochs: 200,
+            learning_rate: 0.02,
+            lr_decay: 0.99,
+            reg_bias: 0.0,
+            reg_factors: 0.001,
+            init_std: 0.1,
+        })
+        .unwrap()
+        .fit(
+            &x,
+            None,
+            &TrainContext {
+                threads: 2,
+                seed: 1,
+                progress: false,
+            },
+        )
+        .unwrap();
+        let first = m.epochs[0].loss;
+        let last = m.epochs.last().unwrap().loss;
+        assert!(last < first / 5.0, "{first} → {last}");
+        assert!(
+            last < 0.06,
+            "train RMSE {last} should reach the noise level (~0.03)"
+        );
+    }
+}
