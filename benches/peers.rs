@@ -1,5 +1,10 @@
-//! Side-by-side benchmark: recsys ALS vs implicit's ALS (`../shared/peers/mf_implicit.py`) on
-//! the same `time80_20_per_user` split of MovieLens 100K, in one run, reported as ratios.
+//! Side-by-side benchmark of recsys and the reference libraries on the same splits, in one
+//! run, reported as ratios:
+//! - `als` vs implicit ALS and `bpr` vs implicit BPR (`../shared/peers/mf_implicit.py`) on
+//!   ML-100K `time80_20_per_user`;
+//! - `mf` vs Surprise SVD (`../shared/peers/mf_explicit_surprise.py`) on ML-100K
+//!   `random80_20_seed42`;
+//! - a metric cross-check: popularity scored by `recsys::eval` and by `peers/common.py`.
 //!
 //! ```text
 //! python3 -m venv .venv-bench && .venv-bench/bin/pip install -r benches/requirements.txt
@@ -12,20 +17,24 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use recsys::data::{read_interactions, Interactions, ReadOptions};
-use recsys::eval::evaluate_topk;
+use recsys::eval::{evaluate_ratings, evaluate_topk};
 use recsys::model::{Model, ITEM_EMBEDDING, USER_EMBEDDING};
 use recsys::models::als::{Als, AlsParams};
+use recsys::models::bpr::Bpr;
+use recsys::models::mf::{Mf, MfParams};
 use recsys::models::{TrainContext, Trainer};
 use recsys::similarity::Lookup;
 use recsys::Vocab;
+
+type Json = serde_json::Value;
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
 }
 
-fn load_split(dir: &Path) -> (Interactions, Interactions) {
-    let p = |part: &str| dir.join(format!("ml-100k.time80_20_per_user.{part}.tsv"));
+fn load_split(dir: &Path, split: &str) -> (Interactions, Interactions) {
+    let p = |part: &str| dir.join(format!("ml-100k.{split}.{part}.tsv"));
     let opts = ReadOptions::default();
     let mut train =
         read_interactions(&p("train"), &opts, Vocab::new(), Vocab::new()).expect("train split");
@@ -36,63 +45,199 @@ fn load_split(dir: &Path) -> (Interactions, Interactions) {
     (train, test)
 }
 
-fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let peers = std::env::var("RECSYS_PEERS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| root.join("../shared/peers"));
-    let python = std::env::var("RECSYS_BENCH_PYTHON").unwrap_or_else(|_| {
-        root.join(".venv-bench/bin/python")
-            .to_string_lossy()
-            .into_owned()
-    });
-    let repeats: usize = std::env::var("RECSYS_BENCH_REPEATS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(5);
-    let splits = root.join("target/peer-splits");
-    std::fs::create_dir_all(&splits).expect("split dir");
+struct Peers {
+    python: String,
+    dir: PathBuf,
+    splits: PathBuf,
+    repeats: usize,
+}
 
-    // 1. The peer, `repeats` times (it also writes the split files on its first run).
-    let mut peer_fit = Vec::new();
-    let mut peer = serde_json::Value::Null;
-    let mut peer_pop = serde_json::Value::Null;
-    let mut peer_version = String::new();
-    for _ in 0..repeats {
-        let out = Command::new(&python)
-            .arg(peers.join("mf_implicit.py"))
-            .args([
-                "--threads",
-                "2",
-                "--no-bpr",
-                "--splits",
-                "time80_20_per_user",
-            ])
-            .env("PEERS_SPLIT_DIR", &splits)
-            .output()
-            .expect("run the implicit peer (set RECSYS_BENCH_PYTHON)");
-        assert!(
-            out.status.success(),
-            "peer failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let line = String::from_utf8_lossy(&out.stdout);
-        let v: serde_json::Value =
-            serde_json::from_str(line.lines().last().unwrap_or("")).expect("peer JSON");
-        peer_version = v["version"].as_str().unwrap_or("?").to_string();
+impl Peers {
+    /// Run a peer script `repeats` times; return every run's JSON.
+    fn run(&self, script: &str, args: &[&str]) -> Vec<Json> {
+        (0..self.repeats)
+            .map(|_| {
+                let out = Command::new(&self.python)
+                    .arg(self.dir.join(script))
+                    .args(args)
+                    .env("PEERS_SPLIT_DIR", &self.splits)
+                    .output()
+                    .expect("run a peer (set RECSYS_BENCH_PYTHON)");
+                assert!(
+                    out.status.success(),
+                    "{script} failed: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                let line = String::from_utf8_lossy(&out.stdout);
+                serde_json::from_str(line.lines().last().unwrap_or("")).expect("peer JSON")
+            })
+            .collect()
+    }
+}
+
+/// The runs matching `pred` across repeats: (last run, median fit_s).
+fn pick(runs: &[Json], pred: impl Fn(&Json) -> bool) -> (Json, f64) {
+    let mut fits = Vec::new();
+    let mut last = Json::Null;
+    for v in runs {
         for r in v["runs"].as_array().expect("runs") {
-            if r["algo"] == "ALS" && r["variant"] == "conf1" {
-                peer_fit.push(r["fit_s"].as_f64().unwrap_or(f64::NAN));
-                peer = r.clone();
-            }
-            if r["algo"] == "popularity" {
-                peer_pop = r.clone();
+            if pred(r) {
+                fits.push(r["fit_s"].as_f64().unwrap_or(f64::NAN));
+                last = r.clone();
             }
         }
     }
-    let (train, test) = load_split(&splits);
+    (
+        last,
+        if fits.is_empty() {
+            f64::NAN
+        } else {
+            median(fits)
+        },
+    )
+}
 
-    // 2. Metric cross-check: popularity through our evaluation code.
+fn fit_many(t: &dyn Trainer, train: &Interactions, repeats: usize) -> (Model, f64) {
+    let ctx = TrainContext {
+        threads: 2,
+        seed: 42,
+        progress: false,
+    };
+    let mut fits = Vec::new();
+    let mut last = None;
+    for _ in 0..repeats {
+        let m = t.fit(train, None, &ctx).expect("fit");
+        fits.push(m.info["fit_s"].as_f64().unwrap_or(f64::NAN));
+        last = Some(m);
+    }
+    (last.expect("a run"), median(fits))
+}
+
+fn f(v: &Json) -> f64 {
+    v.as_f64().unwrap_or(f64::NAN)
+}
+
+fn topk_row(name: &str, m: (f64, f64, f64, f64), fit: f64, peer_fit: f64) {
+    println!(
+        "| {name} | {:.4} | {:.4} | {:.4} | {:.4} | {fit:.3} | {:.2}× |",
+        m.0,
+        m.1,
+        m.2,
+        m.3,
+        peer_fit / fit
+    );
+}
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let peers = Peers {
+        dir: std::env::var("RECSYS_PEERS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| root.join("../shared/peers")),
+        python: std::env::var("RECSYS_BENCH_PYTHON").unwrap_or_else(|_| {
+            root.join(".venv-bench/bin/python")
+                .to_string_lossy()
+                .into_owned()
+        }),
+        repeats: std::env::var("RECSYS_BENCH_REPEATS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(5),
+        splits: root.join("target/peer-splits"),
+    };
+    std::fs::create_dir_all(&peers.splits).expect("split dir");
+    let r = peers.repeats;
+
+    // ---- implicit feedback: ALS and BPR vs implicit ----
+    let implicit = peers.run(
+        "mf_implicit.py",
+        &["--threads", "2", "--splits", "time80_20_per_user"],
+    );
+    let version = implicit[0]["version"].as_str().unwrap_or("?").to_string();
+    let (als_peer, als_peer_fit) =
+        pick(&implicit, |x| x["algo"] == "ALS" && x["variant"] == "conf1");
+    let (als41_peer, als41_fit) = pick(&implicit, |x| {
+        x["algo"] == "ALS" && x["variant"] == "conf41"
+    });
+    let (bpr_peer, bpr_peer_fit) = pick(&implicit, |x| x["algo"] == "BPR");
+    let (pop_peer, _) = pick(&implicit, |x| x["algo"] == "popularity");
+    let (train, test) = load_split(&peers.splits, "time80_20_per_user");
+    let topk = |m: Model| {
+        let e = evaluate_topk(&Lookup::new(m), &test, 10).expect("eval");
+        (e.ndcg, e.hr, e.precision, e.recall)
+    };
+    let peer_topk = |p: &Json| {
+        (
+            f(&p["ndcg@10"]),
+            f(&p["hr@10"]),
+            f(&p["precision@10"]),
+            f(&p["recall@10"]),
+        )
+    };
+
+    println!("## Implicit feedback — ML-100K time80_20_per_user, 2 threads, median fit of {r}\n");
+    println!("| run | ndcg@10 | hr@10 | precision@10 | recall@10 | fit_s | speed vs peer |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    topk_row(
+        &format!("implicit {version} ALS conf1 (64 f, 15 it, λ 0.05)"),
+        peer_topk(&als_peer),
+        als_peer_fit,
+        als_peer_fit,
+    );
+    let same = Als::new(AlsParams {
+        regularization: 0.05,
+        alpha: 0.0,
+        ..Default::default()
+    })
+    .expect("params");
+    let (m, fit) = fit_many(&same, &train, r);
+    topk_row(
+        "recsys als, same model (α 0, λ 0.05)",
+        topk(m),
+        fit,
+        als_peer_fit,
+    );
+    topk_row(
+        &format!("implicit {version} ALS conf41 (c = 41)"),
+        peer_topk(&als41_peer),
+        als41_fit,
+        als41_fit,
+    );
+    let same41 = Als::new(AlsParams {
+        regularization: 0.05,
+        alpha: 40.0,
+        ..Default::default()
+    })
+    .expect("params");
+    let (m, fit) = fit_many(&same41, &train, r);
+    topk_row(
+        "recsys als, same model (α 40, λ 0.05)",
+        topk(m),
+        fit,
+        als41_fit,
+    );
+    let (m, fit) = fit_many(&Als::default(), &train, r);
+    topk_row(
+        "recsys als, defaults (α 1, λ 10)",
+        topk(m),
+        fit,
+        als_peer_fit,
+    );
+    topk_row(
+        &format!("implicit {version} BPR (64 f, 100 it, lr 0.01)"),
+        peer_topk(&bpr_peer),
+        bpr_peer_fit,
+        bpr_peer_fit,
+    );
+    let (m, fit) = fit_many(&Bpr::default(), &train, r);
+    topk_row(
+        "recsys bpr, defaults (64 f, 100 epochs, lr 0.01, λ 0.01)",
+        topk(m),
+        fit,
+        bpr_peer_fit,
+    );
+
+    // ---- metric cross-check ----
     let counts = train.item_counts();
     let mut pop = Model::for_interactions("popularity", &train, None);
     pop.tables.insert(
@@ -103,79 +248,73 @@ fn main() {
         ITEM_EMBEDDING.into(),
         ndarray::Array2::from_shape_fn((train.items.len(), 1), |(i, _)| counts[i] as f32),
     );
-    let popm = evaluate_topk(&Lookup::new(pop), &test, 10).expect("eval");
+    let popm = topk(pop);
+    println!("\n## Metric cross-check: popularity on the same split\n");
+    println!("| implementation | ndcg@10 | hr@10 | precision@10 | recall@10 |");
+    println!("| --- | ---: | ---: | ---: | ---: |");
+    let p = peer_topk(&pop_peer);
+    println!(
+        "| peers/common.py | {:.4} | {:.4} | {:.4} | {:.4} |",
+        p.0, p.1, p.2, p.3
+    );
+    println!(
+        "| recsys::eval | {:.4} | {:.4} | {:.4} | {:.4} |",
+        popm.0, popm.1, popm.2, popm.3
+    );
 
-    // 3. recsys ALS: like-for-like with the peer (c = 1 ⇔ alpha 0, λ 0.05), and our defaults.
-    let run = |params: AlsParams| {
-        let t = Als::new(params).expect("params");
+    // ---- explicit feedback: MF vs Surprise SVD ----
+    let surprise = peers.run(
+        "mf_explicit_surprise.py",
+        &["--threads", "2", "--svdpp", ""],
+    );
+    let sv = surprise[0]["version"].as_str().unwrap_or("?").to_string();
+    let (svd, svd_fit) = pick(&surprise, |x| x["algo"] == "SVD");
+    let (train, test) = load_split(&peers.splits, "random80_20_seed42");
+    println!("\n## Explicit feedback — ML-100K random80_20_seed42, median fit of {r}\n");
+    println!("| run | rmse | mae | fit_s | speed vs Surprise |");
+    println!("| --- | ---: | ---: | ---: | ---: |");
+    println!(
+        "| Surprise {sv} SVD (100 f, 20 epochs, 1 thread) | {:.4} | {:.4} | {svd_fit:.3} | 1.00× |",
+        f(&svd["rmse"]),
+        f(&svd["mae"])
+    );
+    for (name, params, threads) in [
+        (
+            "recsys mf, Surprise's settings (100 f, 20 ep, lr 0.005, λ 0.02, no decay)",
+            MfParams {
+                factors: 100,
+                epochs: 20,
+                learning_rate: 0.005,
+                lr_decay: 1.0,
+                reg_bias: 0.02,
+                reg_factors: 0.02,
+                init_std: 0.1,
+            },
+            1usize,
+        ),
+        ("recsys mf, defaults, 1 thread", MfParams::default(), 1),
+        ("recsys mf, defaults, 2 threads", MfParams::default(), 2),
+    ] {
+        let t = Mf::new(params).expect("params");
         let ctx = TrainContext {
-            threads: 2,
+            threads,
             seed: 42,
             progress: false,
         };
         let mut fits = Vec::new();
         let mut last = None;
-        for _ in 0..repeats {
+        for _ in 0..r {
             let m = t.fit(&train, None, &ctx).expect("fit");
             fits.push(m.info["fit_s"].as_f64().unwrap_or(f64::NAN));
             last = Some(m);
         }
-        let m = evaluate_topk(&Lookup::new(last.expect("a run")), &test, 10).expect("eval");
-        (median(fits), m)
-    };
-    let same = AlsParams {
-        factors: 64,
-        regularization: 0.05,
-        alpha: 0.0,
-        iterations: 15,
-        ..Default::default()
-    };
-    let (fit_same, m_same) = run(same);
-    let (fit_def, m_def) = run(AlsParams::default());
-    let pf = median(peer_fit);
-    let f = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN);
-
-    println!("## ALS vs implicit — ML-100K time80_20_per_user, 64 factors, 15 iterations, 2 threads, median of {repeats}\n");
-    println!(
-        "| run | ndcg@10 | hr@10 | precision@10 | recall@10 | fit_s | fit speed-up vs implicit |"
-    );
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
-    println!(
-        "| implicit {} ALS (conf 1, λ 0.05) | {:.4} | {:.4} | {:.4} | {:.4} | {:.3} | 1.00× |",
-        peer_version,
-        f(&peer["ndcg@10"]),
-        f(&peer["hr@10"]),
-        f(&peer["precision@10"]),
-        f(&peer["recall@10"]),
-        pf
-    );
-    for (name, fit, m) in [
-        ("recsys ALS, same model (α 0, λ 0.05)", fit_same, m_same),
-        ("recsys ALS, defaults (α 1, λ 10)", fit_def, m_def),
-    ] {
+        let fit = median(fits);
+        let e = evaluate_ratings(&last.expect("a run"), &test).expect("rating model");
         println!(
-            "| {name} | {:.4} | {:.4} | {:.4} | {:.4} | {:.3} | {:.2}× |",
-            m.ndcg,
-            m.hr,
-            m.precision,
-            m.recall,
-            fit,
-            pf / fit
+            "| {name} | {:.4} | {:.4} | {fit:.3} | {:.1}× |",
+            e.rmse,
+            e.mae,
+            svd_fit / fit
         );
     }
-    println!("\n## Metric cross-check: popularity on the same split\n");
-    println!("| implementation | ndcg@10 | hr@10 | precision@10 | recall@10 | users |");
-    println!("| --- | ---: | ---: | ---: | ---: | ---: |");
-    println!(
-        "| peers/common.py | {:.4} | {:.4} | {:.4} | {:.4} | {} |",
-        f(&peer_pop["ndcg@10"]),
-        f(&peer_pop["hr@10"]),
-        f(&peer_pop["precision@10"]),
-        f(&peer_pop["recall@10"]),
-        peer_pop["eval_users"]
-    );
-    println!(
-        "| recsys::eval | {:.4} | {:.4} | {:.4} | {:.4} | {} |",
-        popm.ndcg, popm.hr, popm.precision, popm.recall, popm.users
-    );
 }

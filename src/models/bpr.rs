@@ -47,7 +47,7 @@ impl Default for BprParams {
         BprParams {
             factors: 64,
             epochs: 100,
-            learning_rate: 0.05,
+            learning_rate: 0.01,
             reg: 0.01,
             reg_bias: 0.01,
             init_std: 0.1,
