@@ -488,3 +488,49 @@ fn bad_input_gets_one_clear_line() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn mf_reports_rating_metrics_and_bpr_trains_from_the_cli() {
+    let d = datasets().join("movielens-100k");
+    let v = json(&ok(&[
+        "eval",
+        "--algo",
+        "mf",
+        "--train",
+        d.join("u1.base").to_str().unwrap(),
+        "--test",
+        d.join("u1.test").to_str().unwrap(),
+        "--json",
+    ]));
+    // Surprise SVD's defaults score about 0.95 RMSE on u1; the global mean about 1.15.
+    let rmse = v["rmse"].as_f64().unwrap();
+    assert!(rmse < 0.935, "{v}");
+    assert!(v["mae"].as_f64().unwrap() < rmse);
+    let dir = tempdir("bpr");
+    let model = dir.join("model");
+    ok(&[
+        "train",
+        synthetic().to_str().unwrap(),
+        "--algo",
+        "bpr",
+        "--model",
+        model.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let v = json(&ok(&[
+        "similar",
+        "--movie",
+        "silent river",
+        "-k",
+        "3",
+        "--model",
+        model.to_str().unwrap(),
+        "--json",
+    ]));
+    let t = titles(&v);
+    assert!(t.iter().all(|x| x.starts_with("Silent River")), "{t:?}");
+    let m = recsys::checkpoint::load(&model).unwrap();
+    assert_eq!(m.algo, "bpr");
+    assert!(m.vectors.contains_key("item/bias"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
