@@ -128,6 +128,10 @@ fn topk_row(name: &str, m: (f64, f64, f64, f64), fit: f64, peer_fit: f64) {
     );
 }
 
+fn params_svdpp(name: &str) -> bool {
+    name.contains("--svdpp")
+}
+
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let peers = Peers {
@@ -269,6 +273,7 @@ fn main() {
     );
     let sv = surprise[0]["version"].as_str().unwrap_or("?").to_string();
     let (svd, svd_fit) = pick(&surprise, |x| x["algo"] == "SVD");
+    let (svdpp, svdpp_fit) = pick(&surprise, |x| x["algo"] == "SVDpp");
     let (train, test) = load_split(&peers.splits, "random80_20_seed42");
     println!("\n## Explicit feedback — ML-100K random80_20_seed42, median fit of {r}\n");
     println!("| run | rmse | mae | fit_s | speed vs Surprise |");
@@ -294,6 +299,20 @@ fn main() {
         ),
         ("recsys mf, defaults, 1 thread", MfParams::default(), 1),
         ("recsys mf, defaults, 2 threads", MfParams::default(), 2),
+        (
+            "recsys mf --svdpp, Surprise's SVD++ settings (20 f, 20 ep, lr 0.007, λ 0.02)",
+            MfParams {
+                learning_rate: 0.007,
+                reg_factors: 0.02,
+                ..MfParams::svdpp_default()
+            },
+            1,
+        ),
+        (
+            "recsys mf --svdpp, defaults (λ 0.1)",
+            MfParams::svdpp_default(),
+            1,
+        ),
     ] {
         let t = Mf::new(params).expect("params");
         let ctx = TrainContext {

@@ -22,10 +22,10 @@ fn trainers() -> Vec<Box<dyn Trainer>> {
             .unwrap(),
         ),
         Box::new(Mf::new(MfParams::default()).unwrap()),
+        Box::new(Mf::new(MfParams::svdpp_default()).unwrap()),
         Box::new(
             Bpr::new(BprParams {
                 factors: 16,
-                epochs: 30,
                 ..Default::default()
             })
             .unwrap(),

@@ -74,6 +74,9 @@ pub struct HyperArgs {
     /// L2 regularisation of biases (mf, bpr).
     #[arg(long)]
     pub reg_bias: Option<f32>,
+    /// mf: train SVD++ (adds the implicit feedback of which items a user rated).
+    #[arg(long)]
+    pub svdpp: bool,
     /// ALS: CG steps per row solve.
     #[arg(long)]
     pub cg_steps: Option<usize>,

@@ -60,7 +60,11 @@ fn trainer(h: &HyperArgs, n_items: usize) -> Result<Box<dyn Trainer>> {
             })?)
         }
         Algo::Mf => {
-            let d = MfParams::default();
+            let d = if h.svdpp {
+                MfParams::svdpp_default()
+            } else {
+                MfParams::default()
+            };
             Box::new(Mf::new(MfParams {
                 factors: dim.unwrap_or(d.factors),
                 epochs: h.epochs.unwrap_or(d.epochs),
@@ -68,6 +72,7 @@ fn trainer(h: &HyperArgs, n_items: usize) -> Result<Box<dyn Trainer>> {
                 lr_decay: h.lr_decay.unwrap_or(d.lr_decay),
                 reg_factors: h.reg.unwrap_or(d.reg_factors),
                 reg_bias: h.reg_bias.unwrap_or(d.reg_bias),
+                svdpp: h.svdpp,
                 ..d
             })?)
         }

@@ -35,6 +35,9 @@ pub struct MfParams {
     pub reg_factors: f32,
     /// Standard deviation of the initial factors.
     pub init_std: f32,
+    /// Train SVD++ (implicit feedback term `|N(u)|^-½ Σ y_j`) instead of plain biased MF.
+    #[serde(default)]
+    pub svdpp: bool,
 }
 
 /// Defaults chosen on MovieLens-100K folds (see BENCHMARKS.md).
@@ -48,11 +51,28 @@ impl Default for MfParams {
             reg_bias: 0.02,
             reg_factors: 0.1,
             init_std: 0.1,
+            svdpp: false,
         }
     }
 }
 
 impl MfParams {
+    /// SVD++ defaults, chosen on the MovieLens-100K `u1` fold (see BENCHMARKS.md): 20 factors,
+    /// 20 epochs, lr 0.007 without decay, λ 0.1 on factors.
+    #[must_use]
+    pub fn svdpp_default() -> Self {
+        MfParams {
+            factors: 20,
+            epochs: 20,
+            learning_rate: 0.007,
+            lr_decay: 1.0,
+            reg_bias: 0.02,
+            reg_factors: 0.1,
+            init_std: 0.1,
+            svdpp: true,
+        }
+    }
+
     /// Reject values no run could use.
     pub fn check(&self) -> Result<()> {
         let pos = |v: f32| v.is_finite() && v > 0.0;
@@ -156,6 +176,9 @@ impl Trainer for Mf {
         p.check()?;
         if data.is_empty() {
             return Err(Error::Param("no ratings to train on".into()));
+        }
+        if p.svdpp {
+            return super::svdpp::fit(p, data, catalog, ctx);
         }
         let k = p.factors;
         let mu =
@@ -344,6 +367,7 @@ mod tests {
             reg_bias: 0.0,
             reg_factors: 0.001,
             init_std: 0.1,
+            svdpp: false,
         })
         .unwrap()
         .fit(

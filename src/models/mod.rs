@@ -6,6 +6,7 @@ mod blocks;
 pub mod bpr;
 pub(crate) mod linalg;
 pub mod mf;
+pub mod svdpp;
 
 use crate::data::{Catalog, Interactions};
 use crate::error::{Error, Result};
