@@ -294,6 +294,7 @@ fn main() {
                 reg_bias: 0.02,
                 reg_factors: 0.02,
                 init_std: 0.1,
+                svdpp: false,
             },
             1usize,
         ),

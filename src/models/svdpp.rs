@@ -37,18 +37,19 @@ struct State {
     bi: Vec<f32>,
 }
 
-/// One epoch over users in `order`; returns the sum of squared errors.
-#[inline(always)]
-fn epoch(
-    s: &mut State,
-    rows: &[Vec<(u32, f32)>],
-    order: &[u32],
+/// Step sizes of one epoch.
+#[derive(Clone, Copy)]
+struct Hyper {
     mu: f32,
     lr: f32,
     rb: f32,
     rf: f32,
-    sse: &mut f64,
-) {
+}
+
+/// One epoch over users in `order`; adds the squared errors to `sse`.
+#[inline(always)]
+fn epoch(s: &mut State, rows: &[Vec<(u32, f32)>], order: &[u32], h: &Hyper, sse: &mut f64) {
+    let Hyper { mu, lr, rb, rf } = *h;
     let k = s.k;
     let mut z = vec![0.0f32; k];
     let mut gy = vec![0.0f32; k];
@@ -95,7 +96,7 @@ fn epoch(
 
 crate::simd::dispatch!(
     /// [`epoch`] on the best instruction set available.
-    fn epoch_fast(s: &mut State, rows: &[Vec<(u32, f32)>], order: &[u32], mu: f32, lr: f32, rb: f32, rf: f32, sse: &mut f64) => epoch
+    fn epoch_fast(s: &mut State, rows: &[Vec<(u32, f32)>], order: &[u32], h: &Hyper, sse: &mut f64) => epoch
 );
 
 /// Train SVD++ with `p` (the MF parameters; `svdpp` set).
@@ -144,16 +145,13 @@ pub(crate) fn fit(
     for e in 0..p.epochs {
         let t0 = Instant::now();
         let mut sse = 0.0;
-        epoch_fast(
-            &mut s,
-            &rows,
-            &order,
+        let h = Hyper {
             mu,
             lr,
-            p.reg_bias,
-            p.reg_factors,
-            &mut sse,
-        );
+            rb: p.reg_bias,
+            rf: p.reg_factors,
+        };
+        epoch_fast(&mut s, &rows, &order, &h, &mut sse);
         let loss = (sse / data.len() as f64).sqrt();
         if !loss.is_finite() {
             return Err(Error::Param(format!(
