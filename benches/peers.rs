@@ -267,10 +267,7 @@ fn main() {
     );
 
     // ---- explicit feedback: MF vs Surprise SVD ----
-    let surprise = peers.run(
-        "mf_explicit_surprise.py",
-        &["--threads", "2", "--svdpp", ""],
-    );
+    let surprise = peers.run("mf_explicit_surprise.py", &["--threads", "2"]);
     let sv = surprise[0]["version"].as_str().unwrap_or("?").to_string();
     let (svd, svd_fit) = pick(&surprise, |x| x["algo"] == "SVD");
     let (svdpp, svdpp_fit) = pick(&surprise, |x| x["algo"] == "SVDpp");
