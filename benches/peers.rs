@@ -102,6 +102,7 @@ fn fit_many(t: &dyn Trainer, train: &Interactions, repeats: usize) -> (Model, f6
         threads: 2,
         seed: 42,
         progress: false,
+        ..Default::default()
     };
     let mut fits = Vec::new();
     let mut last = None;
@@ -128,35 +129,11 @@ fn topk_row(name: &str, m: (f64, f64, f64, f64), fit: f64, peer_fit: f64) {
     );
 }
 
-fn params_svdpp(name: &str) -> bool {
-    name.contains("--svdpp")
-}
-
-fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let peers = Peers {
-        dir: std::env::var("RECSYS_PEERS")
-            .map(PathBuf::from)
-            .unwrap_or_else(|_| root.join("../shared/peers")),
-        python: std::env::var("RECSYS_BENCH_PYTHON").unwrap_or_else(|_| {
-            root.join(".venv-bench/bin/python")
-                .to_string_lossy()
-                .into_owned()
-        }),
-        repeats: std::env::var("RECSYS_BENCH_REPEATS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(5),
-        splits: root.join("target/peer-splits"),
-    };
-    std::fs::create_dir_all(&peers.splits).expect("split dir");
+/// ALS and BPR beside implicit on one split, and the popularity cross-check.
+fn implicit_section(peers: &Peers, split: &str) {
     let r = peers.repeats;
-
     // ---- implicit feedback: ALS and BPR vs implicit ----
-    let implicit = peers.run(
-        "mf_implicit.py",
-        &["--threads", "2", "--splits", "time80_20_per_user"],
-    );
+    let implicit = peers.run("mf_implicit.py", &["--threads", "2", "--splits", split]);
     let version = implicit[0]["version"].as_str().unwrap_or("?").to_string();
     let (als_peer, als_peer_fit) =
         pick(&implicit, |x| x["algo"] == "ALS" && x["variant"] == "conf1");
@@ -165,7 +142,7 @@ fn main() {
     });
     let (bpr_peer, bpr_peer_fit) = pick(&implicit, |x| x["algo"] == "BPR");
     let (pop_peer, _) = pick(&implicit, |x| x["algo"] == "popularity");
-    let (train, test) = load_split(&peers.splits, "time80_20_per_user");
+    let (train, test) = load_split(&peers.splits, split);
     let topk = |m: Model| {
         let e = evaluate_topk(&Lookup::new(m), &test, 10).expect("eval");
         (e.ndcg, e.hr, e.precision, e.recall)
@@ -179,7 +156,7 @@ fn main() {
         )
     };
 
-    println!("## Implicit feedback — ML-100K time80_20_per_user, 2 threads, median fit of {r}\n");
+    println!("## Implicit feedback — ML-100K {split}, 2 threads, median fit of {r}\n");
     println!("| run | ndcg@10 | hr@10 | precision@10 | recall@10 | fit_s | speed vs peer |");
     println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
     topk_row(
@@ -253,7 +230,7 @@ fn main() {
         ndarray::Array2::from_shape_fn((train.items.len(), 1), |(i, _)| counts[i] as f32),
     );
     let popm = topk(pop);
-    println!("\n## Metric cross-check: popularity on the same split\n");
+    println!("\n## Metric cross-check: popularity on {split}\n");
     println!("| implementation | ndcg@10 | hr@10 | precision@10 | recall@10 |");
     println!("| --- | ---: | ---: | ---: | ---: |");
     let p = peer_topk(&pop_peer);
@@ -265,6 +242,37 @@ fn main() {
         "| recsys::eval | {:.4} | {:.4} | {:.4} | {:.4} |",
         popm.0, popm.1, popm.2, popm.3
     );
+
+    println!();
+}
+
+fn params_svdpp(name: &str) -> bool {
+    name.contains("--svdpp")
+}
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let peers = Peers {
+        dir: std::env::var("RECSYS_PEERS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| root.join("../shared/peers")),
+        python: std::env::var("RECSYS_BENCH_PYTHON").unwrap_or_else(|_| {
+            root.join(".venv-bench/bin/python")
+                .to_string_lossy()
+                .into_owned()
+        }),
+        repeats: std::env::var("RECSYS_BENCH_REPEATS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(5),
+        splits: root.join("target/peer-splits"),
+    };
+    std::fs::create_dir_all(&peers.splits).expect("split dir");
+    let r = peers.repeats;
+
+    for split in ["time80_20_per_user", "leave_last_out"] {
+        implicit_section(&peers, split);
+    }
 
     // ---- explicit feedback: MF vs Surprise SVD ----
     let surprise = peers.run("mf_explicit_surprise.py", &["--threads", "2"]);
@@ -317,6 +325,7 @@ fn main() {
             threads,
             seed: 42,
             progress: false,
+            ..Default::default()
         };
         let mut fits = Vec::new();
         let mut last = None;

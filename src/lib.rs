@@ -38,6 +38,7 @@ mod simd;
 pub mod similarity;
 pub mod synth;
 pub mod titles;
+pub mod transfer;
 pub mod vocab;
 
 pub use error::{Error, Result};

@@ -548,3 +548,129 @@ fn mf_reports_rating_metrics_and_bpr_trains_from_the_cli() {
     assert!(m.vectors.contains_key("item/bias"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn init_from_prior_model_and_word2vec_file_with_freeze() {
+    let dir = tempdir("transfer");
+    let s = |p: &std::path::Path| p.to_str().unwrap().to_string();
+    let prior = dir.join("prior");
+    ok(&[
+        "train",
+        &s(&synthetic()),
+        "--model",
+        &s(&prior),
+        "--quiet",
+        "--dim",
+        "16",
+    ]);
+    // BPR starting from ALS item vectors, frozen: every item row is the prior's, bit for bit.
+    let out = dir.join("bpr");
+    let v = json(&ok(&[
+        "train",
+        &s(&synthetic()),
+        "--algo",
+        "bpr",
+        "--dim",
+        "16",
+        "--model",
+        &s(&out),
+        "--init-from",
+        &s(&prior),
+        "--freeze",
+        "--epochs",
+        "5",
+        "--json",
+    ]));
+    assert_eq!(v["init"][0]["matched"], 306);
+    assert_eq!(v["init"][0]["unmatched"], 0);
+    assert_eq!(v["init"][0]["frozen"], true);
+    let a = recsys::checkpoint::load(&prior).unwrap();
+    let b = recsys::checkpoint::load(&out).unwrap();
+    assert_eq!(a.tables["item/embedding"], b.tables["item/embedding"]);
+    assert_ne!(a.tables["user/embedding"], b.tables["user/embedding"]);
+    // From a word2vec file exported by recsys, and from GloVe and .npy exports.
+    let w2v = dir.join("items.txt");
+    ok(&[
+        "export",
+        "--format",
+        "word2vec",
+        "--model",
+        &s(&prior),
+        "--out",
+        &s(&w2v),
+    ]);
+    let glove = dir.join("items.glove");
+    ok(&[
+        "export",
+        "--format",
+        "glove",
+        "--model",
+        &s(&prior),
+        "--out",
+        &s(&glove),
+    ]);
+    let npy = dir.join("items.npy");
+    ok(&[
+        "export",
+        "--format",
+        "npy",
+        "--model",
+        &s(&prior),
+        "--out",
+        &s(&npy),
+    ]);
+    assert_eq!(
+        recsys::checkpoint::formats::npy::read(&npy).unwrap(),
+        a.tables["item/embedding"]
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("items.npy.keys.txt"))
+            .unwrap()
+            .lines()
+            .count(),
+        306
+    );
+    for f in [&w2v, &glove] {
+        let m = dir.join("from-file");
+        ok(&[
+            "train",
+            &s(&synthetic()),
+            "--dim",
+            "16",
+            "--model",
+            &s(&m),
+            "--init-from",
+            &s(f),
+            "--freeze",
+            "--quiet",
+        ]);
+        assert_eq!(
+            recsys::checkpoint::load(&m).unwrap().tables["item/embedding"],
+            a.tables["item/embedding"]
+        );
+    }
+    // A width mismatch names both widths and the fix.
+    let e = fails(&[
+        "train",
+        &s(&synthetic()),
+        "--algo",
+        "mf",
+        "--model",
+        &s(&dir.join("x")),
+        "--init-from",
+        &s(&prior),
+    ]);
+    assert!(e.contains("dimension 16") && e.contains("--dim 16"), "{e}");
+    let e = fails(&[
+        "train",
+        &s(&synthetic()),
+        "--model",
+        &s(&dir.join("x")),
+        "--init-from",
+        &s(&prior),
+        "--init-tensor",
+        "word/embedding",
+    ]);
+    assert!(e.contains("word/embedding"), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

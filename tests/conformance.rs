@@ -10,6 +10,7 @@ use recsys::models::mf::{Mf, MfParams};
 use recsys::models::{TrainContext, Trainer};
 use recsys::similarity::Lookup;
 use recsys::synth::{self, SynthConfig};
+use recsys::transfer::TableInit;
 
 fn trainers() -> Vec<Box<dyn Trainer>> {
     vec![
@@ -49,6 +50,7 @@ fn ctx(threads: usize) -> TrainContext {
         threads,
         seed: 5,
         progress: false,
+        ..Default::default()
     }
 }
 
@@ -179,5 +181,78 @@ fn training_logs_epochs_and_learns_structure() {
         let stem = recsys::titles::normalize(l.title(first).unwrap());
         let top = recsys::titles::normalize(hits[0].title.as_deref().unwrap());
         assert!(top.starts_with(&stem), "{}: {stem} → {top}", t.name());
+    }
+}
+
+#[test]
+fn frozen_prior_rows_stay_bit_identical_and_others_train() {
+    let (x, c) = data();
+    for t in trainers() {
+        let plain = t.fit(&x, Some(&c), &ctx(2)).unwrap();
+        let dim = plain.tables["item/embedding"].ncols();
+        // A prior holding every other item and two keys the data does not have.
+        let mut keys: Vec<String> = x.items.keys().iter().step_by(2).cloned().collect();
+        keys.push("not-an-item".into());
+        keys.push("also-missing".into());
+        let prior =
+            recsys::embedding::Initializer::Uniform { scale: 0.3 }.table(keys.len(), dim, 99);
+        let init = TableInit {
+            table: "item/embedding".into(),
+            keys: recsys::Vocab::from_keys(keys.clone()),
+            vectors: prior.clone(),
+            freeze: true,
+            source: "prior".into(),
+        };
+        let mut c2 = ctx(2);
+        c2.inits.insert("item/embedding".into(), init);
+        let m = t.fit(&x, Some(&c), &c2).unwrap();
+        let items = &m.tables["item/embedding"];
+        for (pr, key) in keys.iter().enumerate() {
+            if let Some(r) = x.items.get(key) {
+                let got: Vec<u32> = items.row(r as usize).iter().map(|v| v.to_bits()).collect();
+                let want: Vec<u32> = prior.row(pr).iter().map(|v| v.to_bits()).collect();
+                assert_eq!(got, want, "{}: frozen row of {key} changed", t.name());
+            }
+        }
+        let report = &m.info["init"][0];
+        assert_eq!(report["matched"], keys.len() - 2, "{}", t.name());
+        assert_eq!(report["unmatched"], x.items.len() - (keys.len() - 2));
+        // fine-tuned (not frozen), the same prior rows move
+        let mut c_ft = ctx(2);
+        c_ft.inits.insert(
+            "item/embedding".into(),
+            TableInit {
+                table: "item/embedding".into(),
+                keys: recsys::Vocab::from_keys(keys.clone()),
+                vectors: prior.clone(),
+                freeze: false,
+                source: "prior".into(),
+            },
+        );
+        let ft = t.fit(&x, Some(&c), &c_ft).unwrap();
+        let r0 = x.items.get(&keys[0]).unwrap() as usize;
+        assert_ne!(
+            ft.tables["item/embedding"].row(r0),
+            prior.row(0),
+            "{}: fine-tuned row did not move",
+            t.name()
+        );
+        // a width mismatch is an error, not a silent resize
+        let mut c3 = ctx(2);
+        c3.inits.insert(
+            "item/embedding".into(),
+            TableInit {
+                table: "item/embedding".into(),
+                keys: recsys::Vocab::from_keys(["1"]),
+                vectors: ndarray::Array2::zeros((1, dim + 1)),
+                freeze: false,
+                source: "prior".into(),
+            },
+        );
+        assert!(t
+            .fit(&x, Some(&c), &c3)
+            .unwrap_err()
+            .to_string()
+            .contains("dimension"));
     }
 }

@@ -86,6 +86,16 @@ pub struct HyperArgs {
     /// Random seed (with --threads 1, runs are bit-reproducible).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Start a table from prior vectors: a model directory, a word2vec text/binary (.bin) or a
+    /// GloVe text file; rows are matched by key.
+    #[arg(long)]
+    pub init_from: Option<PathBuf>,
+    /// The table to initialise, and its tensor name in a prior model directory.
+    #[arg(long, default_value = "item/embedding", requires = "init_from")]
+    pub init_tensor: String,
+    /// Keep the rows taken from the prior fixed during training.
+    #[arg(long, requires = "init_from")]
+    pub freeze: bool,
     /// Schema describing the files and columns (see schemas/).
     #[arg(long)]
     pub schema: Option<PathBuf>,
@@ -175,6 +185,8 @@ pub struct EvalArgs {
 pub enum Format {
     Word2vec,
     Word2vecBin,
+    Glove,
+    Npy,
     Projector,
 }
 
@@ -189,7 +201,7 @@ pub struct ExportArgs {
     /// Table to export.
     #[arg(long, default_value = "item/embedding")]
     pub table: String,
-    /// Output file (word2vec) or directory (projector).
+    /// Output file (word2vec, glove, npy — keys go to PATH.keys.txt) or directory (projector).
     #[arg(long)]
     pub out: PathBuf,
 }

@@ -20,6 +20,7 @@ use recsys::models::mf::{Mf, MfParams};
 use recsys::models::{TrainContext, Trainer};
 use recsys::similarity::{Hit, Lookup};
 use recsys::synth;
+use recsys::transfer::TableInit;
 use recsys::Vocab;
 
 pub fn dispatch(cli: &Cli) -> Result<()> {
@@ -90,11 +91,45 @@ fn trainer(h: &HyperArgs, n_items: usize) -> Result<Box<dyn Trainer>> {
     })
 }
 
-fn context(cli: &Cli, h: &HyperArgs) -> TrainContext {
-    TrainContext {
+fn context(cli: &Cli, h: &HyperArgs) -> Result<TrainContext> {
+    let mut inits = recsys::transfer::Inits::new();
+    if let Some(path) = &h.init_from {
+        let init = TableInit::load(path, Some(&h.init_tensor), &h.init_tensor, h.freeze)?;
+        inits.insert(h.init_tensor.clone(), init);
+    }
+    Ok(TrainContext {
+        inits,
         threads: h.threads,
         seed: h.seed,
         progress: !cli.quiet && !cli.json,
+    })
+}
+
+/// Print what transfer did (on stderr, unless quiet or JSON).
+fn note_inits(cli: &Cli, model: &recsys::Model) {
+    if cli.quiet || cli.json {
+        return;
+    }
+    for r in model
+        .info
+        .get("init")
+        .and_then(|v| v.as_array())
+        .into_iter()
+        .flatten()
+    {
+        let get = |k: &str| r.get(k).cloned().unwrap_or_default();
+        eprintln!(
+            "note: {} initialised from the prior: {} rows matched{}, {} new (e.g. {})",
+            get("table").as_str().unwrap_or(""),
+            get("matched"),
+            if get("frozen") == true {
+                " and frozen"
+            } else {
+                ""
+            },
+            get("unmatched"),
+            get("unmatched_sample")
+        );
     }
 }
 
@@ -112,7 +147,8 @@ fn train(cli: &Cli, a: &TrainArgs) -> Result<()> {
     let ds = load(&a.data, a.hyper.schema.as_deref())?;
     let x = &ds.interactions;
     let t = trainer(&a.hyper, x.items.len())?;
-    let mut model = t.fit(x, ds.catalog.as_ref(), &context(cli, &a.hyper))?;
+    let mut model = t.fit(x, ds.catalog.as_ref(), &context(cli, &a.hyper)?)?;
+    note_inits(cli, &model);
     model.info.insert(
         "interactions_file".into(),
         ds.interactions_path.display().to_string().into(),
@@ -141,6 +177,7 @@ fn train(cli: &Cli, a: &TrainArgs) -> Result<()> {
             "epochs": model.epochs.len(),
             "loss": loss,
             "fit_s": fit_s,
+            "init": model.info.get("init"),
         }));
     } else {
         println!(
@@ -283,7 +320,7 @@ fn evaluate(cli: &Cli, a: &EvalArgs) -> Result<()> {
         _ => bail!("give DATA (with --split) or both --train and --test"),
     };
     let t = trainer(&a.hyper, train.items.len())?;
-    let model = t.fit(&train, None, &context(cli, &a.hyper))?;
+    let model = t.fit(&train, None, &context(cli, &a.hyper)?)?;
     let fit_s = model
         .info
         .get("fit_s")
@@ -348,6 +385,8 @@ fn export(cli: &Cli, a: &ExportArgs) -> Result<()> {
     match a.format {
         Format::Word2vec => formats::word2vec::write(&a.out, &keys, table, false)?,
         Format::Word2vecBin => formats::word2vec::write(&a.out, &keys, table, true)?,
+        Format::Glove => formats::glove::write(&a.out, &keys, table)?,
+        Format::Npy => formats::npy::write(&a.out, &keys, table)?,
         Format::Projector => {
             let info = if column == "item" {
                 model.item_info.clone()

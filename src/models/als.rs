@@ -152,7 +152,14 @@ crate::simd::dispatch!(
 
 /// One half-step: re-solve every row of `x` against the fixed `y`, using the rows of `conf`
 /// (CSR, values are confidences `c`).
-fn solve_side(x: &mut Array2<f32>, y: &Array2<f32>, conf: &CsMat<f32>, reg: f32, cg_steps: usize) {
+fn solve_side(
+    x: &mut Array2<f32>,
+    y: &Array2<f32>,
+    conf: &CsMat<f32>,
+    reg: f32,
+    cg_steps: usize,
+    frozen: &[bool],
+) {
     let k = y.ncols();
     let mut gram = y.t().dot(y);
     for i in 0..k {
@@ -174,6 +181,9 @@ fn solve_side(x: &mut Array2<f32>, y: &Array2<f32>, conf: &CsMat<f32>, reg: f32,
                 ap: vec![0.0; k],
             },
             |s, (u, mut xrow)| {
+                if frozen.get(u) == Some(&true) {
+                    return;
+                }
                 let Some(xu) = xrow.as_slice_mut() else {
                     return;
                 };
@@ -256,14 +266,32 @@ impl Trainer for Als {
         };
         let mut users = init.table(data.users.len(), p.factors, ctx.seed);
         let mut items = init.table(data.items.len(), p.factors, ctx.seed.wrapping_add(1));
+        ctx.check_inits("als", &[USER_EMBEDDING, ITEM_EMBEDDING])?;
+        let mut reports = Vec::new();
+        let ufrozen = ctx.init_table(USER_EMBEDDING, &mut users, &data.users, &mut reports)?;
+        let ifrozen = ctx.init_table(ITEM_EMBEDDING, &mut items, &data.items, &mut reports)?;
         let pb = crate::progress::bar(p.iterations as u64, "als", ctx.progress);
         let start = Instant::now();
         let epochs = ctx.install(|| {
             let mut epochs = Vec::with_capacity(p.iterations);
             for it in 0..p.iterations {
                 let t0 = Instant::now();
-                solve_side(&mut users, &items, &cui, p.regularization, p.cg_steps);
-                solve_side(&mut items, &users, &ciu, p.regularization, p.cg_steps);
+                solve_side(
+                    &mut users,
+                    &items,
+                    &cui,
+                    p.regularization,
+                    p.cg_steps,
+                    &ufrozen,
+                );
+                solve_side(
+                    &mut items,
+                    &users,
+                    &ciu,
+                    p.regularization,
+                    p.cg_steps,
+                    &ifrozen,
+                );
                 let seconds = t0.elapsed().as_secs_f64();
                 let l = loss(&users, &items, &cui, p.regularization);
                 pb.set_message(format!("loss {l:.5}"));
@@ -293,6 +321,12 @@ impl Trainer for Als {
             .info
             .insert("wall_s".into(), start.elapsed().as_secs_f64().into());
         model.info.insert("seed".into(), ctx.seed.into());
+        if !reports.is_empty() {
+            model.info.insert(
+                "init".into(),
+                serde_json::to_value(&reports).unwrap_or_default(),
+            );
+        }
         Ok(model)
     }
 }
@@ -325,7 +359,7 @@ mod tests {
         tri.add_triplet(0, 0, 3.0f32);
         tri.add_triplet(0, 2, 2.0f32);
         let conf = tri.to_csr();
-        solve_side(&mut x, &y, &conf, 0.1, 2);
+        solve_side(&mut x, &y, &conf, 0.1, 2, &[]);
         // A = YᵀY + 0.1 I + 2·y0y0ᵀ + 1·y2y2ᵀ ; b = 3 y0 + 2 y2
         let a = [
             [2.0 + 0.1 + 2.0 + 1.0, 1.0 + 1.0],

@@ -115,6 +115,20 @@ impl Blocks {
         out
     }
 
+    /// A per-row mask (original order) moved into block order.
+    pub fn permute_mask(&self, mask: &[bool], users: bool) -> Vec<bool> {
+        let new = if users {
+            &self.user_new
+        } else {
+            &self.item_new
+        };
+        let mut out = vec![false; mask.len()];
+        for (old, &n) in new.iter().enumerate() {
+            out[n as usize] = mask[old];
+        }
+        out
+    }
+
     /// Vector version of [`Blocks::unpermute`].
     pub fn unpermute_vec(&self, v: &[f32], users: bool) -> Vec<f32> {
         let new = if users {

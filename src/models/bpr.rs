@@ -97,6 +97,9 @@ struct Cell<'a> {
     p: &'a mut [f32],
     q: &'a mut [f32],
     bi: &'a mut [f32],
+    /// Frozen user / item rows (block-local).
+    pf: &'a [bool],
+    qf: &'a [bool],
     /// Liked items of each user of the block (block numbering, global), sorted.
     liked: &'a [Vec<u32>],
     item_lo: u32,
@@ -125,11 +128,18 @@ fn step(h: &Hyper, c: &mut Cell<'_>, u: usize, i: usize, j: usize) -> f64 {
     let x = dot(pu, qi) - dot(pu, qj) + c.bi[i] - c.bi[j];
     // z = σ(−x) = 1 − σ(x): the gradient weight of ln σ(x).
     let z = 1.0 / (1.0 + x.exp());
+    let (fu, fi, fj) = (c.pf[u], c.qf[i], c.qf[j]);
     for ((p, a), b) in pu.iter_mut().zip(qi.iter_mut()).zip(qj.iter_mut()) {
         let (p0, a0, b0) = (*p, *a, *b);
-        *p += h.lr * (z * (a0 - b0) - h.reg * p0);
-        *a += h.lr * (z * p0 - h.reg * a0);
-        *b += h.lr * (-z * p0 - h.reg * b0);
+        if !fu {
+            *p += h.lr * (z * (a0 - b0) - h.reg * p0);
+        }
+        if !fi {
+            *a += h.lr * (z * p0 - h.reg * a0);
+        }
+        if !fj {
+            *b += h.lr * (-z * p0 - h.reg * b0);
+        }
     }
     c.bi[i] += h.lr * (z - h.reg_bias * c.bi[i]);
     c.bi[j] += h.lr * (-z - h.reg_bias * c.bi[j]);
@@ -203,6 +213,12 @@ impl Trainer for Bpr {
         let init = Initializer::TruncatedNormal { std: p.init_std };
         let start = Instant::now();
         let pb = crate::progress::bar(p.epochs as u64, "bpr", ctx.progress);
+        ctx.check_inits("bpr", &[USER_EMBEDDING, ITEM_EMBEDDING])?;
+        let mut reports = Vec::new();
+        let mut p0 = init.table(data.users.len(), k, ctx.seed);
+        let mut q0 = init.table(data.items.len(), k, ctx.seed.wrapping_add(1));
+        let ufrozen = ctx.init_table(USER_EMBEDDING, &mut p0, &data.users, &mut reports)?;
+        let ifrozen = ctx.init_table(ITEM_EMBEDDING, &mut q0, &data.items, &mut reports)?;
         let (users, items, bi, epochs) = ctx.install(|| {
             let blocks = Blocks::new(&pos, rayon::current_num_threads(), ctx.seed);
             let t = blocks.t;
@@ -215,11 +231,10 @@ impl Trainer for Bpr {
                 }
             }
             liked.iter_mut().for_each(|v| v.sort_unstable());
-            let mut pm = blocks.permute(&init.table(data.users.len(), k, ctx.seed), true);
-            let mut qm = blocks.permute(
-                &init.table(data.items.len(), k, ctx.seed.wrapping_add(1)),
-                false,
-            );
+            let mut pm = blocks.permute(&p0, true);
+            let mut qm = blocks.permute(&q0, false);
+            let pfm = blocks.permute_mask(&ufrozen, true);
+            let qfm = blocks.permute_mask(&ifrozen, false);
             let mut bi = vec![0.0f32; data.items.len()];
             let h = Hyper {
                 k,
@@ -257,6 +272,8 @@ impl Trainer for Bpr {
                                 p,
                                 q,
                                 bi,
+                                pf: &pfm[blocks.user_bounds[ub]..blocks.user_bounds[ub + 1]],
+                                qf: &qfm[blocks.item_bounds[ib]..blocks.item_bounds[ib + 1]],
                                 liked: liked_blocks[ub],
                                 item_lo: blocks.item_bounds[ib] as u32,
                                 n_items: (blocks.item_bounds[ib + 1] - blocks.item_bounds[ib])
@@ -306,6 +323,12 @@ impl Trainer for Bpr {
             .info
             .insert("wall_s".into(), start.elapsed().as_secs_f64().into());
         model.info.insert("seed".into(), ctx.seed.into());
+        if !reports.is_empty() {
+            model.info.insert(
+                "init".into(),
+                serde_json::to_value(&reports).unwrap_or_default(),
+            );
+        }
         Ok(model)
     }
 }
@@ -337,6 +360,8 @@ mod tests {
             p: &mut p,
             q: &mut q,
             bi: &mut b,
+            pf: &[false],
+            qf: &[false, false],
             liked: &liked,
             item_lo: 0,
             n_items: 2,

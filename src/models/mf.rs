@@ -107,6 +107,9 @@ struct CellState<'a> {
     q: &'a mut [f32],
     bu: &'a mut [f32],
     bi: &'a mut [f32],
+    /// Frozen user / item rows (block-local).
+    pf: &'a [bool],
+    qf: &'a [bool],
 }
 
 struct Hyper {
@@ -129,10 +132,25 @@ fn sgd_cell(h: &Hyper, events: &[Event], st: &mut CellState<'_>, sse: &mut f64) 
         *sse += f64::from(err * err);
         st.bu[u] += h.lr * (err - h.rb * st.bu[u]);
         st.bi[i] += h.lr * (err - h.rb * st.bi[i]);
-        for (p, q) in pu.iter_mut().zip(qi.iter_mut()) {
-            let (p0, q0) = (*p, *q);
-            *p += h.lr * (err * q0 - h.rf * p0);
-            *q += h.lr * (err * p0 - h.rf * q0);
+        match (st.pf[u], st.qf[i]) {
+            (false, false) => {
+                for (p, q) in pu.iter_mut().zip(qi.iter_mut()) {
+                    let (p0, q0) = (*p, *q);
+                    *p += h.lr * (err * q0 - h.rf * p0);
+                    *q += h.lr * (err * p0 - h.rf * q0);
+                }
+            }
+            (true, false) => {
+                for (p, q) in pu.iter().zip(qi.iter_mut()) {
+                    *q += h.lr * (err * p - h.rf * *q);
+                }
+            }
+            (false, true) => {
+                for (p, q) in pu.iter_mut().zip(qi.iter()) {
+                    *p += h.lr * (err * q - h.rf * *p);
+                }
+            }
+            (true, true) => {}
         }
     }
 }
@@ -152,9 +170,9 @@ impl Mf {
 
 /// Zero the rows (and biases) of keys without training events, so unknown users/items get
 /// the global mean plus the known side's bias, as Surprise predicts them.
-fn zero_unseen(m: &mut Array2<f32>, b: &mut [f32], counts: &[u32]) {
+pub(crate) fn zero_unseen(m: &mut Array2<f32>, b: &mut [f32], counts: &[u32], frozen: &[bool]) {
     for (r, &c) in counts.iter().enumerate() {
-        if c == 0 {
+        if c == 0 && !frozen.get(r).copied().unwrap_or(false) {
             m.row_mut(r).fill(0.0);
             b[r] = 0.0;
         }
@@ -192,14 +210,19 @@ impl Trainer for Mf {
         let init = Initializer::TruncatedNormal { std: p.init_std };
         let start = Instant::now();
         let pb = crate::progress::bar(p.epochs as u64, "mf", ctx.progress);
+        ctx.check_inits("mf", &[USER_EMBEDDING, ITEM_EMBEDDING])?;
+        let mut reports = Vec::new();
+        let mut p0 = init.table(data.users.len(), k, ctx.seed);
+        let mut q0 = init.table(data.items.len(), k, ctx.seed.wrapping_add(1));
+        let ufrozen = ctx.init_table(USER_EMBEDDING, &mut p0, &data.users, &mut reports)?;
+        let ifrozen = ctx.init_table(ITEM_EMBEDDING, &mut q0, &data.items, &mut reports)?;
         let (users, items, bu, bi, epochs) = ctx.install(|| {
             let t = rayon::current_num_threads();
             let blocks = Blocks::new(data, t, ctx.seed);
-            let mut pm = blocks.permute(&init.table(data.users.len(), k, ctx.seed), true);
-            let mut qm = blocks.permute(
-                &init.table(data.items.len(), k, ctx.seed.wrapping_add(1)),
-                false,
-            );
+            let mut pm = blocks.permute(&p0, true);
+            let mut qm = blocks.permute(&q0, false);
+            let pfm = blocks.permute_mask(&ufrozen, true);
+            let qfm = blocks.permute_mask(&ifrozen, false);
             let mut bu = vec![0.0f32; data.users.len()];
             let mut bi = vec![0.0f32; data.items.len()];
             let mut epochs = Vec::with_capacity(p.epochs);
@@ -233,7 +256,16 @@ impl Trainer for Mf {
                             let ib = (ub + s) % blocks.t;
                             let cell = ub * blocks.t + ib;
                             let events = &blocks.cells[cell];
-                            let mut st = CellState { p, q, bu, bi };
+                            let (ul, uh) = (blocks.user_bounds[ub], blocks.user_bounds[ub + 1]);
+                            let (il, ih) = (blocks.item_bounds[ib], blocks.item_bounds[ib + 1]);
+                            let mut st = CellState {
+                                p,
+                                q,
+                                bu,
+                                bi,
+                                pf: &pfm[ul..uh],
+                                qf: &qfm[il..ih],
+                            };
                             let mut sse = 0.0;
                             sgd_cell_fast(&h, events, &mut st, &mut sse);
                             sse
@@ -267,8 +299,8 @@ impl Trainer for Mf {
         }
         let mut ucount = vec![0u32; data.users.len()];
         data.user.iter().for_each(|&u| ucount[u as usize] += 1);
-        zero_unseen(&mut users, &mut bu, &ucount);
-        zero_unseen(&mut items, &mut bi, &data.item_counts());
+        zero_unseen(&mut users, &mut bu, &ucount, &ufrozen);
+        zero_unseen(&mut items, &mut bi, &data.item_counts(), &ifrozen);
         let fit_s = epochs.iter().map(|e| e.seconds).sum::<f64>();
         let mut model = Model::for_interactions("mf", data, catalog);
         let mut params = serde_json::to_value(p).unwrap_or_default();
@@ -288,6 +320,12 @@ impl Trainer for Mf {
             .info
             .insert("wall_s".into(), start.elapsed().as_secs_f64().into());
         model.info.insert("seed".into(), ctx.seed.into());
+        if !reports.is_empty() {
+            model.info.insert(
+                "init".into(),
+                serde_json::to_value(&reports).unwrap_or_default(),
+            );
+        }
         Ok(model)
     }
 }
@@ -316,6 +354,8 @@ mod tests {
             q: &mut q,
             bu: &mut bu,
             bi: &mut bi,
+            pf: &[false],
+            qf: &[false],
         };
         let mut sse = 0.0;
         sgd_cell(&h, &[Event { u: 0, i: 0, r }], &mut st, &mut sse);
@@ -377,6 +417,7 @@ mod tests {
                 threads: 2,
                 seed: 1,
                 progress: false,
+                ..Default::default()
             },
         )
         .unwrap();

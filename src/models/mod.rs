@@ -15,6 +15,8 @@ use crate::model::Model;
 /// Run settings shared by every trainer.
 #[derive(Debug, Clone)]
 pub struct TrainContext {
+    /// Prior vectors for tables, by table name (see [`crate::transfer`]).
+    pub inits: crate::transfer::Inits,
     /// Worker threads (0 = all cores).
     pub threads: usize,
     /// Seed of every random choice; with `threads = 1` a run is bit-reproducible.
@@ -26,6 +28,7 @@ pub struct TrainContext {
 impl Default for TrainContext {
     fn default() -> Self {
         TrainContext {
+            inits: Default::default(),
             threads: 0,
             seed: 42,
             progress: false,
@@ -34,6 +37,39 @@ impl Default for TrainContext {
 }
 
 impl TrainContext {
+    /// Initialise `table` (named `name`, rows indexed by `vocab`) from its prior, if one was
+    /// given; returns the frozen-row mask (all false without a frozen prior) and records the
+    /// report in `info["init"]`.
+    pub fn init_table(
+        &self,
+        name: &str,
+        table: &mut ndarray::Array2<f32>,
+        vocab: &crate::vocab::Vocab,
+        info: &mut Vec<crate::transfer::InitReport>,
+    ) -> Result<Vec<bool>> {
+        match self.inits.get(name) {
+            Some(init) => {
+                let (frozen, report) = init.apply(table, vocab)?;
+                info.push(report);
+                Ok(frozen)
+            }
+            None => Ok(vec![false; table.nrows()]),
+        }
+    }
+
+    /// Reject priors for tables that `algo` does not have.
+    pub fn check_inits(&self, algo: &str, tables: &[&str]) -> Result<()> {
+        for name in self.inits.keys() {
+            if !tables.contains(&name.as_str()) {
+                return Err(Error::Param(format!(
+                    "{algo} has no table '{name}' to initialise (tables: {})",
+                    tables.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Run `f` on a rayon pool of `threads` workers.
     pub fn install<T: Send>(&self, f: impl FnOnce() -> T + Send) -> Result<T> {
         let pool = rayon::ThreadPoolBuilder::new()

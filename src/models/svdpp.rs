@@ -30,6 +30,9 @@ pub const ITEM_IMPLICIT: &str = "item/implicit";
 
 struct State {
     k: usize,
+    /// Frozen user / item rows.
+    pf: Vec<bool>,
+    qf: Vec<bool>,
     p: Vec<f32>,
     q: Vec<f32>,
     y: Vec<f32>,
@@ -78,10 +81,15 @@ fn epoch(s: &mut State, rows: &[Vec<(u32, f32)>], order: &[u32], h: &Hyper, sse:
             s.bu[u] += lr * (err - rb * s.bu[u]);
             s.bi[i] += lr * (err - rb * s.bi[i]);
             axpy(err * norm, qi, &mut gy);
+            let (fu, fi) = (s.pf[u], s.qf[i]);
             for ((p, q), w) in pu.iter_mut().zip(qi.iter_mut()).zip(&pz) {
                 let (p0, q0) = (*p, *q);
-                *p += lr * (err * q0 - rf * p0);
-                *q += lr * (err * w - rf * q0);
+                if !fu {
+                    *p += lr * (err * q0 - rf * p0);
+                }
+                if !fi {
+                    *q += lr * (err * w - rf * q0);
+                }
             }
         }
         // Apply the accumulated implicit-factor gradient once per user visit.
@@ -124,13 +132,16 @@ pub(crate) fn fit(
     let mut order: Vec<u32> = (0..nu as u32).collect();
     order.shuffle(&mut rng);
     let init = Initializer::TruncatedNormal { std: p.init_std };
+    ctx.check_inits("mf --svdpp", &[ITEM_EMBEDDING])?;
+    let mut reports = Vec::new();
+    let mut q0 = init.table(ni, k, ctx.seed.wrapping_add(1));
+    let qf = ctx.init_table(ITEM_EMBEDDING, &mut q0, &data.items, &mut reports)?;
     let mut s = State {
         k,
+        pf: vec![false; nu],
+        qf: qf.clone(),
         p: init.table(nu, k, ctx.seed).into_raw_vec_and_offset().0,
-        q: init
-            .table(ni, k, ctx.seed.wrapping_add(1))
-            .into_raw_vec_and_offset()
-            .0,
+        q: q0.into_raw_vec_and_offset().0,
         y: init
             .table(ni, k, ctx.seed.wrapping_add(2))
             .into_raw_vec_and_offset()
@@ -188,7 +199,7 @@ pub(crate) fn fit(
     let mut items =
         Array2::from_shape_vec((ni, k), s.q).map_err(|e| Error::Param(e.to_string()))?;
     for (i, &c) in data.item_counts().iter().enumerate() {
-        if c == 0 {
+        if c == 0 && !qf[i] {
             items.row_mut(i).fill(0.0);
             s.bi[i] = 0.0;
         }
@@ -217,5 +228,11 @@ pub(crate) fn fit(
         .info
         .insert("wall_s".into(), start.elapsed().as_secs_f64().into());
     model.info.insert("seed".into(), ctx.seed.into());
+    if !reports.is_empty() {
+        model.info.insert(
+            "init".into(),
+            serde_json::to_value(&reports).unwrap_or_default(),
+        );
+    }
     Ok(model)
 }

@@ -1,8 +1,10 @@
 //! Embedding file formats, one reader/writer pair per format over (keys, table):
-//! word2vec text and binary (as gensim's `load_word2vec_format` reads them) and the
-//! TensorBoard projector (`vectors.tsv` + `metadata.tsv`). Every file is written to a
+//! word2vec text and binary (as gensim's `load_word2vec_format` reads them), GloVe text,
+//! `.npy` with a keys file, and the TensorBoard projector (`vectors.tsv` + `metadata.tsv`). Every file is written to a
 //! temporary sibling and renamed into place.
 
+pub mod glove;
+pub mod npy;
 pub mod projector;
 pub mod word2vec;
 

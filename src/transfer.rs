@@ -1,0 +1,177 @@
+//! Transfer: start an embedding table from prior vectors — a tensor of a model directory
+//! (like TensorFlow's `ckpt_to_load_from` + `tensor_name_in_ckpt`), or a word2vec / GloVe
+//! file — with rows matched **by key**, not by position. Keys the prior lacks keep their fresh
+//! initialisation and are counted; a width mismatch is an error. With `freeze`, the matched
+//! rows stay bit-identical through training (TensorFlow's `trainable = False`, per row).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use ndarray::Array2;
+use serde::Serialize;
+
+use crate::checkpoint::{self, formats};
+use crate::error::{Error, Result};
+use crate::model::Model;
+use crate::vocab::Vocab;
+
+/// Prior vectors for one table.
+#[derive(Debug, Clone)]
+pub struct TableInit {
+    /// The table they initialise, e.g. `item/embedding`.
+    pub table: String,
+    /// Prior vectors by key.
+    pub keys: Vocab,
+    /// One row per key of `keys`.
+    pub vectors: Array2<f32>,
+    /// Keep matched rows fixed during training.
+    pub freeze: bool,
+    /// Where they came from (for messages).
+    pub source: PathBuf,
+}
+
+/// What happened when a table was initialised.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InitReport {
+    /// The table.
+    pub table: String,
+    /// Rows taken from the prior.
+    pub matched: usize,
+    /// Rows whose key the prior lacks (freshly initialised, trainable).
+    pub unmatched: usize,
+    /// Up to five unmatched keys.
+    pub unmatched_sample: Vec<String>,
+    /// Whether the matched rows are frozen.
+    pub frozen: bool,
+}
+
+impl TableInit {
+    /// Read prior vectors from `path`: a model directory (tensor `tensor`, default
+    /// `item/embedding`, keys from the vocabulary of its column), a word2vec binary file
+    /// (`.bin`), a word2vec text file (header `N DIM`), or a GloVe text file (no header).
+    pub fn load(
+        path: &Path,
+        tensor: Option<&str>,
+        target_table: &str,
+        freeze: bool,
+    ) -> Result<TableInit> {
+        let (keys, vectors) = if path.is_dir() {
+            let m = checkpoint::load(path)?;
+            let name = tensor.unwrap_or(target_table);
+            let t = m.tables.get(name).ok_or_else(|| {
+                Error::checkpoint(
+                    path,
+                    format!(
+                        "no tensor '{name}' (tensors: {})",
+                        checkpoint::table_names(&m).join(", ")
+                    ),
+                )
+            })?;
+            let col = Model::column_of(name);
+            let v = m.vocab(col).ok_or_else(|| {
+                Error::checkpoint(
+                    path,
+                    format!("no vocabulary for column '{col}' to match keys by"),
+                )
+            })?;
+            (v.clone(), t.clone())
+        } else if path.extension().is_some_and(|e| e == "bin") {
+            let (k, t) = formats::word2vec::read(path, true)?;
+            (Vocab::from_keys(k), t)
+        } else {
+            let text_head = crate::data::reader::read_bytes(path)?;
+            let first = text_head.split(|&b| b == b'\n').next().unwrap_or_default();
+            let n_tokens = String::from_utf8_lossy(first).split_whitespace().count();
+            let (k, t) = if n_tokens == 2 {
+                formats::word2vec::parse(&text_head, false, path)?
+            } else {
+                formats::glove::parse(&text_head, path)?
+            };
+            (Vocab::from_keys(k), t)
+        };
+        Ok(TableInit {
+            table: target_table.to_string(),
+            keys,
+            vectors,
+            freeze,
+            source: path.to_path_buf(),
+        })
+    }
+
+    /// Copy prior rows into `table` (rows indexed by `vocab`), by key. Returns the frozen-row
+    /// mask (all false unless `freeze`) and the report.
+    pub fn apply(&self, table: &mut Array2<f32>, vocab: &Vocab) -> Result<(Vec<bool>, InitReport)> {
+        if self.vectors.ncols() != table.ncols() {
+            return Err(Error::Param(format!(
+                "{}: prior vectors have dimension {}, the table '{}' has {}; train with --dim {}",
+                self.source.display(),
+                self.vectors.ncols(),
+                self.table,
+                table.ncols(),
+                self.vectors.ncols()
+            )));
+        }
+        let mut frozen = vec![false; table.nrows()];
+        let mut matched = 0;
+        let mut missing = Vec::new();
+        let mut unmatched = 0;
+        for (r, key) in vocab.keys().iter().enumerate() {
+            match self.keys.get(key) {
+                Some(src) => {
+                    table.row_mut(r).assign(&self.vectors.row(src as usize));
+                    frozen[r] = self.freeze;
+                    matched += 1;
+                }
+                None => {
+                    unmatched += 1;
+                    if missing.len() < 5 {
+                        missing.push(key.clone());
+                    }
+                }
+            }
+        }
+        Ok((
+            frozen,
+            InitReport {
+                table: self.table.clone(),
+                matched,
+                unmatched,
+                unmatched_sample: missing,
+                frozen: self.freeze,
+            },
+        ))
+    }
+}
+
+/// Prior tables by target table name, as trainers receive them.
+pub type Inits = HashMap<String, TableInit>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_match_by_key_and_width_is_checked() {
+        let prior = TableInit {
+            table: "item/embedding".into(),
+            keys: Vocab::from_keys(["b", "a"]),
+            vectors: ndarray::array![[2.0f32, 2.0], [1.0, 1.0]],
+            freeze: true,
+            source: "p".into(),
+        };
+        let mut t = Array2::<f32>::zeros((3, 2));
+        let (frozen, rep) = prior
+            .apply(&mut t, &Vocab::from_keys(["a", "c", "b"]))
+            .unwrap();
+        assert_eq!(t, ndarray::array![[1.0, 1.0], [0.0, 0.0], [2.0, 2.0]]);
+        assert_eq!(frozen, vec![true, false, true]);
+        assert_eq!((rep.matched, rep.unmatched), (2, 1));
+        assert_eq!(rep.unmatched_sample, vec!["c"]);
+        let mut wrong = Array2::<f32>::zeros((3, 5));
+        let e = prior
+            .apply(&mut wrong, &Vocab::new())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("dimension 2") && e.contains("--dim 2"), "{e}");
+    }
+}
