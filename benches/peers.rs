@@ -246,6 +246,66 @@ fn implicit_section(peers: &Peers, split: &str) {
     println!();
 }
 
+/// `mf` (defaults, 2 threads) vs Surprise SVD (its defaults) on the five `u1..u5` folds.
+fn folds_section(peers: &Peers, datasets: &Path) {
+    const SCRIPT: &str = r#"
+import json, sys, time
+from surprise import SVD, Dataset, Reader, accuracy
+from surprise.model_selection import PredefinedKFold
+base, test = sys.argv[1], sys.argv[2]
+reader = Reader(line_format="user item rating timestamp", sep="\t", rating_scale=(1, 5))
+data = Dataset.load_from_folds([(base, test)], reader=reader)
+for tr, te in PredefinedKFold().split(data):
+    algo = SVD(random_state=0)
+    t0 = time.perf_counter(); algo.fit(tr); fit = time.perf_counter() - t0
+    preds = algo.test(te)
+    print(json.dumps({"rmse": accuracy.rmse(preds, verbose=False), "mae": accuracy.mae(preds, verbose=False), "fit_s": fit}))
+"#;
+    println!("## Explicit feedback — ML-100K u1..u5 folds (Surprise SVD defaults vs recsys mf defaults, 2 threads)\n");
+    println!("| fold | Surprise rmse | recsys rmse | Δ rmse | Surprise fit_s | recsys fit_s | speed-up |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    let (mut ds, mut sp) = (Vec::new(), Vec::new());
+    for i in 1..=5 {
+        let base = datasets.join(format!("movielens-100k/u{i}.base"));
+        let test = datasets.join(format!("movielens-100k/u{i}.test"));
+        let out = Command::new(&peers.python)
+            .arg("-c")
+            .arg(SCRIPT)
+            .arg(&base)
+            .arg(&test)
+            .output()
+            .expect("run Surprise");
+        assert!(
+            out.status.success(),
+            "Surprise failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Json = serde_json::from_slice(&out.stdout).expect("Surprise JSON");
+        let opts = ReadOptions::default();
+        let mut train = read_interactions(&base, &opts, Vocab::new(), Vocab::new()).expect("base");
+        let te = read_interactions(&test, &opts, train.users.clone(), train.items.clone())
+            .expect("test");
+        train.users = te.users.clone();
+        train.items = te.items.clone();
+        let (m, fit) = fit_many(&Mf::default(), &train, peers.repeats);
+        let e = evaluate_ratings(&m, &te).expect("rating model");
+        let (pr, pf) = (f(&v["rmse"]), f(&v["fit_s"]));
+        ds.push(pr - e.rmse);
+        sp.push(pf / fit);
+        println!(
+            "| u{i} | {pr:.4} | {:.4} | {:.4} | {pf:.3} | {fit:.3} | {:.1}× |",
+            e.rmse,
+            pr - e.rmse,
+            pf / fit
+        );
+    }
+    println!(
+        "| mean | | | {:.4} | | | {:.1}× |\n",
+        ds.iter().sum::<f64>() / 5.0,
+        sp.iter().sum::<f64>() / 5.0
+    );
+}
+
 fn params_svdpp(name: &str) -> bool {
     name.contains("--svdpp")
 }
@@ -273,6 +333,11 @@ fn main() {
     for split in ["time80_20_per_user", "leave_last_out"] {
         implicit_section(&peers, split);
     }
+
+    let datasets = std::env::var("RECSYS_DATASETS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join("../shared/datasets"));
+    folds_section(&peers, &datasets);
 
     // ---- explicit feedback: MF vs Surprise SVD ----
     let surprise = peers.run("mf_explicit_surprise.py", &["--threads", "2"]);
