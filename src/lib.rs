@@ -39,6 +39,7 @@ pub mod similarity;
 pub mod synth;
 pub mod titles;
 pub mod transfer;
+pub mod tune;
 pub mod vocab;
 
 pub use error::{Error, Result};

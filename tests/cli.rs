@@ -674,3 +674,37 @@ fn init_from_prior_model_and_word2vec_file_with_freeze() {
     assert!(e.contains("word/embedding"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn tune_searches_a_parameter_over_folds() {
+    let d = datasets().join("movielens-100k");
+    let fold = |i: u32| {
+        format!(
+            "{}:{}",
+            d.join(format!("u{i}.base")).display(),
+            d.join(format!("u{i}.test")).display()
+        )
+    };
+    let (f1, f2) = (fold(1), fold(2));
+    let v = json(&ok(&[
+        "tune", "--algo", "mf", "--param", "reg", "--range", "0.001:10", "--iters", "6", "--fold",
+        &f1, "--fold", &f2, "--epochs", "10", "--json",
+    ]));
+    assert_eq!(v["folds"], 2);
+    assert_eq!(v["metric"], "rmse");
+    let best = v["best_value"].as_f64().unwrap();
+    assert!(best > 0.001 && best < 10.0, "{v}");
+    let trials = v["trials"].as_array().unwrap();
+    assert!(trials.len() >= 6);
+    // the best is no worse than any candidate tried, including the extremes of the range
+    let b = v["best"].as_f64().unwrap();
+    assert!(trials
+        .iter()
+        .all(|t| t["rmse"].as_f64().unwrap() >= b - 1e-12));
+    let e = fails(&[
+        "tune", "--algo", "mf", "--param", "reg", "--range", "5:1", "--fold", &f1,
+    ]);
+    assert!(e.contains("0 < lo < hi"), "{e}");
+    let e = fails(&["tune", "--algo", "mf", "--param", "reg", "--range", "0.1:1"]);
+    assert!(e.contains("--fold"), "{e}");
+}

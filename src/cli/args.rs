@@ -33,8 +33,49 @@ pub enum Command {
     Eval(EvalArgs),
     /// Export a table in a common embedding format.
     Export(ExportArgs),
+    /// Search one hyper-parameter (log scale, Brent's method) by the mean validation metric
+    /// over folds: RMSE for mf, NDCG@k for als and bpr.
+    Tune(TuneArgs),
     /// Write the synthetic MovieLens-format data set (planted film families).
     Generate(GenerateArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TuneParam {
+    /// --reg
+    Reg,
+    /// --reg-bias
+    RegBias,
+    /// --lr
+    Lr,
+    /// --alpha
+    Alpha,
+}
+
+#[derive(Debug, Args)]
+pub struct TuneArgs {
+    /// Data to split (with --split), instead of --fold pairs.
+    pub data: Option<PathBuf>,
+    /// A train/test pair `TRAIN:TEST` (repeat for several folds).
+    #[arg(long = "fold", value_name = "TRAIN:TEST")]
+    pub folds: Vec<String>,
+    /// How to split DATA into one fold.
+    #[arg(long, value_enum)]
+    pub split: Option<SplitKind>,
+    /// The hyper-parameter to search.
+    #[arg(long, value_enum)]
+    pub param: TuneParam,
+    /// Search range `LO:HI` (both > 0; searched on a log scale).
+    #[arg(long)]
+    pub range: String,
+    /// Brent iterations (each trains once per fold).
+    #[arg(long, default_value_t = 12)]
+    pub iters: u64,
+    /// Cut-off of NDCG for ranking models.
+    #[arg(short, long, default_value_t = 10)]
+    pub k: usize,
+    #[command(flatten)]
+    pub hyper: HyperArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

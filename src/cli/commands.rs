@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::args::{
     Algo, Cli, Command, EvalArgs, ExportArgs, Format, GenerateArgs, HyperArgs, RecommendArgs,
-    SimilarArgs, SplitKind, TrainArgs,
+    SimilarArgs, SplitKind, TrainArgs, TuneArgs, TuneParam,
 };
 use recsys::checkpoint::{self, formats};
 use recsys::data::{self, Dataset, ReadOptions};
@@ -30,6 +30,7 @@ pub fn dispatch(cli: &Cli) -> Result<()> {
         Command::Recommend(a) => recommend(cli, a),
         Command::Eval(a) => evaluate(cli, a),
         Command::Export(a) => export(cli, a),
+        Command::Tune(a) => tune(cli, a),
         Command::Generate(a) => generate(cli, a),
     }
 }
@@ -286,13 +287,7 @@ fn recommend(cli: &Cli, a: &RecommendArgs) -> Result<()> {
 fn evaluate(cli: &Cli, a: &EvalArgs) -> Result<()> {
     let (train, test, source) = match (&a.train, &a.test, &a.data) {
         (Some(tr), Some(te), _) => {
-            let opts = ReadOptions::default();
-            let mut train = data::read_interactions(tr, &opts, Vocab::new(), Vocab::new())?;
-            let test =
-                data::read_interactions(te, &opts, train.users.clone(), train.items.clone())?;
-            // One index space over train ∪ test, as the peers build it.
-            train.users = test.users.clone();
-            train.items = test.items.clone();
+            let (train, test) = read_pair(tr, te)?;
             (
                 train,
                 test,
@@ -301,14 +296,7 @@ fn evaluate(cli: &Cli, a: &EvalArgs) -> Result<()> {
         }
         (None, None, Some(d)) => {
             let ds = load(d, a.hyper.schema.as_deref())?;
-            let split = match a.split.unwrap_or(SplitKind::Time) {
-                SplitKind::Random => Split::Random {
-                    frac: 0.8,
-                    seed: a.hyper.seed,
-                },
-                SplitKind::LeaveLastOut => Split::LeaveLastOut,
-                SplitKind::Time => Split::Time { frac: 0.8 },
-            };
+            let split = split_kind(a.split.unwrap_or(SplitKind::Time), a.hyper.seed);
             let (tr, te) = eval::split_rows(&ds.interactions, split);
             let x = &ds.interactions;
             (
@@ -429,6 +417,113 @@ fn generate(cli: &Cli, a: &GenerateArgs) -> Result<()> {
             d.films.len(),
             d.ratings.len(),
             a.out.display()
+        );
+    }
+    Ok(())
+}
+
+/// Read a train/test pair in one index space (train ∪ test), as the peers build it.
+fn read_pair(
+    tr: &Path,
+    te: &Path,
+) -> Result<(recsys::data::Interactions, recsys::data::Interactions)> {
+    let opts = ReadOptions::default();
+    let mut train = data::read_interactions(tr, &opts, Vocab::new(), Vocab::new())?;
+    let test = data::read_interactions(te, &opts, train.users.clone(), train.items.clone())?;
+    train.users = test.users.clone();
+    train.items = test.items.clone();
+    Ok((train, test))
+}
+
+fn split_kind(s: SplitKind, seed: u64) -> Split {
+    match s {
+        SplitKind::Random => Split::Random { frac: 0.8, seed },
+        SplitKind::LeaveLastOut => Split::LeaveLastOut,
+        SplitKind::Time => Split::Time { frac: 0.8 },
+    }
+}
+
+fn tune(cli: &Cli, a: &TuneArgs) -> Result<()> {
+    use recsys::tune::{Fold, Objective};
+    let (lo, hi) = a
+        .range
+        .split_once(':')
+        .and_then(|(l, h)| Some((l.trim().parse::<f64>().ok()?, h.trim().parse::<f64>().ok()?)))
+        .with_context(|| format!("--range must be LO:HI, not '{}'", a.range))?;
+    let mut folds = Vec::new();
+    for f in &a.folds {
+        let (tr, te) = f
+            .split_once(':')
+            .with_context(|| format!("--fold must be TRAIN:TEST, not '{f}'"))?;
+        let (train, test) = read_pair(Path::new(tr), Path::new(te))?;
+        folds.push(Fold { train, test });
+    }
+    if let Some(d) = &a.data {
+        let ds = load(d, a.hyper.schema.as_deref())?;
+        let split = split_kind(a.split.unwrap_or(SplitKind::Time), a.hyper.seed);
+        let (tr, te) = eval::split_rows(&ds.interactions, split);
+        folds.push(Fold {
+            train: ds.interactions.select(&tr),
+            test: ds.interactions.select(&te),
+        });
+    }
+    if folds.is_empty() {
+        bail!("give DATA (with --split) or one or more --fold TRAIN:TEST");
+    }
+    let objective = match a.hyper.algo {
+        Algo::Mf => Objective::Rmse,
+        _ => Objective::NegNdcg(a.k),
+    };
+    let ctx = context(cli, &a.hyper)?;
+    let n_items = folds[0].train.items.len();
+    let make = |v: f64| -> recsys::Result<Box<dyn Trainer>> {
+        let mut h = a.hyper.clone();
+        let v = Some(v as f32);
+        match a.param {
+            TuneParam::Reg => h.reg = v,
+            TuneParam::RegBias => h.reg_bias = v,
+            TuneParam::Lr => h.lr = v,
+            TuneParam::Alpha => h.alpha = v,
+        }
+        trainer(&h, n_items).map_err(|e| recsys::Error::Param(format!("{e:#}")))
+    };
+    let r = recsys::tune::tune(&folds, lo, hi, a.iters, objective, &ctx, make)?;
+    let metric = match objective {
+        Objective::Rmse => "rmse".to_string(),
+        Objective::NegNdcg(k) => format!("ndcg@{k}"),
+    };
+    let shown = |s: f64| {
+        if matches!(objective, Objective::Rmse) {
+            s
+        } else {
+            -s
+        }
+    };
+    if cli.json {
+        print_json(&json!({
+            "algo": format!("{:?}", a.hyper.algo).to_lowercase(),
+            "param": format!("{:?}", a.param).to_lowercase(),
+            "metric": metric,
+            "folds": folds.len(),
+            "best_value": r.best_value,
+            "best": shown(r.best_score),
+            "trials": r.trials.iter().map(|t| json!({"value": t.value, metric.clone(): shown(t.score), "per_fold": t.folds.iter().map(|&x| shown(x)).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+        }));
+    } else {
+        for t in &r.trials {
+            println!(
+                "{:?} = {:<12.6} {metric} {:.4}",
+                a.param,
+                t.value,
+                shown(t.score)
+            );
+        }
+        println!(
+            "best {:?} = {:.6}: mean {metric} {:.4} over {} fold(s)",
+            a.param,
+            r.best_value,
+            shown(r.best_score),
+            folds.len()
         );
     }
     Ok(())
