@@ -6,6 +6,8 @@
 //! header-less numeric file is read positionally as `user item [rating [timestamp]]`.
 
 mod catalog;
+#[cfg(feature = "polars")]
+mod fast;
 pub mod reader;
 
 pub use catalog::{Catalog, ItemInfo, ML100K_GENRES};
@@ -13,7 +15,7 @@ pub use reader::{Delimiter, TextTable};
 
 use std::path::{Path, PathBuf};
 
-use sprs::{CsMat, TriMat};
+use sprs::CsMat;
 
 use crate::error::{Error, Result};
 use crate::vocab::Vocab;
@@ -137,13 +139,46 @@ impl Interactions {
     }
 
     /// Users × items CSR matrix of ratings; repeated (user, item) pairs are summed.
+    /// Built by a counting sort over users (O(events)) and a small sort within each row.
     #[must_use]
     pub fn csr(&self) -> CsMat<f32> {
-        let mut tri = TriMat::with_capacity((self.users.len(), self.items.len()), self.len());
-        for k in 0..self.len() {
-            tri.add_triplet(self.user[k] as usize, self.item[k] as usize, self.rating[k]);
+        let (nu, ni) = (self.users.len(), self.items.len());
+        let mut indptr = vec![0usize; nu + 1];
+        for &u in &self.user {
+            indptr[u as usize + 1] += 1;
         }
-        tri.to_csr()
+        for u in 0..nu {
+            indptr[u + 1] += indptr[u];
+        }
+        let mut next = indptr.clone();
+        let mut cells = vec![(0u32, 0.0f32); self.len()];
+        for k in 0..self.len() {
+            let u = self.user[k] as usize;
+            cells[next[u]] = (self.item[k], self.rating[k]);
+            next[u] += 1;
+        }
+        let mut out_ptr = Vec::with_capacity(nu + 1);
+        let mut indices = Vec::with_capacity(cells.len());
+        let mut data = Vec::with_capacity(cells.len());
+        out_ptr.push(0);
+        for u in 0..nu {
+            let row = &mut cells[indptr[u]..indptr[u + 1]];
+            row.sort_unstable_by_key(|c| c.0);
+            for &(i, r) in row.iter() {
+                if indices.len() > *out_ptr.last().unwrap_or(&0)
+                    && indices.last() == Some(&(i as usize))
+                {
+                    if let Some(last) = data.last_mut() {
+                        *last += r;
+                    }
+                } else {
+                    indices.push(i as usize);
+                    data.push(r);
+                }
+            }
+            out_ptr.push(indices.len());
+        }
+        CsMat::new((nu, ni), out_ptr, indices, data)
     }
 
     /// Users × items CSR matrix with value 1 for every pair that occurs (implicit feedback).
@@ -276,8 +311,77 @@ pub fn read_interactions(
     users: Vocab,
     items: Vocab,
 ) -> Result<Interactions> {
+    #[cfg(feature = "polars")]
+    if let Some(x) = fast_path_file(path, opts, &users, &items) {
+        return Ok(x);
+    }
     let table = TextTable::open(path, opts.delimiter.clone(), opts.has_header)?;
     interactions_from_table(&table, opts, users, items)
+}
+
+/// The fast path deciding from the first 64 KiB only (header, delimiter, roles), so a large
+/// file is not decoded twice.
+#[cfg(feature = "polars")]
+fn fast_path_file(
+    path: &Path,
+    opts: &ReadOptions,
+    users: &Vocab,
+    items: &Vocab,
+) -> Option<Interactions> {
+    use std::io::Read;
+    if std::fs::metadata(path).ok()?.len() < fast::MIN_BYTES {
+        return None;
+    }
+    let mut head = Vec::with_capacity(1 << 16);
+    std::fs::File::open(path)
+        .ok()?
+        .take(1 << 16)
+        .read_to_end(&mut head)
+        .ok()?;
+    let cut = head.iter().rposition(|&b| b == b'\n')?;
+    head.truncate(cut + 1);
+    let table = TextTable::from_text(
+        path,
+        String::from_utf8(head).ok()?,
+        opts.delimiter.clone(),
+        opts.has_header,
+    )
+    .ok()?;
+    fast_path(path, &table, opts, users, items)
+}
+
+/// The polars reader for large headered files (see `fast.rs`); `None` = use ours.
+#[cfg(feature = "polars")]
+fn fast_path(
+    path: &Path,
+    table: &TextTable,
+    opts: &ReadOptions,
+    users: &Vocab,
+    items: &Vocab,
+) -> Option<Interactions> {
+    let header = table.header.as_ref()?;
+    if opts.columns.is_some() {
+        return None;
+    }
+    let delimiter = match table.delimiter {
+        Delimiter::Char(c) if c.is_ascii() && c != '"' => c as u8,
+        _ => return None,
+    };
+    let pos = resolve_positions(table, opts).ok()?;
+    let name = |i: usize| header.get(i).map(String::as_str);
+    let names = fast::Names {
+        user: name(pos.user)?,
+        item: name(pos.item)?,
+        rating: match pos.rating {
+            Some(r) => Some(name(r)?),
+            None => None,
+        },
+        timestamp: match pos.timestamp {
+            Some(t) => Some(name(t)?),
+            None => None,
+        },
+    };
+    fast::read(path, delimiter, &names, users.clone(), items.clone())
 }
 
 fn interactions_from_table(
@@ -416,6 +520,20 @@ pub fn load_dataset(path: &Path, opts: &ReadOptions) -> Result<Dataset> {
             )
         })?;
         return load_pair(&inter, items.as_deref(), opts);
+    }
+    #[cfg(feature = "polars")]
+    if let Some(x) = fast_path_file(path, opts, &Vocab::new(), &Vocab::new()) {
+        let items_path = beside(path, ITEM_FILES);
+        let catalog = match &items_path {
+            Some(p) => Some(Catalog::read(p)?),
+            None => None,
+        };
+        return Ok(Dataset {
+            interactions: x,
+            catalog,
+            interactions_path: path.to_path_buf(),
+            items_path,
+        });
     }
     let table = TextTable::open(path, opts.delimiter.clone(), opts.has_header)?;
     if opts.columns.is_none() && is_items_table(&table)? {
@@ -620,5 +738,52 @@ mod tests {
         assert_eq!(m.get(0, 0), Some(&3.0));
         assert_eq!(x.binary_csr().get(0, 0), Some(&1.0));
         assert_eq!(x.item_counts(), vec![2, 1]);
+    }
+
+    /// The polars fast path and the hand-written reader give identical interactions.
+    #[cfg(feature = "polars")]
+    #[test]
+    fn polars_fast_path_matches_the_reference_reader() {
+        let d = crate::synth::generate(&crate::synth::SynthConfig {
+            n_users: 12_000,
+            ..Default::default()
+        });
+        let dir = std::env::temp_dir().join(format!("recsys-fast-{}", std::process::id()));
+        d.write(&dir).unwrap();
+        let p = dir.join("ratings.csv");
+        assert!(
+            std::fs::metadata(&p).unwrap().len() >= fast::MIN_BYTES,
+            "file must take the fast path"
+        );
+        let table = TextTable::open(&p, None, None).unwrap();
+        let fast = fast_path(
+            &p,
+            &table,
+            &ReadOptions::default(),
+            &Vocab::new(),
+            &Vocab::new(),
+        )
+        .expect("fast path taken");
+        let slow =
+            interactions_from_table(&table, &ReadOptions::default(), Vocab::new(), Vocab::new())
+                .unwrap();
+        assert_eq!(fast.users, slow.users);
+        assert_eq!(fast.items, slow.items);
+        assert_eq!(fast.user, slow.user);
+        assert_eq!(fast.item, slow.item);
+        assert_eq!(fast.rating, slow.rating);
+        assert_eq!(fast.timestamp, slow.timestamp);
+        // A bad value far down the file: the fast path declines, the reference names the line.
+        let mut text = std::fs::read_to_string(&p).unwrap();
+        text.push_str("1,1,oops,5\n");
+        std::fs::write(&p, &text).unwrap();
+        let e =
+            read_interactions(&p, &ReadOptions::default(), Vocab::new(), Vocab::new()).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains(&format!(":{}:", text.lines().count())),
+            "{e}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
