@@ -163,6 +163,29 @@ impl Model {
         Some(pred.clamp(lo, hi))
     }
 
+    /// Record a finished training run: the per-epoch log, `fit_s` (sum of epoch seconds),
+    /// `wall_s` since `start`, the seed, and what transfer did (`init`, when anything).
+    pub fn record_run(
+        &mut self,
+        epochs: Vec<EpochLog>,
+        start: std::time::Instant,
+        seed: u64,
+        inits: &[crate::transfer::InitReport],
+    ) {
+        let fit_s: f64 = epochs.iter().map(|e| e.seconds).sum();
+        self.epochs = epochs;
+        self.info.insert("fit_s".into(), fit_s.into());
+        self.info
+            .insert("wall_s".into(), start.elapsed().as_secs_f64().into());
+        self.info.insert("seed".into(), seed.into());
+        if !inits.is_empty() {
+            self.info.insert(
+                "init".into(),
+                serde_json::to_value(inits).unwrap_or_default(),
+            );
+        }
+    }
+
     /// Title of item index `i`, if known.
     #[must_use]
     pub fn title(&self, i: usize) -> Option<&str> {

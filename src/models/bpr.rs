@@ -311,24 +311,12 @@ impl Trainer for Bpr {
                 e.epoch
             )));
         }
-        let fit_s = epochs.iter().map(|e| e.seconds).sum::<f64>();
         let mut model = Model::for_interactions("bpr", data, catalog);
         model.params = serde_json::to_value(p).unwrap_or_default();
         model.tables.insert(USER_EMBEDDING.into(), users);
         model.tables.insert(ITEM_EMBEDDING.into(), items);
         model.vectors.insert(ITEM_BIAS.into(), Array1::from_vec(bi));
-        model.epochs = epochs;
-        model.info.insert("fit_s".into(), fit_s.into());
-        model
-            .info
-            .insert("wall_s".into(), start.elapsed().as_secs_f64().into());
-        model.info.insert("seed".into(), ctx.seed.into());
-        if !reports.is_empty() {
-            model.info.insert(
-                "init".into(),
-                serde_json::to_value(&reports).unwrap_or_default(),
-            );
-        }
+        model.record_run(epochs, start, ctx.seed, &reports);
         Ok(model)
     }
 }

@@ -301,7 +301,6 @@ impl Trainer for Mf {
         data.user.iter().for_each(|&u| ucount[u as usize] += 1);
         zero_unseen(&mut users, &mut bu, &ucount, &ufrozen);
         zero_unseen(&mut items, &mut bi, &data.item_counts(), &ifrozen);
-        let fit_s = epochs.iter().map(|e| e.seconds).sum::<f64>();
         let mut model = Model::for_interactions("mf", data, catalog);
         let mut params = serde_json::to_value(p).unwrap_or_default();
         params["rating_min"] = lo.into();
@@ -314,18 +313,7 @@ impl Trainer for Mf {
         model
             .vectors
             .insert(GLOBAL_MEAN.into(), Array1::from_vec(vec![mu]));
-        model.epochs = epochs;
-        model.info.insert("fit_s".into(), fit_s.into());
-        model
-            .info
-            .insert("wall_s".into(), start.elapsed().as_secs_f64().into());
-        model.info.insert("seed".into(), ctx.seed.into());
-        if !reports.is_empty() {
-            model.info.insert(
-                "init".into(),
-                serde_json::to_value(&reports).unwrap_or_default(),
-            );
-        }
+        model.record_run(epochs, start, ctx.seed, &reports);
         Ok(model)
     }
 }
