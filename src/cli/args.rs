@@ -118,6 +118,10 @@ pub struct HyperArgs {
     /// mf: train SVD++ (adds the implicit feedback of which items a user rated).
     #[arg(long)]
     pub svdpp: bool,
+    /// bpr: add genre embeddings (from the items file) to item vectors — LightFM-style hybrid,
+    /// so items without interactions still get vectors.
+    #[arg(long)]
+    pub item_features: bool,
     /// ALS: CG steps per row solve.
     #[arg(long)]
     pub cg_steps: Option<usize>,
@@ -215,6 +219,9 @@ pub struct EvalArgs {
     /// How to split DATA.
     #[arg(long, value_enum)]
     pub split: Option<SplitKind>,
+    /// Items file (titles, genres) for --train/--test, e.g. for `--item-features`.
+    #[arg(long)]
+    pub items: Option<PathBuf>,
     /// Cut-off of the top-k metrics.
     #[arg(short, long, default_value_t = 10)]
     pub k: usize,

@@ -86,6 +86,7 @@ fn trainer(h: &HyperArgs, n_items: usize) -> Result<Box<dyn Trainer>> {
                 learning_rate: h.lr.unwrap_or(d.learning_rate),
                 reg: h.reg.unwrap_or(d.reg),
                 reg_bias: h.reg_bias.unwrap_or(d.reg_bias),
+                item_features: h.item_features,
                 ..d
             })?)
         }
@@ -285,12 +286,17 @@ fn recommend(cli: &Cli, a: &RecommendArgs) -> Result<()> {
 }
 
 fn evaluate(cli: &Cli, a: &EvalArgs) -> Result<()> {
-    let (train, test, source) = match (&a.train, &a.test, &a.data) {
+    let (train, test, catalog, source) = match (&a.train, &a.test, &a.data) {
         (Some(tr), Some(te), _) => {
             let (train, test) = read_pair(tr, te)?;
+            let catalog = match &a.items {
+                Some(p) => Some(recsys::data::Catalog::read(p)?),
+                None => None,
+            };
             (
                 train,
                 test,
+                catalog,
                 json!({"train": tr.display().to_string(), "test": te.display().to_string()}),
             )
         }
@@ -302,13 +308,14 @@ fn evaluate(cli: &Cli, a: &EvalArgs) -> Result<()> {
             (
                 x.select(&tr),
                 x.select(&te),
+                ds.catalog.clone(),
                 json!({"data": d.display().to_string(), "split": format!("{split:?}")}),
             )
         }
         _ => bail!("give DATA (with --split) or both --train and --test"),
     };
     let t = trainer(&a.hyper, train.items.len())?;
-    let model = t.fit(&train, None, &context(cli, &a.hyper)?)?;
+    let model = t.fit(&train, catalog.as_ref(), &context(cli, &a.hyper)?)?;
     let fit_s = model
         .info
         .get("fit_s")

@@ -39,6 +39,9 @@ pub struct BprParams {
     pub reg_bias: f32,
     /// Standard deviation of the initial factors.
     pub init_std: f32,
+    /// Add genre embeddings to item vectors (LightFM-style hybrid; see [`super::hybrid`]).
+    #[serde(default)]
+    pub item_features: bool,
 }
 
 /// Defaults chosen on MovieLens-100K (see BENCHMARKS.md).
@@ -51,6 +54,7 @@ impl Default for BprParams {
             reg: 0.01,
             reg_bias: 0.01,
             init_std: 0.1,
+            item_features: false,
         }
     }
 }
@@ -193,6 +197,9 @@ impl Trainer for Bpr {
         p.check()?;
         if data.is_empty() {
             return Err(Error::Param("no interactions to train on".into()));
+        }
+        if p.item_features {
+            return super::hybrid::fit(p, data, catalog, ctx);
         }
         // Implicit feedback: one positive per distinct (user, item).
         let m = data.binary_csr();

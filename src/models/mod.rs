@@ -4,6 +4,7 @@
 pub mod als;
 mod blocks;
 pub mod bpr;
+pub mod hybrid;
 pub(crate) mod linalg;
 pub mod mf;
 pub mod svdpp;

@@ -1,0 +1,222 @@
+//! Hybrid (feature) BPR, LightFM-style: an item's vector is the sum of its id embedding and the
+//! embeddings of its features (genres from the catalog), `q̃_i = q_i + Σ_{g∈G(i)} e_g`, and
+//! likewise its bias `b̃_i = b_i + Σ b_g`. Items that never occur in training still get a
+//! vector from their features (cold start).
+//!
+//! Feature rows are shared by items of every block, so this trainer runs the SGD sequentially
+//! (one thread, events in one seeded shuffled order, negatives uniform over all items); it is
+//! deterministic for a seed. The saved `item/embedding` and `item/bias` are the *effective*
+//! `q̃_i`, `b̃_i`, so look-ups need nothing new; `genre/embedding` (+ `genre/bias`) and the
+//! `genre` vocabulary are saved too.
+
+use std::time::Instant;
+
+use ndarray::{Array1, Array2};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use super::bpr::BprParams;
+use super::linalg::dot;
+use super::TrainContext;
+use crate::data::{Catalog, Interactions};
+use crate::embedding::Initializer;
+use crate::error::{Error, Result};
+use crate::model::{EpochLog, Model, ITEM_BIAS, ITEM_EMBEDDING, USER_EMBEDDING};
+use crate::vocab::Vocab;
+
+/// Table of feature (genre) embeddings.
+pub const GENRE_EMBEDDING: &str = "genre/embedding";
+/// Vector of feature (genre) biases.
+pub const GENRE_BIAS: &str = "genre/bias";
+
+struct State {
+    k: usize,
+    p: Vec<f32>,
+    q: Vec<f32>,
+    e: Vec<f32>,
+    bi: Vec<f32>,
+    be: Vec<f32>,
+}
+
+impl State {
+    /// Effective vector and bias of item `i` into `out`.
+    fn effective(&self, i: usize, feats: &[u32], out: &mut [f32]) -> f32 {
+        let k = self.k;
+        out.copy_from_slice(&self.q[i * k..(i + 1) * k]);
+        let mut b = self.bi[i];
+        for &g in feats {
+            let g = g as usize;
+            for (o, v) in out.iter_mut().zip(&self.e[g * k..(g + 1) * k]) {
+                *o += v;
+            }
+            b += self.be[g];
+        }
+        b
+    }
+
+    /// Apply gradient `grad` (ascent direction for the item vector) and `gb` (bias) to item `i`
+    /// and each of its features, with L2.
+    fn push_item(&mut self, i: usize, feats: &[u32], grad: &[f32], gb: f32, p: &BprParams) {
+        let k = self.k;
+        let (lr, reg, rb) = (p.learning_rate, p.reg, p.reg_bias);
+        for (q, g) in self.q[i * k..(i + 1) * k].iter_mut().zip(grad) {
+            *q += lr * (g - reg * *q);
+        }
+        self.bi[i] += lr * (gb - rb * self.bi[i]);
+        for &f in feats {
+            let f = f as usize;
+            for (e, g) in self.e[f * k..(f + 1) * k].iter_mut().zip(grad) {
+                *e += lr * (g - reg * *e);
+            }
+            self.be[f] += lr * (gb - rb * self.be[f]);
+        }
+    }
+}
+
+/// Train hybrid BPR; `catalog` supplies each item's genres (items without any use only their id).
+pub(crate) fn fit(
+    p: &BprParams,
+    data: &Interactions,
+    catalog: Option<&Catalog>,
+    ctx: &TrainContext,
+) -> Result<Model> {
+    let catalog = catalog.ok_or_else(|| {
+        Error::Param(
+            "item features need an items file with genres (train on movies.csv or u.item)".into(),
+        )
+    })?;
+    ctx.check_inits("bpr --item-features", &[])?;
+    let (nu, ni, k) = (data.users.len(), data.items.len(), p.factors);
+    let mut genres = Vocab::new();
+    let feats: Vec<Vec<u32>> = data
+        .items
+        .keys()
+        .iter()
+        .map(|key| {
+            catalog
+                .get(key)
+                .map(|info| info.genres.iter().map(|g| genres.intern(g)).collect())
+                .unwrap_or_default()
+        })
+        .collect();
+    if genres.is_empty() {
+        return Err(Error::Param(
+            "the items file has no genres to use as item features".into(),
+        ));
+    }
+    let m = data.binary_csr();
+    let mut events: Vec<(u32, u32)> = Vec::with_capacity(m.nnz());
+    let mut liked: Vec<Vec<u32>> = vec![Vec::new(); nu];
+    for (u, row) in m.outer_iterator().enumerate() {
+        for (i, _) in row.iter() {
+            events.push((u as u32, i as u32));
+            liked[u].push(i as u32);
+        }
+    }
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(ctx.seed ^ 0x4b1d);
+    events.shuffle(&mut rng);
+    let init = Initializer::TruncatedNormal { std: p.init_std };
+    let mut s = State {
+        k,
+        p: init.table(nu, k, ctx.seed).into_raw_vec_and_offset().0,
+        q: init
+            .table(ni, k, ctx.seed.wrapping_add(1))
+            .into_raw_vec_and_offset()
+            .0,
+        e: init
+            .table(genres.len(), k, ctx.seed.wrapping_add(3))
+            .into_raw_vec_and_offset()
+            .0,
+        bi: vec![0.0; ni],
+        be: vec![0.0; genres.len()],
+    };
+    let start = Instant::now();
+    let pb = crate::progress::bar(p.epochs as u64, "bpr+features", ctx.progress);
+    let (mut qi, mut qj, mut gp, mut g) = (
+        vec![0.0f32; k],
+        vec![0.0f32; k],
+        vec![0.0f32; k],
+        vec![0.0f32; k],
+    );
+    let mut epochs = Vec::with_capacity(p.epochs);
+    for epoch in 0..p.epochs {
+        let t0 = Instant::now();
+        let mut loss = 0.0f64;
+        for &(u, i) in &events {
+            let (u, i) = (u as usize, i as usize);
+            let mut j = None;
+            for _ in 0..16 {
+                let c = rng.random_range(0..ni as u32);
+                if c as usize != i && liked[u].binary_search(&c).is_err() {
+                    j = Some(c as usize);
+                    break;
+                }
+            }
+            let Some(j) = j else { continue };
+            let bi_eff = s.effective(i, &feats[i], &mut qi);
+            let bj_eff = s.effective(j, &feats[j], &mut qj);
+            let pu = &s.p[u * k..(u + 1) * k];
+            let x = dot(pu, &qi) - dot(pu, &qj) + bi_eff - bj_eff;
+            let z = 1.0 / (1.0 + x.exp());
+            loss += f64::from(if x > 0.0 {
+                (-x).exp().ln_1p()
+            } else {
+                -x + x.exp().ln_1p()
+            });
+            for f in 0..k {
+                gp[f] = z * (qi[f] - qj[f]);
+                g[f] = z * pu[f];
+            }
+            s.push_item(i, &feats[i], &g, z, p);
+            g.iter_mut().for_each(|v| *v = -*v);
+            s.push_item(j, &feats[j], &g, -z, p);
+            let (lr, reg) = (p.learning_rate, p.reg);
+            for (pv, d) in s.p[u * k..(u + 1) * k].iter_mut().zip(&gp) {
+                *pv += lr * (d - reg * *pv);
+            }
+        }
+        let loss = loss / events.len().max(1) as f64;
+        if !loss.is_finite() {
+            return Err(Error::Param(format!(
+                "BPR diverged at epoch {} (non-finite loss); lower the learning rate",
+                epoch + 1
+            )));
+        }
+        pb.inc(1);
+        epochs.push(EpochLog {
+            epoch: epoch + 1,
+            loss,
+            seconds: t0.elapsed().as_secs_f64(),
+        });
+    }
+    pb.finish_and_clear();
+    let mut items = Array2::zeros((ni, k));
+    let mut ib = Array1::zeros(ni);
+    let mut buf = vec![0.0f32; k];
+    for i in 0..ni {
+        ib[i] = s.effective(i, &feats[i], &mut buf);
+        items
+            .row_mut(i)
+            .assign(&ndarray::ArrayView1::from(&buf[..]));
+    }
+    let shape = |r: usize, v: Vec<f32>| {
+        Array2::from_shape_vec((r, k), v).map_err(|e| Error::Param(e.to_string()))
+    };
+    let mut model = Model::for_interactions("bpr", data, Some(catalog));
+    let mut params = serde_json::to_value(p).unwrap_or_default();
+    params["item_features"] = "genres".into();
+    model.params = params;
+    model.tables.insert(USER_EMBEDDING.into(), shape(nu, s.p)?);
+    model.tables.insert(ITEM_EMBEDDING.into(), items);
+    model
+        .tables
+        .insert(GENRE_EMBEDDING.into(), shape(genres.len(), s.e)?);
+    model.vectors.insert(ITEM_BIAS.into(), ib);
+    model
+        .vectors
+        .insert(GENRE_BIAS.into(), Array1::from_vec(s.be));
+    model.vocabs.insert("genre".into(), genres);
+    model.record_run(epochs, start, ctx.seed, &[]);
+    Ok(model)
+}
