@@ -189,6 +189,19 @@ impl Interactions {
         m
     }
 
+    /// Mean, minimum and maximum rating (`(0, +inf, -inf)` when empty).
+    #[must_use]
+    pub fn rating_stats(&self) -> (f32, f32, f32) {
+        let sum: f64 = self.rating.iter().map(|&r| f64::from(r)).sum();
+        let (lo, hi) = self
+            .rating
+            .iter()
+            .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &r| {
+                (a.min(r), b.max(r))
+            });
+        ((sum / self.len().max(1) as f64) as f32, lo, hi)
+    }
+
     /// Number of events per item index.
     #[must_use]
     pub fn item_counts(&self) -> Vec<u32> {

@@ -199,14 +199,7 @@ impl Trainer for Mf {
             return super::svdpp::fit(p, data, catalog, ctx);
         }
         let k = p.factors;
-        let mu =
-            (data.rating.iter().map(|&r| f64::from(r)).sum::<f64>() / data.len() as f64) as f32;
-        let (lo, hi) = data
-            .rating
-            .iter()
-            .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &r| {
-                (a.min(r), b.max(r))
-            });
+        let (mu, lo, hi) = data.rating_stats();
         let init = Initializer::TruncatedNormal { std: p.init_std };
         let start = Instant::now();
         let pb = crate::progress::bar(p.epochs as u64, "mf", ctx.progress);

@@ -116,13 +116,7 @@ pub(crate) fn fit(
 ) -> Result<Model> {
     let k = p.factors;
     let (nu, ni) = (data.users.len(), data.items.len());
-    let mu = (data.rating.iter().map(|&r| f64::from(r)).sum::<f64>() / data.len() as f64) as f32;
-    let (lo, hi) = data
-        .rating
-        .iter()
-        .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &r| {
-            (a.min(r), b.max(r))
-        });
+    let (mu, lo, hi) = data.rating_stats();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(ctx.seed ^ 0x5f0d);
     let mut rows: Vec<Vec<(u32, f32)>> = vec![Vec::new(); nu];
     for r in 0..data.len() {
@@ -198,12 +192,7 @@ pub(crate) fn fit(
     }
     let mut items =
         Array2::from_shape_vec((ni, k), s.q).map_err(|e| Error::Param(e.to_string()))?;
-    for (i, &c) in data.item_counts().iter().enumerate() {
-        if c == 0 && !qf[i] {
-            items.row_mut(i).fill(0.0);
-            s.bi[i] = 0.0;
-        }
-    }
+    super::mf::zero_unseen(&mut items, &mut s.bi, &data.item_counts(), &qf);
     let mut model = Model::for_interactions("mf", data, catalog);
     let mut params = serde_json::to_value(p).unwrap_or_default();
     params["rating_min"] = lo.into();
