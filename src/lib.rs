@@ -37,6 +37,7 @@ pub mod progress;
 mod simd;
 pub mod similarity;
 pub mod synth;
+pub mod text;
 pub mod titles;
 pub mod transfer;
 pub mod tune;

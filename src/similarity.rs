@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::model::{Model, ITEM_BIAS, ITEM_EMBEDDING, USER_EMBEDDING};
+use crate::models::word2vec::WORD_EMBEDDING;
 use crate::titles;
 
 /// Similarity measure.
@@ -175,6 +176,7 @@ pub struct Lookup {
     model: Model,
     items: Option<Index>,
     users: Option<Index>,
+    words: Option<Index>,
 }
 
 impl Lookup {
@@ -192,10 +194,14 @@ impl Lookup {
         let users = model
             .table(USER_EMBEDDING)
             .map(|t| Index::new(t, Metric::Cosine));
+        let words = model
+            .table(WORD_EMBEDDING)
+            .map(|t| Index::new(t, Metric::Cosine));
         Lookup {
             model,
             items,
             users,
+            words,
         }
     }
 
@@ -273,7 +279,67 @@ impl Lookup {
             .collect())
     }
 
-    /// Scores of every item for user index `u`: `x_u · y_i (+ b_i)`.
+    /// Words most similar (cosine) to `word`, itself excluded.
+    pub fn similar_words(&self, word: &str, k: usize) -> Result<Vec<Hit>> {
+        let i = self.index_of("word", word)?;
+        let idx = self.word_index()?;
+        Ok(idx
+            .neighbours(i, k)?
+            .into_iter()
+            .map(|(j, s)| self.hit("word", j, s))
+            .collect())
+    }
+
+    fn word_index(&self) -> Result<&Index> {
+        self.words.as_ref().ok_or_else(|| {
+            Error::NotFound(format!(
+                "the model has no word vectors (it was trained with --algo {})",
+                self.model.algo
+            ))
+        })
+    }
+
+    /// Analogy by vector offset (3CosAdd, as gensim's `most_similar`): the words nearest to
+    /// the normalised sum of the unit vectors of `positive` minus those of `negative`, the
+    /// query words excluded. `restrict` limits candidates to the most frequent rows.
+    pub fn analogy(
+        &self,
+        positive: &[&str],
+        negative: &[&str],
+        k: usize,
+        restrict: Option<usize>,
+    ) -> Result<Vec<Hit>> {
+        let idx = self.word_index()?;
+        let mut q = vec![0.0f32; idx.table.ncols()];
+        let mut used = Vec::new();
+        for (words, sign) in [(positive, 1.0f32), (negative, -1.0)] {
+            for w in words {
+                let i = self.index_of("word", w)?;
+                used.push(i);
+                for (x, y) in q.iter_mut().zip(idx.table.row(i)) {
+                    *x += sign * y;
+                }
+            }
+        }
+        if used.is_empty() {
+            return Err(Error::Param("an analogy needs at least one word".into()));
+        }
+        let limit = restrict.unwrap_or(usize::MAX);
+        Ok(idx
+            .search(&q, k, |j| j >= limit || used.contains(&j))?
+            .into_iter()
+            .map(|(j, s)| self.hit("word", j, s))
+            .collect())
+    }
+
+    /// The cosine index of the word vectors, if the model has them.
+    #[must_use]
+    pub fn words(&self) -> Option<&Index> {
+        self.words.as_ref()
+    }
+
+    /// Scores of every item for user index `u`: `x_u · y_i (+ b_i)`, or the cosine of the
+    /// two for models whose parameters say `"scoring": "cosine"` (item2vec).
     pub fn user_scores(&self, u: usize) -> Result<Vec<f32>> {
         let (Some(users), Some(items)) = (
             self.model.table(USER_EMBEDDING),
@@ -283,6 +349,10 @@ impl Lookup {
                 "the model has no user and item tables".into(),
             ));
         };
+        let cosine = self.model.params.get("scoring").and_then(|v| v.as_str()) == Some("cosine");
+        if let (true, Some(idx)) = (cosine, &self.items) {
+            return Ok(idx.scores(&users.row(u).to_vec()));
+        }
         let mut s = items.dot(&users.row(u)).to_vec();
         if let Some(b) = self.model.vector(ITEM_BIAS) {
             s.iter_mut().zip(b.iter()).for_each(|(x, y)| *x += y);

@@ -86,6 +86,18 @@ pub enum Algo {
     Mf,
     /// Bayesian personalised ranking.
     Bpr,
+    /// word2vec over text (one sentence or document per line, plain or .gz).
+    Word2vec,
+    /// item2vec over users' histories (or sessions, with --input sessions).
+    Item2vec,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputKind {
+    /// Interaction data: each user's items in time order form one sentence.
+    Interactions,
+    /// One session/basket per line, item tokens separated by whitespace.
+    Sessions,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -122,6 +134,46 @@ pub struct HyperArgs {
     /// so items without interactions still get vectors.
     #[arg(long)]
     pub item_features: bool,
+    /// word2vec/item2vec: context window (maximum distance).
+    #[arg(long)]
+    pub window: Option<usize>,
+    /// word2vec/item2vec: negative samples per prediction (0 = none; needs --hs).
+    #[arg(long)]
+    pub negative: Option<usize>,
+    /// word2vec/item2vec: hierarchical softmax over a Huffman tree.
+    #[arg(long)]
+    pub hs: bool,
+    /// word2vec/item2vec: CBOW instead of skip-gram.
+    #[arg(long)]
+    pub cbow: bool,
+    /// CBOW: sum the context vectors instead of averaging them.
+    #[arg(long, requires = "cbow")]
+    pub cbow_sum: bool,
+    /// word2vec/item2vec: subsampling threshold of frequent tokens (0 = off; default 1e-3).
+    #[arg(long)]
+    pub sample: Option<f64>,
+    /// word2vec/item2vec: drop tokens seen fewer times (default 5 for words, 1 for items).
+    #[arg(long)]
+    pub min_count: Option<u64>,
+    /// word2vec/item2vec: exponent of the unigram^α noise distribution (default 0.75).
+    #[arg(long, allow_hyphen_values = true)]
+    pub ns_exponent: Option<f64>,
+    /// word2vec/item2vec: final learning rate (default 0.0001; --lr is the initial one).
+    #[arg(long)]
+    pub min_lr: Option<f32>,
+    /// word2vec/item2vec: fixed window instead of a reach drawn from 1..=window per word.
+    #[arg(long)]
+    pub fixed_window: bool,
+    /// Skip-gram: update pair by pair like word2vec.c instead of batching each window
+    /// against shared output rows.
+    #[arg(long)]
+    pub unbatched: bool,
+    /// item2vec: a user's query vector averages their last N items (default 5).
+    #[arg(long)]
+    pub history: Option<usize>,
+    /// item2vec: what DATA holds.
+    #[arg(long, value_enum, default_value = "interactions")]
+    pub input: InputKind,
     /// ALS: CG steps per row solve.
     #[arg(long)]
     pub cg_steps: Option<usize>,
@@ -148,8 +200,10 @@ pub struct HyperArgs {
 
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// Interactions file, items file (movies.csv, u.item: the ratings beside it are used) or folder.
-    pub data: PathBuf,
+    /// Interactions file, items file (movies.csv, u.item: the ratings beside it are used) or
+    /// folder; for word2vec (and item2vec --input sessions) one or more text files.
+    #[arg(required = true, num_args = 1..)]
+    pub data: Vec<PathBuf>,
     /// Model directory to write.
     #[arg(long, default_value = "recsys-model")]
     pub model: PathBuf,
@@ -172,6 +226,9 @@ pub struct Query {
     /// A word (word-vector models).
     #[arg(long, group = "query")]
     pub word: Option<String>,
+    /// An analogy by vector offset, e.g. "king - man + woman" (word-vector models).
+    #[arg(long, group = "query", allow_hyphen_values = true)]
+    pub analogy: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -208,8 +265,21 @@ pub enum SplitKind {
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// Data to split (not needed with --train/--test).
-    pub data: Option<PathBuf>,
+    /// Data to split (not needed with --train/--test); for word2vec, the text file(s).
+    pub data: Vec<PathBuf>,
+    /// Evaluate the word vectors of an existing model directory instead of training.
+    #[arg(long, conflicts_with_all = ["train", "split"])]
+    pub model: Option<PathBuf>,
+    /// Word vectors: an analogy file in questions-words.txt format.
+    #[arg(long)]
+    pub analogies: Option<PathBuf>,
+    /// Word vectors: a `word1<TAB>word2<TAB>score` similarity file (repeatable), e.g.
+    /// WordSim-353 or SimLex-999.
+    #[arg(long = "word-pairs")]
+    pub word_pairs: Vec<PathBuf>,
+    /// Word vectors: only the N most frequent words take part (gensim's restrict_vocab).
+    #[arg(long, default_value_t = recsys::eval::words::DEFAULT_RESTRICT)]
+    pub restrict: usize,
     /// Training file (TSV user item rating timestamp, as the peers write).
     #[arg(long, requires = "test", conflicts_with = "split")]
     pub train: Option<PathBuf>,

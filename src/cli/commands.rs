@@ -6,8 +6,8 @@ use anyhow::{bail, Context, Result};
 use serde_json::json;
 
 use super::args::{
-    Algo, Cli, Command, EvalArgs, ExportArgs, Format, GenerateArgs, HyperArgs, RecommendArgs,
-    SimilarArgs, SplitKind, TrainArgs, TuneArgs, TuneParam,
+    Algo, Cli, Command, EvalArgs, ExportArgs, Format, GenerateArgs, HyperArgs, InputKind,
+    RecommendArgs, SimilarArgs, SplitKind, TrainArgs, TuneArgs, TuneParam,
 };
 use recsys::checkpoint::{self, formats};
 use recsys::data::{self, Dataset, ReadOptions};
@@ -16,7 +16,10 @@ use recsys::eval::{self, Split};
 use recsys::features::Schema;
 use recsys::models::als::{Als, AlsParams};
 use recsys::models::bpr::{Bpr, BprParams};
+use recsys::models::item2vec::{Item2Vec, Item2VecParams};
 use recsys::models::mf::{Mf, MfParams};
+use recsys::models::word2vec::{Arch, Word2Vec, Word2VecParams};
+use recsys::text::{TextFiles, Tokenizer};
 use recsys::models::{TrainContext, Trainer};
 use recsys::similarity::{Hit, Lookup};
 use recsys::synth;
@@ -90,7 +93,147 @@ fn trainer(h: &HyperArgs, n_items: usize) -> Result<Box<dyn Trainer>> {
                 ..d
             })?)
         }
+        Algo::Item2vec => {
+            let d = Item2VecParams::default();
+            Box::new(Item2Vec::new(Item2VecParams {
+                w2v: w2v_params(h, d.w2v, dim)?,
+                history: h.history.unwrap_or(d.history),
+            })?)
+        }
+        Algo::Word2vec => bail!(
+            "word2vec trains on text, not interactions: `recsys train CORPUS.txt[.gz] --algo word2vec`"
+        ),
     })
+}
+
+/// Engine parameters from the flags, over the algorithm's defaults `d`.
+fn w2v_params(h: &HyperArgs, d: Word2VecParams, dim: Option<usize>) -> Result<Word2VecParams> {
+    let alpha = h.lr.unwrap_or(d.alpha);
+    Ok(Word2VecParams {
+        dim: dim.unwrap_or(d.dim),
+        arch: if h.cbow { Arch::Cbow } else { Arch::SkipGram },
+        cbow_mean: !h.cbow_sum,
+        negative: h.negative.unwrap_or(d.negative),
+        hs: h.hs,
+        window: h.window.unwrap_or(d.window),
+        shrink_windows: !h.fixed_window,
+        sample: h.sample.unwrap_or(d.sample),
+        min_count: h.min_count.unwrap_or(d.min_count),
+        ns_exponent: h.ns_exponent.unwrap_or(d.ns_exponent),
+        alpha,
+        min_alpha: h.min_lr.unwrap_or(d.min_alpha.min(alpha)),
+        epochs: h.epochs.unwrap_or(d.epochs),
+        batched: !h.unbatched,
+    })
+}
+
+/// Width for word2vec: a number (`auto` needs the vocabulary, so it is resolved after the
+/// vocabulary pass is known — not supported for text yet).
+fn word_dim(h: &HyperArgs) -> Result<Option<usize>> {
+    match &h.dim {
+        None => Ok(None),
+        Some(d) => match Dimension::parse(d) {
+            Some(Dimension::Fixed(n)) => Ok(Some(n)),
+            _ => bail!("--dim for word2vec must be a positive integer, not '{d}'"),
+        },
+    }
+}
+
+/// Peak resident memory of this process in MiB (Linux `VmHWM`), if known.
+fn peak_rss_mb() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some((kb / 1024.0 * 10.0).round() / 10.0)
+}
+
+fn one_path<'a>(paths: &'a [std::path::PathBuf], algo: Algo) -> Result<&'a Path> {
+    match paths {
+        [p] => Ok(p),
+        [] => bail!("give the data file"),
+        _ => bail!(
+            "--algo {} takes one data file or folder, not {}",
+            format!("{algo:?}").to_lowercase(),
+            paths.len()
+        ),
+    }
+}
+
+fn text_files(paths: &[std::path::PathBuf], tokenizer: Tokenizer) -> Result<TextFiles> {
+    for p in paths {
+        if !p.is_file() {
+            bail!("{}: not a file (word2vec reads text files, one sentence per line)", p.display());
+        }
+    }
+    Ok(TextFiles {
+        paths: paths.to_vec(),
+        tokenizer,
+    })
+}
+
+/// Train word2vec (or item2vec on sessions) on text files.
+fn fit_text(cli: &Cli, h: &HyperArgs, paths: &[std::path::PathBuf]) -> Result<recsys::Model> {
+    let ctx = context(cli, h)?;
+    let model = if h.algo == Algo::Word2vec {
+        let files = text_files(paths, Tokenizer::Words)?;
+        Word2Vec::new(w2v_params(h, Word2VecParams::default(), word_dim(h)?)?)?.fit(&files, &ctx)?
+    } else {
+        let files = text_files(paths, Tokenizer::Whitespace)?;
+        let d = Item2VecParams::default();
+        Item2Vec::new(Item2VecParams {
+            w2v: w2v_params(h, d.w2v, word_dim(h)?)?,
+            history: h.history.unwrap_or(d.history),
+        })?
+        .fit_sessions(&files, &ctx)?
+    };
+    Ok(model)
+}
+
+fn info_f64(model: &recsys::Model, key: &str) -> f64 {
+    model.info.get(key).and_then(|v| v.as_f64()).unwrap_or(0.0)
+}
+
+fn train_text(cli: &Cli, a: &TrainArgs) -> Result<()> {
+    let mut model = fit_text(cli, &a.hyper, &a.data)?;
+    note_inits(cli, &model);
+    model.info.insert(
+        "text_files".into(),
+        a.data.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().into(),
+    );
+    checkpoint::save(&model, &a.model)?;
+    let fit_s = info_f64(&model, "fit_s");
+    let g = |k: &str| model.info.get(k).cloned().unwrap_or_default();
+    if cli.json {
+        print_json(&json!({
+            "model": a.model.display().to_string(),
+            "algo": model.algo,
+            "params": model.params,
+            "vocab": g("vocab"),
+            "corpus_words": g("corpus_words"),
+            "sentences": g("sentences"),
+            "effective_words": g("effective_words"),
+            "epochs": model.epochs.len(),
+            "loss": model.epochs.last().map(|e| e.loss),
+            "build_vocab_s": g("build_vocab_s"),
+            "fit_s": fit_s,
+            "raw_words_per_s": g("raw_words_per_s"),
+            "threads": a.hyper.threads,
+            "peak_rss_mb": peak_rss_mb(),
+            "init": model.info.get("init"),
+        }));
+    } else {
+        println!(
+            "trained {} on {} tokens ({} lines, {} kept in the vocabulary) in {:.2}s ({} words/s) → {}",
+            model.algo,
+            g("corpus_words"),
+            g("sentences"),
+            g("vocab"),
+            fit_s,
+            g("raw_words_per_s"),
+            a.model.display()
+        );
+    }
+    Ok(())
 }
 
 fn context(cli: &Cli, h: &HyperArgs) -> Result<TrainContext> {
@@ -146,7 +289,11 @@ fn load(data: &Path, schema: Option<&Path>) -> Result<Dataset> {
 }
 
 fn train(cli: &Cli, a: &TrainArgs) -> Result<()> {
-    let ds = load(&a.data, a.hyper.schema.as_deref())?;
+    let h = &a.hyper;
+    if h.algo == Algo::Word2vec || (h.algo == Algo::Item2vec && h.input == InputKind::Sessions) {
+        return train_text(cli, a);
+    }
+    let ds = load(one_path(&a.data, h.algo)?, h.schema.as_deref())?;
     let x = &ds.interactions;
     let t = trainer(&a.hyper, x.items.len())?;
     let mut model = t.fit(x, ds.catalog.as_ref(), &context(cli, &a.hyper)?)?;
@@ -264,13 +411,46 @@ fn similar(cli: &Cli, a: &SimilarArgs) -> Result<()> {
             &format!("users similar to {user}:"),
             &hits,
         );
-    } else if q.word.is_some() {
-        if lookup.model().vocab("word").is_none() {
-            bail!("model {} has no word vectors (it was trained with --algo {}); use --item or --movie", a.model.display(), lookup.model().algo);
-        }
-        bail!("word look-ups need a word2vec model, which this build does not train yet");
+    } else if let Some(word) = &q.word {
+        let hits = lookup.similar_words(word, a.k)?;
+        print_hits(cli, json!({"word": word}), &format!("similar to {word}:"), &hits);
+    } else if let Some(expr) = &q.analogy {
+        let (pos, neg) = parse_analogy(expr)?;
+        let p: Vec<&str> = pos.iter().map(String::as_str).collect();
+        let n: Vec<&str> = neg.iter().map(String::as_str).collect();
+        let hits = lookup.analogy(&p, &n, a.k, None)?;
+        print_hits(
+            cli,
+            json!({"analogy": expr, "positive": pos, "negative": neg}),
+            &format!("{expr} ≈"),
+            &hits,
+        );
     }
     Ok(())
+}
+
+/// `"king - man + woman"` → (["king", "woman"], ["man"]). Signs may stand alone or prefix a
+/// word; the first word is positive unless signed.
+fn parse_analogy(expr: &str) -> Result<(Vec<String>, Vec<String>)> {
+    let (mut pos, mut neg) = (Vec::new(), Vec::new());
+    let mut sign = 1;
+    for tok in expr.split_whitespace() {
+        let (s, w) = match tok.chars().next() {
+            Some('+') => (1, &tok[1..]),
+            Some('-') => (-1, &tok[1..]),
+            _ => (sign, tok),
+        };
+        if w.is_empty() {
+            sign = s;
+            continue;
+        }
+        if s > 0 { pos.push(w.to_string()) } else { neg.push(w.to_string()) }
+        sign = 1;
+    }
+    if pos.is_empty() {
+        bail!("--analogy needs at least one positive word, e.g. \"king - man + woman\"");
+    }
+    Ok((pos, neg))
 }
 
 fn recommend(cli: &Cli, a: &RecommendArgs) -> Result<()> {
@@ -285,9 +465,103 @@ fn recommend(cli: &Cli, a: &RecommendArgs) -> Result<()> {
     Ok(())
 }
 
+fn evaluate_words(cli: &Cli, a: &EvalArgs) -> Result<()> {
+    if a.analogies.is_none() && a.word_pairs.is_empty() {
+        bail!("give --analogies FILE and/or --word-pairs FILE to evaluate word vectors");
+    }
+    let (model, trained) = match &a.model {
+        Some(dir) => (checkpoint::load(dir)?, false),
+        None => (fit_text(cli, &a.hyper, &a.data)?, true),
+    };
+    let (Some(table), Some(vocab)) = (
+        model.table(recsys::models::word2vec::WORD_EMBEDDING),
+        model.vocab("word"),
+    ) else {
+        bail!(
+            "the model has no word vectors (it was trained with --algo {})",
+            model.algo
+        );
+    };
+    let mut out = json!({
+        "algo": model.algo,
+        "params": model.params,
+        "vocab": vocab.len(),
+        "restrict": a.restrict,
+    });
+    if trained {
+        for k in [
+            "corpus_words",
+            "sentences",
+            "effective_words",
+            "build_vocab_s",
+            "fit_s",
+            "raw_words_per_s",
+        ] {
+            out[k] = model.info.get(k).cloned().unwrap_or_default();
+        }
+        out["threads"] = a.hyper.threads.into();
+        out["peak_rss_mb"] = peak_rss_mb().into();
+    } else if let Some(dir) = &a.model {
+        out["model"] = dir.display().to_string().into();
+    }
+    let mut lines = Vec::new();
+    if let Some(q) = &a.analogies {
+        let r = eval::words::analogies(table, vocab, q, a.restrict)?;
+        out["analogy_acc"] = r.accuracy.into();
+        out["analogy_correct"] = r.correct.into();
+        out["analogy_covered"] = r.covered.into();
+        out["analogy_questions"] = r.questions.into();
+        out["analogy_semantic_acc"] = r.semantic_accuracy.into();
+        out["analogy_syntactic_acc"] = r.syntactic_accuracy.into();
+        out["analogy_sections"] = serde_json::to_value(&r.sections)?;
+        lines.push(format!(
+            "analogies: {:.4} ({} of {} covered questions; {} in the file; semantic {:.4}, syntactic {:.4})",
+            r.accuracy, r.correct, r.covered, r.questions, r.semantic_accuracy, r.syntactic_accuracy
+        ));
+    }
+    for f in &a.word_pairs {
+        let r = eval::words::word_pairs(table, vocab, f, a.restrict)?;
+        let key: String = f
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_lowercase())
+            .unwrap_or_default()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        out[format!("{key}_spearman")] = r.spearman.into();
+        out[format!("{key}_pearson")] = r.pearson.into();
+        out[format!("{key}_oov_pct")] = r.oov_pct.into();
+        out[format!("{key}_covered")] = r.covered.into();
+        lines.push(format!(
+            "{key}: spearman {:.4}  pearson {:.4}  ({} of {} pairs, {:.1}% OOV)",
+            r.spearman, r.pearson, r.covered, r.pairs, r.oov_pct
+        ));
+    }
+    if cli.json {
+        print_json(&out);
+    } else {
+        if trained {
+            println!(
+                "{}: fit {:.2}s, {} words/s, vocabulary {}",
+                model.algo,
+                info_f64(&model, "fit_s"),
+                out["raw_words_per_s"],
+                vocab.len()
+            );
+        }
+        for l in lines {
+            println!("{l}");
+        }
+    }
+    Ok(())
+}
+
 fn evaluate(cli: &Cli, a: &EvalArgs) -> Result<()> {
-    let (train, test, catalog, source) = match (&a.train, &a.test, &a.data) {
-        (Some(tr), Some(te), _) => {
+    if a.model.is_some() || a.hyper.algo == Algo::Word2vec {
+        return evaluate_words(cli, a);
+    }
+    let (train, test, catalog, source) = match (&a.train, &a.test, a.data.as_slice()) {
+        (Some(tr), Some(te), []) => {
             let (train, test) = read_pair(tr, te)?;
             let catalog = match &a.items {
                 Some(p) => Some(recsys::data::Catalog::read(p)?),
@@ -300,7 +574,7 @@ fn evaluate(cli: &Cli, a: &EvalArgs) -> Result<()> {
                 json!({"train": tr.display().to_string(), "test": te.display().to_string()}),
             )
         }
-        (None, None, Some(d)) => {
+        (None, None, [d]) => {
             let ds = load(d, a.hyper.schema.as_deref())?;
             let split = split_kind(a.split.unwrap_or(SplitKind::Time), a.hyper.seed);
             let (tr, te) = eval::split_rows(&ds.interactions, split);
@@ -312,7 +586,7 @@ fn evaluate(cli: &Cli, a: &EvalArgs) -> Result<()> {
                 json!({"data": d.display().to_string(), "split": format!("{split:?}")}),
             )
         }
-        _ => bail!("give DATA (with --split) or both --train and --test"),
+        _ => bail!("give one DATA (with --split) or both --train and --test"),
     };
     let t = trainer(&a.hyper, train.items.len())?;
     let model = t.fit(&train, catalog.as_ref(), &context(cli, &a.hyper)?)?;
@@ -337,6 +611,12 @@ fn evaluate(cli: &Cli, a: &EvalArgs) -> Result<()> {
         "eval_users": m.users,
         "fit_s": fit_s,
     });
+    if a.hyper.algo == Algo::Item2vec {
+        // DESIGN: item2vec is always reported beside the popularity baseline
+        let p = eval::evaluate_popularity(&train, &test, k);
+        out[format!("hr@{k}_popularity")] = p.hr.into();
+        out[format!("ndcg@{k}_popularity")] = p.ndcg.into();
+    }
     let rating = eval::evaluate_ratings(lookup.model(), &test);
     if let Some(r) = rating {
         out["rmse"] = r.rmse.into();
@@ -466,6 +746,9 @@ fn tune(cli: &Cli, a: &TuneArgs) -> Result<()> {
         folds.push(Fold { train, test });
     }
     if let Some(d) = &a.data {
+        if a.hyper.algo == Algo::Word2vec {
+            bail!("tune works on interaction data; word2vec is not supported");
+        }
         let ds = load(d, a.hyper.schema.as_deref())?;
         let split = split_kind(a.split.unwrap_or(SplitKind::Time), a.hyper.seed);
         let (tr, te) = eval::split_rows(&ds.interactions, split);

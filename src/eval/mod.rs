@@ -3,6 +3,7 @@
 
 pub mod metrics;
 pub mod split;
+pub mod words;
 
 pub use metrics::{TopK, TopKAccumulator};
 pub use split::{split_rows, Split};
@@ -47,6 +48,36 @@ pub fn evaluate_topk(lookup: &Lookup, test: &Interactions, k: usize) -> Result<T
         })
         .try_reduce(|| TopKAccumulator::new(k), |a, b| Ok(a.merge(&b)))?;
     Ok(acc.finish())
+}
+
+/// Top-k metrics of the popularity baseline: items ranked by training interactions (ties by
+/// index), each user's training items excluded — the reference every embedding must beat.
+#[must_use]
+pub fn evaluate_popularity(train: &Interactions, test: &Interactions, k: usize) -> TopK {
+    let counts = train.item_counts();
+    let scores: Vec<f32> = counts.iter().map(|&c| c as f32).collect();
+    let seen = crate::model::Seen::from_interactions(train);
+    let mut truth: Vec<Vec<usize>> = vec![Vec::new(); test.users.len()];
+    for r in 0..test.len() {
+        let t = &mut truth[test.user[r] as usize];
+        let i = test.item[r] as usize;
+        if !t.contains(&i) {
+            t.push(i);
+        }
+    }
+    let mut acc = TopKAccumulator::new(k);
+    for (u, t) in truth.iter().enumerate() {
+        if t.is_empty() {
+            continue;
+        }
+        let s = seen.row(u);
+        let ranked: Vec<usize> = top_k(&scores, k, |i| s.binary_search(&(i as u32)).is_ok())
+            .into_iter()
+            .map(|(i, _)| i)
+            .collect();
+        acc.add(&ranked, t);
+    }
+    acc.finish()
 }
 
 /// RMSE and MAE of an explicit model's predictions.

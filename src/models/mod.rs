@@ -5,9 +5,11 @@ pub mod als;
 mod blocks;
 pub mod bpr;
 pub mod hybrid;
+pub mod item2vec;
 pub(crate) mod linalg;
 pub mod mf;
 pub mod svdpp;
+pub mod word2vec;
 
 use crate::data::{Catalog, Interactions};
 use crate::error::{Error, Result};

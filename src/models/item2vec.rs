@@ -1,0 +1,238 @@
+//! item2vec: the word2vec engine ([`crate::models::word2vec`]) over users' histories — each
+//! user's items in time order (ties by item key, numerically when keys are numbers) form one
+//! sentence — or over session/basket files (one line of item tokens per session).
+//!
+//! The model keeps the item vectors as `item/embedding` (output vectors as `item/context`)
+//! and gives every user a query vector `user/embedding`: the normalised mean of the unit
+//! vectors of their last `history` items. Users' scores are cosines (`scoring = "cosine"`
+//! in the parameters), so `recommend` and `eval` rank the next item the way the item2vec
+//! literature and `../shared/peers/item2vec_gensim.py` do.
+
+use std::time::Instant;
+
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+use super::word2vec::{self, Corpus, Sentences, WordVocab, Word2VecParams};
+use super::{TrainContext, Trainer};
+use crate::data::{Catalog, Interactions};
+use crate::error::{Error, Result};
+use crate::model::{Model, ITEM_EMBEDDING, USER_EMBEDDING};
+use crate::text::TextFiles;
+use crate::vocab::Vocab;
+
+/// Table name of the items' output (context) vectors.
+pub const ITEM_CONTEXT: &str = "item/context";
+
+/// Hyper-parameters: the word2vec engine's, plus the length of the history that makes a
+/// user's query vector.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Item2VecParams {
+    /// Engine parameters.
+    #[serde(flatten)]
+    pub w2v: Word2VecParams,
+    /// A user's query vector is the mean of their last `history` items' unit vectors.
+    pub history: usize,
+}
+
+impl Default for Item2VecParams {
+    fn default() -> Self {
+        Item2VecParams {
+            w2v: Word2VecParams {
+                dim: 64,
+                window: 5,
+                min_count: 1,
+                epochs: 10,
+                ..Default::default()
+            },
+            history: 5,
+        }
+    }
+}
+
+/// The item2vec trainer.
+#[derive(Debug, Clone, Default)]
+pub struct Item2Vec {
+    /// Hyper-parameters.
+    pub params: Item2VecParams,
+}
+
+impl Item2Vec {
+    /// A trainer with checked parameters.
+    pub fn new(params: Item2VecParams) -> Result<Item2Vec> {
+        params.w2v.check()?;
+        if params.history == 0 {
+            return Err(Error::Param("history must be at least 1".into()));
+        }
+        Ok(Item2Vec { params })
+    }
+
+    /// Train on sessions/baskets: one line of whitespace-separated item tokens per session.
+    pub fn fit_sessions(&self, files: &TextFiles, ctx: &TrainContext) -> Result<Model> {
+        let start = Instant::now();
+        ctx.check_inits("item2vec", &[ITEM_EMBEDDING])?;
+        let vocab = WordVocab::build(files, self.params.w2v.min_count)?;
+        let build_s = start.elapsed().as_secs_f64();
+        let keys = Vocab::from_keys(vocab.words.iter().cloned());
+        let t = word2vec::train(files, &vocab, &keys, ITEM_EMBEDDING, &self.params.w2v, ctx)?;
+        let mut model = Model {
+            algo: "item2vec".into(),
+            params: self.params_json(),
+            item_info: vec![Default::default(); vocab.len()],
+            item_counts: vocab.counts.iter().map(|&c| c.min(u64::from(u32::MAX)) as u32).collect(),
+            ..Default::default()
+        };
+        model.vocabs.insert("item".into(), keys);
+        word2vec::record_corpus(&mut model, &vocab, &t, build_s);
+        model.record_run(t.epochs, start, ctx.seed, &t.inits);
+        model.tables.insert(ITEM_EMBEDDING.into(), t.input);
+        if let Some(c) = t.context {
+            model.tables.insert(ITEM_CONTEXT.into(), c);
+        }
+        Ok(model)
+    }
+
+    fn params_json(&self) -> serde_json::Value {
+        let mut v = serde_json::to_value(&self.params).unwrap_or_default();
+        v["scoring"] = "cosine".into();
+        v
+    }
+}
+
+/// Each user's item indices in time order (ties by item key, numerically when both parse).
+#[must_use]
+pub fn histories(data: &Interactions) -> Vec<Vec<u32>> {
+    let mut rows: Vec<usize> = (0..data.len()).collect();
+    let numeric: Vec<Option<i64>> = data
+        .items
+        .keys()
+        .iter()
+        .map(|k| k.trim().parse().ok())
+        .collect();
+    rows.sort_by(|&a, &b| {
+        let (ia, ib) = (data.item[a] as usize, data.item[b] as usize);
+        data.user[a]
+            .cmp(&data.user[b])
+            .then(data.timestamp[a].cmp(&data.timestamp[b]))
+            .then_with(|| match (numeric[ia], numeric[ib]) {
+                (Some(x), Some(y)) => x.cmp(&y),
+                _ => data.items.keys()[ia].cmp(&data.items.keys()[ib]),
+            })
+    });
+    let mut out = vec![Vec::new(); data.users.len()];
+    for r in rows {
+        out[data.user[r] as usize].push(data.item[r]);
+    }
+    out
+}
+
+/// Unit-normalise the rows of `t` (zero rows stay zero).
+fn unit_rows(t: &Array2<f32>) -> Array2<f32> {
+    let mut u = t.clone();
+    for mut r in u.rows_mut() {
+        let n = r.dot(&r).sqrt();
+        if n > 0.0 {
+            r.mapv_inplace(|x| x / n);
+        }
+    }
+    u
+}
+
+/// Query vectors: the normalised mean of the unit vectors of each history's last `n` items.
+#[must_use]
+pub fn query_vectors(items: &Array2<f32>, hist: &[Vec<u32>], n: usize) -> Array2<f32> {
+    let unit = unit_rows(items);
+    let mut q = Array2::zeros((hist.len(), items.ncols()));
+    for (u, h) in hist.iter().enumerate() {
+        let mut row = q.row_mut(u);
+        for &i in h.iter().rev().take(n) {
+            row += &unit.row(i as usize);
+        }
+        let norm = row.dot(&row).sqrt();
+        if norm > 0.0 {
+            row.mapv_inplace(|x| x / norm);
+        }
+    }
+    q
+}
+
+impl Trainer for Item2Vec {
+    fn name(&self) -> &'static str {
+        "item2vec"
+    }
+
+    fn fit(&self, data: &Interactions, catalog: Option<&Catalog>, ctx: &TrainContext) -> Result<Model> {
+        let start = Instant::now();
+        if data.is_empty() {
+            return Err(Error::Param("no interactions to train on".into()));
+        }
+        ctx.check_inits("item2vec", &[ITEM_EMBEDDING])?;
+        let hist = histories(data);
+        let keys = data.items.keys();
+        let corpus = Sentences(
+            hist.iter()
+                .map(|h| h.iter().map(|&i| keys[i as usize].clone()).collect())
+                .collect(),
+        );
+        let vocab = WordVocab::build(&corpus as &dyn Corpus, self.params.w2v.min_count)?;
+        let build_s = start.elapsed().as_secs_f64();
+        let wkeys = Vocab::from_keys(vocab.words.iter().cloned());
+        let t = word2vec::train(&corpus, &vocab, &wkeys, ITEM_EMBEDDING, &self.params.w2v, ctx)?;
+        // rows back in the interactions' item order; items below min_count stay zero
+        let dim = self.params.w2v.dim;
+        let remap = |w: &Array2<f32>| {
+            let mut out = Array2::zeros((data.items.len(), dim));
+            for (r, word) in vocab.words.iter().enumerate() {
+                if let Some(i) = data.items.get(word) {
+                    out.row_mut(i as usize).assign(&w.row(r));
+                }
+            }
+            out
+        };
+        let items = remap(&t.input);
+        let mut model = Model::for_interactions("item2vec", data, catalog);
+        model.params = self.params_json();
+        word2vec::record_corpus(&mut model, &vocab, &t, build_s);
+        model.record_run(t.epochs.clone(), start, ctx.seed, &t.inits);
+        model.tables.insert(
+            USER_EMBEDDING.into(),
+            query_vectors(&items, &hist, self.params.history),
+        );
+        if let Some(c) = &t.context {
+            model.tables.insert(ITEM_CONTEXT.into(), remap(c));
+        }
+        model.tables.insert(ITEM_EMBEDDING.into(), items);
+        Ok(model)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data(rows: &[(&str, &str, i64)]) -> Interactions {
+        let mut x = Interactions::default();
+        for &(u, i, t) in rows {
+            x.push(u, i, 1.0, t);
+        }
+        x
+    }
+
+    #[test]
+    fn histories_are_in_time_order_with_numeric_ties() {
+        let x = data(&[("u", "10", 5), ("u", "9", 5), ("u", "3", 1), ("v", "b", 2), ("v", "a", 2)]);
+        let h = histories(&x);
+        let keys = |u: usize| -> Vec<&str> { h[u].iter().map(|&i| x.items.key(i as usize).unwrap()).collect() };
+        assert_eq!(keys(0), vec!["3", "9", "10"]);
+        assert_eq!(keys(1), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn query_vectors_average_the_last_items() {
+        let items = ndarray::array![[2.0f32, 0.0], [0.0, 3.0], [-1.0, 0.0]];
+        let q = query_vectors(&items, &[vec![2, 0, 1], vec![]], 2);
+        let s = std::f32::consts::FRAC_1_SQRT_2;
+        assert!((q[[0, 0]] - s).abs() < 1e-6 && (q[[0, 1]] - s).abs() < 1e-6);
+        assert_eq!(q.row(1).to_vec(), vec![0.0, 0.0]);
+    }
+}

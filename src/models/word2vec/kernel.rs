@@ -1,0 +1,503 @@
+//! The inner loop of skip-gram and CBOW, with negative sampling and/or hierarchical softmax.
+//!
+//! Weights are shared by all worker threads without locks (Hogwild, as in word2vec.c and
+//! gensim), but soundly: every weight is an `AtomicU32` holding an `f32`'s bits, read and
+//! written with `Relaxed` loads and stores (plain moves on x86-64 and ARM64). A worker copies
+//! the rows it touches into local buffers, does the arithmetic there with vectorised kernels,
+//! and stores the results back; a concurrent update to the same row may be overwritten,
+//! which is the lost-update tolerance Hogwild relies on — never undefined behaviour.
+
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+
+use ndarray::Array2;
+
+use super::huffman::Huffman;
+use super::noise::Noise;
+use crate::models::linalg::dot;
+
+/// Dot products beyond ±`MAX_EXP` are treated as saturated (word2vec.c).
+pub(crate) const MAX_EXP: f32 = 6.0;
+const TABLE: usize = 1000;
+
+/// Precomputed σ(x) and ln σ(x) on [−MAX_EXP, MAX_EXP] (1000 steps).
+#[derive(Debug, Clone)]
+pub(crate) struct Sigmoid {
+    sig: Vec<f32>,
+    logsig: Vec<f32>,
+}
+
+impl Sigmoid {
+    pub(crate) fn new() -> Sigmoid {
+        let xs = (0..TABLE).map(|i| (i as f64 / TABLE as f64 * 2.0 - 1.0) * f64::from(MAX_EXP));
+        let sig: Vec<f32> = xs.clone().map(|x| (1.0 / (1.0 + (-x).exp())) as f32).collect();
+        let logsig = xs.map(|x| (-(1.0 + (-x).exp()).ln()) as f32).collect();
+        Sigmoid { sig, logsig }
+    }
+
+    #[inline(always)]
+    fn index(f: f32) -> usize {
+        (((f + MAX_EXP) * (TABLE as f32 / MAX_EXP / 2.0)) as usize).min(TABLE - 1)
+    }
+
+    /// σ(f) for |f| < MAX_EXP.
+    #[inline(always)]
+    pub(crate) fn get(&self, f: f32) -> f32 {
+        self.sig[Self::index(f)]
+    }
+
+    /// −ln σ(f), saturating linearly beyond the table.
+    #[inline(always)]
+    pub(crate) fn neg_log(&self, f: f32) -> f32 {
+        if f >= MAX_EXP {
+            0.0
+        } else if f <= -MAX_EXP {
+            -f
+        } else {
+            -self.logsig[Self::index(f)]
+        }
+    }
+}
+
+/// SplitMix64: a fast, well-mixed generator for the hot loop (one per chunk of work).
+#[derive(Debug, Clone)]
+pub(crate) struct Rng(u64);
+
+impl Rng {
+    pub(crate) fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+    #[inline(always)]
+    pub(crate) fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+/// A row-major `f32` table shared between threads (see the module docs).
+#[derive(Debug)]
+pub(crate) struct Table {
+    pub(crate) dim: usize,
+    data: Vec<AtomicU32>,
+}
+
+impl Table {
+    pub(crate) fn from_array(a: &Array2<f32>) -> Table {
+        Table {
+            dim: a.ncols(),
+            data: a.iter().map(|x| AtomicU32::new(x.to_bits())).collect(),
+        }
+    }
+
+    pub(crate) fn into_array(self) -> Array2<f32> {
+        let rows = self.data.len().checked_div(self.dim).unwrap_or(0);
+        let v: Vec<f32> = self
+            .data
+            .into_iter()
+            .map(|a| f32::from_bits(a.into_inner()))
+            .collect();
+        Array2::from_shape_vec((rows, self.dim), v).unwrap_or_else(|_| Array2::zeros((0, 0)))
+    }
+
+    #[inline(always)]
+    fn row(&self, r: usize) -> &[AtomicU32] {
+        &self.data[r * self.dim..(r + 1) * self.dim]
+    }
+}
+
+#[inline(always)]
+fn load(src: &[AtomicU32], dst: &mut [f32]) {
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = f32::from_bits(s.load(Relaxed));
+    }
+}
+
+#[inline(always)]
+fn add_load(src: &[AtomicU32], dst: &mut [f32]) {
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d += f32::from_bits(s.load(Relaxed));
+    }
+}
+
+/// `dst = cur + g·x`, where `cur` is the row as loaded.
+#[inline(always)]
+fn store_axpy(dst: &[AtomicU32], cur: &[f32], g: f32, x: &[f32]) {
+    for ((d, c), x) in dst.iter().zip(cur).zip(x) {
+        d.store((c + g * x).to_bits(), Relaxed);
+    }
+}
+
+/// `dst += x`, re-reading `dst` so that concurrent updates since it was read are kept.
+#[inline(always)]
+fn add_store(dst: &[AtomicU32], x: &[f32]) {
+    for (d, x) in dst.iter().zip(x) {
+        d.store((f32::from_bits(d.load(Relaxed)) + x).to_bits(), Relaxed);
+    }
+}
+
+#[inline(always)]
+fn axpy(g: f32, x: &[f32], y: &mut [f32]) {
+    for (y, x) in y.iter_mut().zip(x) {
+        *y += g * x;
+    }
+}
+
+/// Everything a worker reads while training (weights are written through atomics).
+pub(crate) struct Setup<'a> {
+    pub(crate) syn0: &'a Table,
+    pub(crate) syn1neg: Option<&'a Table>,
+    pub(crate) syn1: Option<&'a Table>,
+    pub(crate) huffman: &'a Huffman,
+    pub(crate) noise: &'a Noise,
+    /// Subsampling keep thresholds per word.
+    pub(crate) keep: &'a [u32],
+    /// Input rows that are frozen (taken from a prior and not updated).
+    pub(crate) locked: &'a [bool],
+    pub(crate) sigmoid: &'a Sigmoid,
+    pub(crate) skip_gram: bool,
+    pub(crate) cbow_mean: bool,
+    pub(crate) window: usize,
+    pub(crate) shrink_windows: bool,
+    pub(crate) negative: usize,
+    /// Skip-gram: share one set of output rows (the word, its negatives, its Huffman path)
+    /// among all context words of a position and update them once (see [`sg_batched`]).
+    pub(crate) batched: bool,
+}
+
+/// A batch of sentences (word rows, sentence ends) with its learning rate and seed.
+#[derive(Debug, Default)]
+pub(crate) struct Chunk {
+    pub(crate) words: Vec<u32>,
+    pub(crate) ends: Vec<u32>,
+    pub(crate) alpha: f32,
+    pub(crate) seed: u64,
+}
+
+/// Per-worker buffers and tallies.
+#[derive(Debug, Default)]
+pub(crate) struct Work {
+    l1: Vec<f32>,
+    row: Vec<f32>,
+    neu1e: Vec<f32>,
+    sent: Vec<u32>,
+    // batched skip-gram: context rows, output rows, their deltas, labels and targets
+    ctx: Vec<f32>,
+    ctx_ids: Vec<u32>,
+    out: Vec<f32>,
+    out_ids: Vec<(bool, u32)>,
+    labels: Vec<f32>,
+    dctx: Vec<f32>,
+    dout: Vec<f32>,
+    /// Sum of −ln σ over every output prediction.
+    pub(crate) loss: f64,
+    /// Number of output predictions.
+    pub(crate) predictions: u64,
+    /// Tokens trained on (after subsampling).
+    pub(crate) effective: u64,
+}
+
+impl Work {
+    pub(crate) fn new(dim: usize) -> Work {
+        Work {
+            l1: vec![0.0; dim],
+            row: vec![0.0; dim],
+            neu1e: vec![0.0; dim],
+            ..Default::default()
+        }
+    }
+}
+
+crate::simd::dispatch!(
+    /// Train on one chunk.
+    fn train_chunk(s: &Setup<'_>, c: &Chunk, w: &mut Work) => train_chunk_body
+);
+
+/// Train on one chunk (through the fastest SIMD path this CPU has).
+pub(crate) fn train(s: &Setup<'_>, c: &Chunk, w: &mut Work) {
+    train_chunk(s, c, w);
+}
+
+#[inline(always)]
+fn train_chunk_body(s: &Setup<'_>, c: &Chunk, w: &mut Work) {
+    let mut rng = Rng::new(c.seed);
+    let mut sent = std::mem::take(&mut w.sent);
+    let mut start = 0usize;
+    for &end in &c.ends {
+        let end = end as usize;
+        sent.clear();
+        for &t in &c.words[start..end] {
+            let k = s.keep[t as usize];
+            if k == u32::MAX || (rng.next_u64() as u32) <= k {
+                sent.push(t);
+            }
+        }
+        start = end;
+        w.effective += sent.len() as u64;
+        let n = sent.len();
+        for pos in 0..n {
+            let b = if s.shrink_windows {
+                (rng.next_u64() % s.window as u64) as usize
+            } else {
+                0
+            };
+            let reach = s.window - b;
+            let lo = pos.saturating_sub(reach);
+            let hi = (pos + reach + 1).min(n);
+            let target = sent[pos];
+            if s.skip_gram && s.batched {
+                sg_batched(s, c.alpha, &sent, pos, lo, hi, w, &mut rng);
+            } else if s.skip_gram {
+                for (cpos, &input) in sent.iter().enumerate().take(hi).skip(lo) {
+                    if cpos != pos {
+                        sg_pair(s, c.alpha, target, input, w, &mut rng);
+                    }
+                }
+            } else {
+                cbow(s, c.alpha, &sent, pos, lo, hi, w, &mut rng);
+            }
+        }
+    }
+    w.sent = sent;
+}
+
+#[inline(always)]
+fn sg_pair(s: &Setup<'_>, alpha: f32, target: u32, input: u32, w: &mut Work, rng: &mut Rng) {
+    let r = s.syn0.row(input as usize);
+    load(r, &mut w.l1);
+    w.neu1e.fill(0.0);
+    output(s, alpha, target, w, rng);
+    if !s.locked[input as usize] {
+        add_store(r, &w.neu1e);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn cbow(
+    s: &Setup<'_>,
+    alpha: f32,
+    sent: &[u32],
+    pos: usize,
+    lo: usize,
+    hi: usize,
+    w: &mut Work,
+    rng: &mut Rng,
+) {
+    w.l1.fill(0.0);
+    let mut count = 0usize;
+    for (cpos, &c) in sent.iter().enumerate().take(hi).skip(lo) {
+        if cpos != pos {
+            add_load(s.syn0.row(c as usize), &mut w.l1);
+            count += 1;
+        }
+    }
+    if count == 0 {
+        return;
+    }
+    let inv = 1.0 / count as f32;
+    if s.cbow_mean {
+        w.l1.iter_mut().for_each(|x| *x *= inv);
+    }
+    w.neu1e.fill(0.0);
+    output(s, alpha, sent[pos], w, rng);
+    if !s.cbow_mean {
+        // gensim: with a summed context, the error is shared out over the context words
+        w.neu1e.iter_mut().for_each(|x| *x *= inv);
+    }
+    for (cpos, &c) in sent.iter().enumerate().take(hi).skip(lo) {
+        if cpos != pos && !s.locked[c as usize] {
+            add_store(s.syn0.row(c as usize), &w.neu1e);
+        }
+    }
+}
+
+/// Skip-gram for one position, batched over its window (HogBatch, Ji et al. 2016,
+/// "Parallelizing Word2Vec in Shared and Distributed Memory"): the output rows — the word
+/// itself, one shared draw of negatives, and its Huffman path — are read once, every
+/// context word is scored against all of them, and both sides are updated once from the
+/// same snapshot. The gradient is the same sum of per-pair gradients as word2vec.c's, except
+/// that negatives are shared within a window and updates land together; memory traffic per
+/// position drops from `contexts × outputs` rows to `contexts + outputs`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn sg_batched(
+    s: &Setup<'_>,
+    alpha: f32,
+    sent: &[u32],
+    pos: usize,
+    lo: usize,
+    hi: usize,
+    w: &mut Work,
+    rng: &mut Rng,
+) {
+    let dim = s.syn0.dim;
+    let target = sent[pos];
+    w.ctx_ids.clear();
+    for (cpos, &c) in sent.iter().enumerate().take(hi).skip(lo) {
+        if cpos != pos {
+            w.ctx_ids.push(c);
+        }
+    }
+    let m = w.ctx_ids.len();
+    if m == 0 {
+        return;
+    }
+    // outputs: (is_hs, row) with labels
+    w.out_ids.clear();
+    w.labels.clear();
+    if s.syn1.is_some() {
+        let (points, codes) = s.huffman.path(target as usize);
+        for (&p, &code) in points.iter().zip(codes) {
+            w.out_ids.push((true, p));
+            w.labels.push(1.0 - f32::from(code));
+        }
+    }
+    if s.syn1neg.is_some() {
+        w.out_ids.push((false, target));
+        w.labels.push(1.0);
+        for _ in 0..s.negative {
+            let t = s.noise.sample(rng.next_u64());
+            if t != target {
+                w.out_ids.push((false, t));
+                w.labels.push(0.0);
+            }
+        }
+    }
+    let k = w.out_ids.len();
+    w.ctx.resize(m * dim, 0.0);
+    w.dctx.clear();
+    w.dctx.resize(m * dim, 0.0);
+    w.out.resize(k * dim, 0.0);
+    w.dout.clear();
+    w.dout.resize(k * dim, 0.0);
+    for (i, &c) in w.ctx_ids.iter().enumerate() {
+        load(s.syn0.row(c as usize), &mut w.ctx[i * dim..(i + 1) * dim]);
+    }
+    let table = |hs: bool| if hs { s.syn1 } else { s.syn1neg };
+    for (j, &(hs, r)) in w.out_ids.iter().enumerate() {
+        if let Some(t) = table(hs) {
+            load(t.row(r as usize), &mut w.out[j * dim..(j + 1) * dim]);
+        }
+    }
+    for i in 0..m {
+        let ci = &w.ctx[i * dim..(i + 1) * dim];
+        let dci = &mut w.dctx[i * dim..(i + 1) * dim];
+        for j in 0..k {
+            let oj = &w.out[j * dim..(j + 1) * dim];
+            let f = dot(ci, oj);
+            let label = w.labels[j];
+            let hs = w.out_ids[j].0;
+            let g = if f >= MAX_EXP {
+                if hs {
+                    continue;
+                }
+                label - 1.0
+            } else if f <= -MAX_EXP {
+                if hs {
+                    continue;
+                }
+                label
+            } else {
+                label - s.sigmoid.get(f)
+            } * alpha;
+            w.loss += f64::from(s.sigmoid.neg_log(if label > 0.5 { f } else { -f }));
+            w.predictions += 1;
+            axpy(g, oj, dci);
+            axpy(g, ci, &mut w.dout[j * dim..(j + 1) * dim]);
+        }
+    }
+    for (i, &c) in w.ctx_ids.iter().enumerate() {
+        if !s.locked[c as usize] {
+            add_store(s.syn0.row(c as usize), &w.dctx[i * dim..(i + 1) * dim]);
+        }
+    }
+    for (j, &(hs, r)) in w.out_ids.iter().enumerate() {
+        if let Some(t) = table(hs) {
+            add_store(t.row(r as usize), &w.dout[j * dim..(j + 1) * dim]);
+        }
+    }
+}
+
+/// Predict `target` from the hidden vector `w.l1`: update the output rows and accumulate the
+/// input gradient in `w.neu1e`.
+#[inline(always)]
+fn output(s: &Setup<'_>, alpha: f32, target: u32, w: &mut Work, rng: &mut Rng) {
+    let Work {
+        l1,
+        row,
+        neu1e,
+        loss,
+        predictions,
+        ..
+    } = w;
+    if let Some(syn1) = s.syn1 {
+        let (points, codes) = s.huffman.path(target as usize);
+        for (&p, &code) in points.iter().zip(codes) {
+            let r = syn1.row(p as usize);
+            load(r, row);
+            let f = dot(l1, row);
+            if f <= -MAX_EXP || f >= MAX_EXP {
+                continue;
+            }
+            let label = 1.0 - f32::from(code);
+            let g = (label - s.sigmoid.get(f)) * alpha;
+            *loss += f64::from(s.sigmoid.neg_log(if code == 0 { f } else { -f }));
+            *predictions += 1;
+            axpy(g, row, neu1e);
+            store_axpy(r, row, g, l1);
+        }
+    }
+    if let Some(syn1neg) = s.syn1neg {
+        for d in 0..=s.negative {
+            let (t, label) = if d == 0 {
+                (target, 1.0f32)
+            } else {
+                let t = s.noise.sample(rng.next_u64());
+                if t == target {
+                    continue;
+                }
+                (t, 0.0)
+            };
+            let r = syn1neg.row(t as usize);
+            load(r, row);
+            let f = dot(l1, row);
+            let g = if f > MAX_EXP {
+                label - 1.0
+            } else if f < -MAX_EXP {
+                label
+            } else {
+                label - s.sigmoid.get(f)
+            } * alpha;
+            *loss += f64::from(s.sigmoid.neg_log(if d == 0 { f } else { -f }));
+            *predictions += 1;
+            axpy(g, row, neu1e);
+            store_axpy(r, row, g, l1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sigmoid_table_is_accurate() {
+        let s = Sigmoid::new();
+        for i in -59..=59 {
+            let x = i as f32 / 10.0;
+            let exact = 1.0 / (1.0 + (-x).exp());
+            assert!((s.get(x) - exact).abs() < 0.01, "{x}");
+            assert!((s.neg_log(x) + exact.ln()).abs() < 0.02, "{x}");
+        }
+        assert_eq!(s.neg_log(7.0), 0.0);
+        assert_eq!(s.neg_log(-7.0), 7.0);
+    }
+
+    #[test]
+    fn table_round_trips() {
+        let a = Array2::from_shape_fn((3, 4), |(i, j)| i as f32 - j as f32 * 0.5);
+        assert_eq!(Table::from_array(&a).into_array(), a);
+    }
+}

@@ -1,0 +1,475 @@
+//! word2vec / item2vec: skip-gram and CBOW with negative sampling (unigram^α noise) and/or
+//! hierarchical softmax (Huffman tree), frequent-token subsampling, dynamic windows, linear
+//! learning-rate decay, and lock-free multi-threaded training.
+//!
+//! One engine for words and items: a [`Corpus`] is anything that yields sentences of tokens —
+//! text files streamed line by line ([`crate::text::TextFiles`]), sessions/baskets, or users'
+//! histories (see [`crate::models::item2vec`]). The corpus is read twice per run and once
+//! per epoch, never held in memory: memory is proportional to the vocabulary.
+//!
+//! Data flow of one epoch: the calling thread reads sentences, maps tokens to rows (dropping
+//! tokens below `min_count`), and packs them into chunks of about 10,000 tokens, each with its
+//! learning rate (decayed linearly over all epochs' tokens) and its own seed; `threads`
+//! workers take chunks from a bounded queue and train on them ([`kernel`]). With one thread a
+//! run is bit-reproducible for a seed.
+
+pub(crate) mod huffman;
+pub(crate) mod kernel;
+pub(crate) mod noise;
+pub mod vocab;
+
+pub use vocab::WordVocab;
+
+use std::sync::mpsc::sync_channel;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use ndarray::{Array1, Array2};
+use rand::{Rng as _, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::model::EpochLog;
+use crate::models::TrainContext;
+use crate::text::TextFiles;
+use crate::transfer::InitReport;
+use crate::vocab::Vocab;
+use kernel::{Chunk, Setup, Sigmoid, Table, Work};
+
+/// Table name of word (input) vectors.
+pub const WORD_EMBEDDING: &str = "word/embedding";
+/// Table name of the negative-sampling output vectors of words.
+pub const WORD_CONTEXT: &str = "word/context";
+/// Table name of the hierarchical-softmax inner-node vectors (row `n` = inner node `n`;
+/// a vocabulary of `V` words uses `V − 1` rows, the last row is zero).
+pub const WORD_HS: &str = "word/hs_nodes";
+/// Corpus count of each word (as `f32`).
+pub const WORD_COUNT: &str = "word/count";
+
+/// Tokens per chunk handed to a worker (gensim's batch size).
+const CHUNK_TOKENS: usize = 10_000;
+
+/// A source of sentences, read once for the vocabulary and once per epoch.
+pub trait Corpus {
+    /// Call `f` with the tokens of every sentence, in order.
+    fn for_each_sentence(&self, f: &mut dyn FnMut(&[&str]) -> Result<()>) -> Result<()>;
+}
+
+impl Corpus for TextFiles {
+    fn for_each_sentence(&self, f: &mut dyn FnMut(&[&str]) -> Result<()>) -> Result<()> {
+        self.for_each_line(f)
+    }
+}
+
+/// Sentences held in memory (item2vec histories, tests).
+#[derive(Debug, Clone, Default)]
+pub struct Sentences(pub Vec<Vec<String>>);
+
+impl Sentences {
+    /// Sentences from whitespace-separated lines.
+    #[must_use]
+    pub fn from_lines(lines: &[&str]) -> Sentences {
+        Sentences(
+            lines
+                .iter()
+                .map(|l| l.split_whitespace().map(String::from).collect())
+                .collect(),
+        )
+    }
+}
+
+impl Corpus for Sentences {
+    fn for_each_sentence(&self, f: &mut dyn FnMut(&[&str]) -> Result<()>) -> Result<()> {
+        let mut buf: Vec<&str> = Vec::new();
+        for s in &self.0 {
+            buf.clear();
+            buf.extend(s.iter().map(String::as_str));
+            f(&buf)?;
+        }
+        Ok(())
+    }
+}
+
+/// Skip-gram or CBOW.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Arch {
+    /// Predict a word from each context word.
+    #[default]
+    SkipGram,
+    /// Predict a word from the mean (or sum) of its context.
+    Cbow,
+}
+
+/// Hyper-parameters (defaults: gensim's `Word2Vec`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Word2VecParams {
+    /// Vector width.
+    pub dim: usize,
+    /// Skip-gram or CBOW.
+    pub arch: Arch,
+    /// CBOW: mean (true) or sum (false) of the context vectors.
+    pub cbow_mean: bool,
+    /// Negative samples per prediction (0 = no negative sampling; then `hs` must be on).
+    pub negative: usize,
+    /// Hierarchical softmax over a Huffman tree.
+    pub hs: bool,
+    /// Maximum distance between a word and its context.
+    pub window: usize,
+    /// Dynamic window: the reach is drawn uniformly from 1..=window for each word.
+    pub shrink_windows: bool,
+    /// Subsampling threshold of frequent tokens (0 = off).
+    pub sample: f64,
+    /// Tokens seen fewer times are dropped.
+    pub min_count: u64,
+    /// Exponent α of the unigram^α noise distribution.
+    pub ns_exponent: f64,
+    /// Initial learning rate.
+    pub alpha: f32,
+    /// Final learning rate (reached linearly at the end of the last epoch).
+    pub min_alpha: f32,
+    /// Passes over the corpus.
+    pub epochs: usize,
+    /// Skip-gram: batch each position's window against shared output rows (HogBatch);
+    /// `false` runs word2vec.c's pair-by-pair updates.
+    #[serde(default = "yes")]
+    pub batched: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for Word2VecParams {
+    fn default() -> Self {
+        Word2VecParams {
+            dim: 100,
+            arch: Arch::SkipGram,
+            cbow_mean: true,
+            negative: 5,
+            hs: false,
+            window: 5,
+            shrink_windows: true,
+            sample: 1e-3,
+            min_count: 5,
+            ns_exponent: 0.75,
+            alpha: 0.025,
+            min_alpha: 0.0001,
+            epochs: 5,
+            batched: true,
+        }
+    }
+}
+
+impl Word2VecParams {
+    /// Reject parameters that cannot train.
+    pub fn check(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::Param(m));
+        if self.dim == 0 {
+            return bad("dim must be at least 1".into());
+        }
+        if self.window == 0 {
+            return bad("window must be at least 1".into());
+        }
+        if self.negative == 0 && !self.hs {
+            return bad("use negative sampling (--negative N > 0), hierarchical softmax (--hs), or both".into());
+        }
+        if !(self.alpha.is_finite() && self.alpha > 0.0) {
+            return bad(format!("learning rate must be positive, not {}", self.alpha));
+        }
+        if !(self.min_alpha.is_finite() && self.min_alpha >= 0.0 && self.min_alpha <= self.alpha) {
+            return bad(format!(
+                "final learning rate must be in [0, {}], not {}",
+                self.alpha, self.min_alpha
+            ));
+        }
+        if !(self.sample.is_finite() && self.sample >= 0.0) {
+            return bad(format!("sample must be ≥ 0, not {}", self.sample));
+        }
+        if !self.ns_exponent.is_finite() {
+            return bad(format!("ns-exponent must be finite, not {}", self.ns_exponent));
+        }
+        if self.epochs == 0 {
+            return bad("epochs must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+/// The trained tables and what happened.
+#[derive(Debug, Clone)]
+pub struct Trained {
+    /// Input vectors, one row per vocabulary word.
+    pub input: Array2<f32>,
+    /// Negative-sampling output vectors (when `negative > 0`).
+    pub context: Option<Array2<f32>>,
+    /// Hierarchical-softmax inner-node vectors (when `hs`).
+    pub hs_nodes: Option<Array2<f32>>,
+    /// Per-epoch mean loss (−ln σ per output prediction) and seconds.
+    pub epochs: Vec<EpochLog>,
+    /// Corpus tokens read per epoch, before any filter (gensim's "raw words").
+    pub raw_words: u64,
+    /// Tokens trained on over all epochs (after the vocabulary cut and subsampling).
+    pub effective_words: u64,
+    /// What transfer did.
+    pub inits: Vec<InitReport>,
+}
+
+/// Train vectors for `vocab` on `corpus`. `init_name` is the table name under which a prior
+/// from `ctx.inits` is looked up for the input vectors (rows matched by `keys`).
+pub fn train(
+    corpus: &dyn Corpus,
+    vocab: &WordVocab,
+    keys: &Vocab,
+    init_name: &str,
+    p: &Word2VecParams,
+    ctx: &TrainContext,
+) -> Result<Trained> {
+    p.check()?;
+    vocab.check_trainable("the corpus")?;
+    let n = vocab.len();
+    let dim = p.dim;
+    // gensim's init: uniform in [-0.5, 0.5) / dim, output layers zero
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(ctx.seed);
+    let mut input = Array2::from_shape_fn((n, dim), |_| (rng.random::<f32>() - 0.5) / dim as f32);
+    let mut inits = Vec::new();
+    let locked = ctx.init_table(init_name, &mut input, keys, &mut inits)?;
+    let syn0 = Table::from_array(&input);
+    drop(input);
+    let syn1neg = (p.negative > 0).then(|| Table::from_array(&Array2::zeros((n, dim))));
+    let syn1 = p.hs.then(|| Table::from_array(&Array2::zeros((n, dim))));
+    let huffman = if p.hs {
+        huffman::Huffman::new(&vocab.counts)
+    } else {
+        huffman::Huffman::default()
+    };
+    let noise = if p.negative > 0 {
+        noise::Noise::new(&vocab.counts, p.ns_exponent)
+    } else {
+        noise::Noise::default()
+    };
+    let keep = vocab.keep_thresholds(p.sample);
+    let sigmoid = Sigmoid::new();
+    let setup = Setup {
+        syn0: &syn0,
+        syn1neg: syn1neg.as_ref(),
+        syn1: syn1.as_ref(),
+        huffman: &huffman,
+        noise: &noise,
+        keep: &keep,
+        locked: &locked,
+        sigmoid: &sigmoid,
+        skip_gram: p.arch == Arch::SkipGram,
+        cbow_mean: p.cbow_mean,
+        window: p.window,
+        shrink_windows: p.shrink_windows,
+        negative: p.negative,
+        batched: p.batched,
+    };
+    let threads = if ctx.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        ctx.threads
+    };
+    let total = (vocab.corpus_words.max(1) * p.epochs as u64) as f64;
+    let bar = crate::progress::bar(p.epochs as u64, "word2vec", ctx.progress);
+    let mut epochs = Vec::with_capacity(p.epochs);
+    let mut effective_words = 0u64;
+    let mut raw_words = 0u64;
+    for epoch in 0..p.epochs {
+        let t0 = Instant::now();
+        let done_before = (epoch as u64 * vocab.corpus_words) as f64;
+        let (raw, work) = run_epoch(corpus, vocab, &setup, threads, |raw_so_far, chunk_no| {
+            let progress = ((done_before + raw_so_far as f64) / total).min(1.0);
+            let alpha = p.alpha - (p.alpha - p.min_alpha) * progress as f32;
+            let seed = ctx
+                .seed
+                .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+                .wrapping_add((epoch as u64) << 40)
+                .wrapping_add(chunk_no);
+            (alpha.max(p.min_alpha), seed)
+        })?;
+        raw_words = raw;
+        effective_words += work.effective;
+        epochs.push(EpochLog {
+            epoch: epoch + 1,
+            loss: if work.predictions > 0 {
+                work.loss / work.predictions as f64
+            } else {
+                0.0
+            },
+            seconds: t0.elapsed().as_secs_f64(),
+        });
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    Ok(Trained {
+        input: syn0.into_array(),
+        context: syn1neg.map(Table::into_array),
+        hs_nodes: syn1.map(Table::into_array),
+        epochs,
+        raw_words,
+        effective_words,
+        inits,
+    })
+}
+
+/// One pass: read and pack chunks here, train them on `threads` workers.
+fn run_epoch(
+    corpus: &dyn Corpus,
+    vocab: &WordVocab,
+    setup: &Setup<'_>,
+    threads: usize,
+    schedule: impl Fn(u64, u64) -> (f32, u64),
+) -> Result<(u64, Work)> {
+    let dim = setup.syn0.dim;
+    let (tx, rx) = sync_channel::<Chunk>(threads * 2);
+    let rx = Mutex::new(rx);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let rx = &rx;
+                scope.spawn(move || {
+                    let mut w = Work::new(dim);
+                    loop {
+                        let next = match rx.lock() {
+                            Ok(r) => r.recv(),
+                            Err(_) => break,
+                        };
+                        match next {
+                            Ok(chunk) => kernel::train(setup, &chunk, &mut w),
+                            Err(_) => break,
+                        }
+                    }
+                    w
+                })
+            })
+            .collect();
+        let mut raw = 0u64;
+        let mut chunk_no = 0u64;
+        let mut chunk = Chunk::default();
+        let send = |chunk: &mut Chunk, raw: u64, chunk_no: &mut u64| -> Result<()> {
+            let (alpha, seed) = schedule(raw, *chunk_no);
+            let mut c = std::mem::take(chunk);
+            c.alpha = alpha;
+            c.seed = seed;
+            *chunk_no += 1;
+            tx.send(c)
+                .map_err(|_| Error::Param("a training worker stopped unexpectedly".into()))
+        };
+        let mut raw_at_chunk_start = 0u64;
+        let read = corpus.for_each_sentence(&mut |toks| {
+            let mut len = 0usize;
+            for &t in toks {
+                if let Some(i) = vocab.get(t) {
+                    chunk.words.push(i);
+                    len += 1;
+                    // split very long sentences rather than truncate them
+                    if len == CHUNK_TOKENS {
+                        chunk.ends.push(chunk.words.len() as u32);
+                        len = 0;
+                    }
+                }
+            }
+            if len > 0 {
+                chunk.ends.push(chunk.words.len() as u32);
+            }
+            raw += toks.len() as u64;
+            if chunk.words.len() >= CHUNK_TOKENS {
+                send(&mut chunk, raw_at_chunk_start, &mut chunk_no)?;
+                raw_at_chunk_start = raw;
+            }
+            Ok(())
+        });
+        let last = if read.is_ok() && !chunk.words.is_empty() {
+            send(&mut chunk, raw_at_chunk_start, &mut chunk_no)
+        } else {
+            Ok(())
+        };
+        drop(tx);
+        let mut total = Work::new(0);
+        for h in workers {
+            let w = h
+                .join()
+                .map_err(|_| Error::Param("a training worker panicked".into()))?;
+            total.loss += w.loss;
+            total.predictions += w.predictions;
+            total.effective += w.effective;
+        }
+        read?;
+        last?;
+        Ok((raw, total))
+    })
+}
+
+/// word2vec over text: builds the vocabulary, trains, and returns a model with the `word`
+/// vocabulary and [`WORD_EMBEDDING`] (plus output tables and counts).
+#[derive(Debug, Clone, Default)]
+pub struct Word2Vec {
+    /// Hyper-parameters.
+    pub params: Word2VecParams,
+}
+
+impl Word2Vec {
+    /// A trainer with checked parameters.
+    pub fn new(params: Word2VecParams) -> Result<Word2Vec> {
+        params.check()?;
+        Ok(Word2Vec { params })
+    }
+
+    /// Train on `corpus` (e.g. [`TextFiles`]).
+    pub fn fit(&self, corpus: &dyn Corpus, ctx: &TrainContext) -> Result<crate::Model> {
+        let start = Instant::now();
+        ctx.check_inits("word2vec", &[WORD_EMBEDDING])?;
+        let vocab = WordVocab::build(corpus, self.params.min_count)?;
+        let build_vocab_s = start.elapsed().as_secs_f64();
+        let keys = Vocab::from_keys(vocab.words.iter().cloned());
+        let t = train(corpus, &vocab, &keys, WORD_EMBEDDING, &self.params, ctx)?;
+        let mut model = crate::Model {
+            algo: "word2vec".into(),
+            params: serde_json::to_value(&self.params).unwrap_or_default(),
+            ..Default::default()
+        };
+        model.vocabs.insert("word".into(), keys);
+        record_corpus(&mut model, &vocab, &t, build_vocab_s);
+        model.record_run(t.epochs, start, ctx.seed, &t.inits);
+        model.tables.insert(WORD_EMBEDDING.into(), t.input);
+        if let Some(c) = t.context {
+            model.tables.insert(WORD_CONTEXT.into(), c);
+        }
+        if let Some(h) = t.hs_nodes {
+            model.tables.insert(WORD_HS.into(), h);
+        }
+        model.vectors.insert(
+            WORD_COUNT.into(),
+            Array1::from_iter(vocab.counts.iter().map(|&c| c as f32)),
+        );
+        let fit_s = model.info.get("fit_s").and_then(|v| v.as_f64()).unwrap_or(0.0);
+        if fit_s > 0.0 {
+            model.info.insert(
+                "raw_words_per_s".into(),
+                ((t.raw_words * self.params.epochs as u64) as f64 / fit_s).round().into(),
+            );
+        }
+        Ok(model)
+    }
+}
+
+/// Corpus facts for the manifest.
+pub(crate) fn record_corpus(
+    model: &mut crate::Model,
+    vocab: &WordVocab,
+    t: &Trained,
+    build_vocab_s: f64,
+) {
+    let info = &mut model.info;
+    info.insert("corpus_words".into(), vocab.corpus_words.into());
+    info.insert("sentences".into(), vocab.sentences.into());
+    info.insert("vocab".into(), vocab.len().into());
+    info.insert("effective_words".into(), t.effective_words.into());
+    info.insert("build_vocab_s".into(), build_vocab_s.into());
+}
+
+#[cfg(test)]
+mod tests;

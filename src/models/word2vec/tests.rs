@@ -1,0 +1,150 @@
+use super::*;
+use rand::seq::IndexedRandom;
+
+/// Two planted topics: sentences draw words from one topic only, so words of a topic share
+/// contexts and words of different topics never co-occur.
+fn topics(sentences: usize, seed: u64) -> Sentences {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let a: Vec<String> = (0..12).map(|i| format!("a{i}")).collect();
+    let b: Vec<String> = (0..12).map(|i| format!("b{i}")).collect();
+    Sentences(
+        (0..sentences)
+            .map(|s| {
+                let topic = if s % 2 == 0 { &a } else { &b };
+                (0..10)
+                    .map(|_| topic.choose(&mut rng).cloned().unwrap_or_default())
+                    .collect()
+            })
+            .collect(),
+    )
+}
+
+fn cos(x: ndarray::ArrayView1<'_, f32>, y: ndarray::ArrayView1<'_, f32>) -> f32 {
+    x.dot(&y) / (x.dot(&x).sqrt() * y.dot(&y).sqrt() + 1e-12)
+}
+
+/// Mean cosine within topics minus mean cosine across topics.
+fn separation(m: &crate::Model) -> f32 {
+    let v = m.vocab("word").unwrap();
+    let t = m.table(WORD_EMBEDDING).unwrap();
+    let (mut within, mut nw, mut across, mut na) = (0.0, 0, 0.0, 0);
+    for i in 0..v.len() {
+        for j in i + 1..v.len() {
+            let c = cos(t.row(i), t.row(j));
+            if v.key(i).unwrap()[..1] == v.key(j).unwrap()[..1] {
+                within += c;
+                nw += 1;
+            } else {
+                across += c;
+                na += 1;
+            }
+        }
+    }
+    within / nw as f32 - across / na as f32
+}
+
+fn ctx1(seed: u64) -> TrainContext {
+    TrainContext {
+        threads: 1,
+        seed,
+        ..Default::default()
+    }
+}
+
+fn small(arch: Arch, negative: usize, hs: bool) -> Word2VecParams {
+    Word2VecParams {
+        dim: 16,
+        arch,
+        negative,
+        hs,
+        window: 3,
+        min_count: 1,
+        sample: 0.0,
+        epochs: 5,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn words_sharing_contexts_end_up_nearer_in_every_mode() {
+    let corpus = topics(600, 1);
+    for (arch, neg, hs) in [
+        (Arch::SkipGram, 5, false),
+        (Arch::Cbow, 5, false),
+        (Arch::SkipGram, 0, true),
+        (Arch::Cbow, 0, true),
+        (Arch::SkipGram, 3, true),
+    ] {
+        let m = Word2Vec::new(small(arch, neg, hs))
+            .unwrap()
+            .fit(&corpus, &ctx1(3))
+            .unwrap();
+        let sep = separation(&m);
+        assert!(sep > 0.3, "{arch:?} neg {neg} hs {hs}: separation {sep}");
+        let first = m.epochs.first().unwrap().loss;
+        let last = m.epochs.last().unwrap().loss;
+        assert!(last < first, "{arch:?} neg {neg} hs {hs}: loss {first} → {last}");
+    }
+}
+
+#[test]
+fn one_thread_is_bit_reproducible_and_threads_still_learn() {
+    let corpus = topics(300, 2);
+    let w = Word2Vec::new(small(Arch::SkipGram, 5, false)).unwrap();
+    let a = w.fit(&corpus, &ctx1(9)).unwrap();
+    let b = w.fit(&corpus, &ctx1(9)).unwrap();
+    assert_eq!(a.table(WORD_EMBEDDING), b.table(WORD_EMBEDDING));
+    let c = w.fit(&corpus, &ctx1(10)).unwrap();
+    assert_ne!(a.table(WORD_EMBEDDING), c.table(WORD_EMBEDDING));
+    let ctx = TrainContext {
+        threads: 2,
+        ..ctx1(9)
+    };
+    assert!(separation(&w.fit(&corpus, &ctx).unwrap()) > 0.3);
+}
+
+#[test]
+fn frozen_rows_stay_bit_identical() {
+    let corpus = topics(200, 4);
+    let prior_keys = ["a0", "b5"];
+    let prior = Array2::from_shape_fn((2, 16), |(i, j)| (i * 16 + j) as f32 * 0.01);
+    let mut ctx = ctx1(5);
+    ctx.inits.insert(
+        WORD_EMBEDDING.into(),
+        crate::transfer::TableInit {
+            table: WORD_EMBEDDING.into(),
+            keys: Vocab::from_keys(prior_keys),
+            vectors: prior.clone(),
+            freeze: true,
+            source: "test".into(),
+        },
+    );
+    let m = Word2Vec::new(small(Arch::Cbow, 5, false))
+        .unwrap()
+        .fit(&corpus, &ctx)
+        .unwrap();
+    let v = m.vocab("word").unwrap();
+    let t = m.table(WORD_EMBEDDING).unwrap();
+    for (r, k) in prior_keys.iter().enumerate() {
+        let i = v.get(k).unwrap() as usize;
+        assert_eq!(t.row(i), prior.row(r), "{k}");
+    }
+    // and the others moved
+    let other = v.get("a1").unwrap() as usize;
+    assert!(t.row(other).iter().any(|x| x.abs() > 0.1));
+}
+
+#[test]
+fn bad_parameters_and_empty_corpora_are_errors() {
+    let bad = Word2VecParams {
+        negative: 0,
+        hs: false,
+        ..Default::default()
+    };
+    assert!(Word2Vec::new(bad).is_err());
+    let w = Word2Vec::default();
+    let e = w
+        .fit(&Sentences::from_lines(&["a b", "c"]), &ctx1(1))
+        .unwrap_err();
+    assert!(e.to_string().contains("min_count"), "{e}");
+}
