@@ -316,9 +316,9 @@ pub struct ExportArgs {
     /// Model directory.
     #[arg(long, default_value = "recsys-model")]
     pub model: PathBuf,
-    /// Table to export.
-    #[arg(long, default_value = "item/embedding")]
-    pub table: String,
+    /// Table to export (default: item/embedding, or word/embedding for word models).
+    #[arg(long)]
+    pub table: Option<String>,
     /// Output file (word2vec, glove, npy — keys go to PATH.keys.txt) or directory (projector).
     #[arg(long)]
     pub out: PathBuf,

@@ -644,15 +644,23 @@ fn evaluate(cli: &Cli, a: &EvalArgs) -> Result<()> {
 
 fn export(cli: &Cli, a: &ExportArgs) -> Result<()> {
     let model = checkpoint::load(&a.model)?;
-    let table = model.table(&a.table).with_context(|| {
+    let name = a.table.clone().unwrap_or_else(|| {
+        let word = recsys::models::word2vec::WORD_EMBEDDING;
+        if model.table(recsys::model::ITEM_EMBEDDING).is_none() && model.table(word).is_some() {
+            word.to_string()
+        } else {
+            recsys::model::ITEM_EMBEDDING.to_string()
+        }
+    });
+    let table = model.table(&name).with_context(|| {
         format!(
             "model {} has no table '{}' (tables: {})",
             a.model.display(),
-            a.table,
+            name,
             checkpoint::table_names(&model).join(", ")
         )
     })?;
-    let column = recsys::Model::column_of(&a.table);
+    let column = recsys::Model::column_of(&name);
     let keys: Vec<String> = match model.vocab(column) {
         Some(v) => v.keys().to_vec(),
         None => (0..table.nrows()).map(|i| i.to_string()).collect(),
@@ -680,7 +688,7 @@ fn export(cli: &Cli, a: &ExportArgs) -> Result<()> {
             "wrote {} rows × {} of {} to {}",
             table.nrows(),
             table.ncols(),
-            a.table,
+            name,
             a.out.display()
         );
     }
