@@ -313,13 +313,14 @@ fn cbow(
     }
 }
 
-/// Skip-gram for one position, batched over its window (HogBatch, Ji et al. 2016,
+/// Skip-gram for one position, batched over its window (after HogBatch, Ji et al. 2016,
 /// "Parallelizing Word2Vec in Shared and Distributed Memory"): the output rows — the word
-/// itself, one shared draw of negatives, and its Huffman path — are read once, every
-/// context word is scored against all of them, and both sides are updated once from the
-/// same snapshot. The gradient is the same sum of per-pair gradients as word2vec.c's, except
-/// that negatives are shared within a window and updates land together; memory traffic per
-/// position drops from `contexts × outputs` rows to `contexts + outputs`.
+/// itself, one shared draw of negatives, and its Huffman path — are read once into local
+/// copies, the context words are trained against them one after another exactly as in
+/// word2vec.c (each pair sees the output rows as updated by the pairs before it), and every
+/// row is written back once. The one departure from word2vec.c is that a position's context
+/// words share their negatives; memory traffic per position drops from
+/// `contexts × outputs` rows to `contexts + outputs`.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn sg_batched(
@@ -370,8 +371,6 @@ fn sg_batched(
     w.dctx.clear();
     w.dctx.resize(m * dim, 0.0);
     w.out.resize(k * dim, 0.0);
-    w.dout.clear();
-    w.dout.resize(k * dim, 0.0);
     for (i, &c) in w.ctx_ids.iter().enumerate() {
         load(s.syn0.row(c as usize), &mut w.ctx[i * dim..(i + 1) * dim]);
     }
@@ -381,6 +380,8 @@ fn sg_batched(
             load(t.row(r as usize), &mut w.out[j * dim..(j + 1) * dim]);
         }
     }
+    w.dout.clear();
+    w.dout.extend_from_slice(&w.out); // out₀
     for i in 0..m {
         let ci = &w.ctx[i * dim..(i + 1) * dim];
         let dci = &mut w.dctx[i * dim..(i + 1) * dim];
@@ -405,13 +406,18 @@ fn sg_batched(
             w.loss += f64::from(s.sigmoid.neg_log(if label > 0.5 { f } else { -f }));
             w.predictions += 1;
             axpy(g, oj, dci);
-            axpy(g, ci, &mut w.dout[j * dim..(j + 1) * dim]);
+            axpy(g, ci, &mut w.out[j * dim..(j + 1) * dim]);
         }
     }
     for (i, &c) in w.ctx_ids.iter().enumerate() {
         if !s.locked[c as usize] {
             add_store(s.syn0.row(c as usize), &w.dctx[i * dim..(i + 1) * dim]);
         }
+    }
+    // write back what this position changed (out − out₀), added to the shared rows as they
+    // are now, so concurrent updates and repeated rows among the outputs are kept
+    for (d, o) in w.dout.iter_mut().zip(&w.out) {
+        *d = o - *d;
     }
     for (j, &(hs, r)) in w.out_ids.iter().enumerate() {
         if let Some(t) = table(hs) {

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# word2vec / item2vec beside gensim, same corpus, same settings, one run (issue 5).
+#   IMDB (both files), dim 100, window 5, min_count 5, sample 1e-3, 5 epochs, 2 threads:
+#   skip-gram + NS, CBOW + NS, skip-gram + HS (negative 0); recsys skip-gram also at 1 thread.
+#   ML-100K leave-last-out item2vec (the peer's settings: dim 64, windows 5 and 50, 10 epochs).
+# Usage: benches/word2vec.sh [python-with-gensim] > results.jsonl   (one JSON line per run)
+# Needs ../shared/datasets; takes about 25 minutes on 2 cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+py=${1:-${RECSYS_BENCH_PYTHON:-python3}}
+D=${RECSYS_DATASETS:-../shared/datasets}
+E=$D/word-embedding-eval
+I=$D/imdb-reviews
+cargo build --release -q
+bin=target/release/recsys
+run() { # label, args...
+  local label=$1; shift
+  local t; t=$( { /usr/bin/time -f "%M" "$@" > /tmp/recsys-bench.json; } 2>&1 | tail -1 )
+  python3 -c "import json,sys; d=json.load(open('/tmp/recsys-bench.json')); d.pop('analogy_sections',None); d['bench']='$label'; d['peak_rss_kb_time']=$t; print(json.dumps(d))"
+}
+words=(eval "$I/imdb-reviews-labeled.txt.gz" "$I/imdb-reviews-unsup.txt.gz" --algo word2vec
+       --analogies "$E/questions-words.txt" --word-pairs "$E/wordsim353.tsv" --word-pairs "$E/simlex999.txt" --json)
+run recsys-sg-ns-2t "$bin" "${words[@]}" --threads 2
+run gensim-sg-ns-2t "$py" benches/gensim_w2v.py --imdb "$I" --eval "$E" --sg 1
+run recsys-cbow-ns-2t "$bin" "${words[@]}" --threads 2 --cbow
+run gensim-cbow-ns-2t "$py" benches/gensim_w2v.py --imdb "$I" --eval "$E" --sg 0
+run recsys-sg-hs-2t "$bin" "${words[@]}" --threads 2 --hs --negative 0
+run gensim-sg-hs-2t "$py" benches/gensim_w2v.py --imdb "$I" --eval "$E" --sg 1 --hs 1 --negative 0
+run recsys-sg-ns-1t "$bin" "${words[@]}" --threads 1
+# item2vec on ML-100K leave-last-out: gensim peer, then recsys with the same settings
+"$py" ../shared/peers/item2vec_gensim.py --datasets ml-100k --windows 5,50 --imdb skip --text8 skip --threads 2
+for w in 5 50; do
+  run "recsys-item2vec-w$w" "$bin" --json eval "$D/movielens-100k/u.data" --algo item2vec --split leave-last-out --window "$w" --threads 2
+done
