@@ -153,7 +153,10 @@ mod tests {
                 "caf"
             ]
         );
-        assert_eq!(toks(Tokenizer::Words, "rock'n'roll 'quoted' it'"), vec!["rock'n", "roll", "quoted", "it"]);
+        assert_eq!(
+            toks(Tokenizer::Words, "rock'n'roll 'quoted' it'"),
+            vec!["rock'n", "roll", "quoted", "it"]
+        );
         assert!(toks(Tokenizer::Words, "  123 ... ").is_empty());
     }
 

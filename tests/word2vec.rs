@@ -54,14 +54,26 @@ fn word2vec_trains_on_lee_and_answers_lookups() {
     assert!((1000..5000).contains(&vocab), "{out}");
     assert!(out["raw_words_per_s"].as_f64().unwrap() > 0.0);
     let m = model.to_str().unwrap();
-    let s = json(&ok(&["--json", "similar", "--word", "police", "-k", "5", "--model", m]));
+    let s = json(&ok(&[
+        "--json", "similar", "--word", "police", "-k", "5", "--model", m,
+    ]));
     let res = s["results"].as_array().unwrap();
     assert_eq!(res.len(), 5);
     assert!(res.iter().all(|h| h["key"] != "police"));
     let a = json(&ok(&[
-        "--json", "similar", "--analogy", "president - bush + howard", "-k", "3", "--model", m,
+        "--json",
+        "similar",
+        "--analogy",
+        "president - bush + howard",
+        "-k",
+        "3",
+        "--model",
+        m,
     ]));
-    assert_eq!(a["query"]["positive"], serde_json::json!(["president", "howard"]));
+    assert_eq!(
+        a["query"]["positive"],
+        serde_json::json!(["president", "howard"])
+    );
     assert_eq!(a["query"]["negative"], serde_json::json!(["bush"]));
     assert_eq!(a["results"].as_array().unwrap().len(), 3);
     let e = fails(&["similar", "--word", "qwertyuiop", "--model", m]);
@@ -153,7 +165,13 @@ fn item2vec_on_the_synthetic_data_finds_film_families() {
         model.to_str().unwrap(),
     ]);
     let s = json(&ok(&[
-        "--json", "similar", "--movie", "silent river", "-k", "3", "--model",
+        "--json",
+        "similar",
+        "--movie",
+        "silent river",
+        "-k",
+        "3",
+        "--model",
         model.to_str().unwrap(),
     ]));
     let titles: Vec<&str> = s["results"]
@@ -163,12 +181,23 @@ fn item2vec_on_the_synthetic_data_finds_film_families() {
         .map(|h| h["title"].as_str().unwrap())
         .collect();
     assert!(
-        titles.iter().filter(|t| t.starts_with("Silent River")).count() >= 2,
+        titles
+            .iter()
+            .filter(|t| t.starts_with("Silent River"))
+            .count()
+            >= 2,
         "{titles:?}"
     );
     // users get cosine query vectors, so recommend works and excludes seen items
     let r = json(&ok(&[
-        "--json", "recommend", "--user", "1", "-k", "5", "--model", model.to_str().unwrap(),
+        "--json",
+        "recommend",
+        "--user",
+        "1",
+        "-k",
+        "5",
+        "--model",
+        model.to_str().unwrap(),
     ]));
     assert_eq!(r["results"].as_array().unwrap().len(), 5);
     // eval reports the popularity baseline beside item2vec
@@ -224,7 +253,14 @@ fn item2vec_reads_sessions() {
     assert_eq!(out["vocab"], 20);
     assert_eq!(out["sentences"], 400);
     let s = json(&ok(&[
-        "--json", "similar", "--item", "a3", "-k", "5", "--model", model.to_str().unwrap(),
+        "--json",
+        "similar",
+        "--item",
+        "a3",
+        "-k",
+        "5",
+        "--model",
+        model.to_str().unwrap(),
     ]));
     for h in s["results"].as_array().unwrap() {
         assert!(h["key"].as_str().unwrap().starts_with('a'), "{s}");
@@ -290,7 +326,11 @@ print(json.dumps({{"n": len(kv.index_to_key), "first": kv.index_to_key[0],
         .arg(script)
         .output()
         .expect("run python (README's test command makes .venv)");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let g: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(g["n"], v.len());
     assert_eq!(g["first"], v.key(0).unwrap());
@@ -304,7 +344,14 @@ print(json.dumps({{"n": len(kv.index_to_key), "first": kv.index_to_key[0],
     assert_eq!(row, t.row(7).to_vec());
     // gensim's neighbours agree with ours
     let ours = json(&ok(&[
-        "--json", "similar", "--word", "police", "-k", "3", "--model", model.to_str().unwrap(),
+        "--json",
+        "similar",
+        "--word",
+        "police",
+        "-k",
+        "3",
+        "--model",
+        model.to_str().unwrap(),
     ]));
     let ours: Vec<&str> = ours["results"]
         .as_array()

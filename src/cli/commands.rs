@@ -19,10 +19,10 @@ use recsys::models::bpr::{Bpr, BprParams};
 use recsys::models::item2vec::{Item2Vec, Item2VecParams};
 use recsys::models::mf::{Mf, MfParams};
 use recsys::models::word2vec::{Arch, Word2Vec, Word2VecParams};
-use recsys::text::{TextFiles, Tokenizer};
 use recsys::models::{TrainContext, Trainer};
 use recsys::similarity::{Hit, Lookup};
 use recsys::synth;
+use recsys::text::{TextFiles, Tokenizer};
 use recsys::transfer::TableInit;
 use recsys::Vocab;
 
@@ -147,7 +147,7 @@ fn peak_rss_mb() -> Option<f64> {
     Some((kb / 1024.0 * 10.0).round() / 10.0)
 }
 
-fn one_path<'a>(paths: &'a [std::path::PathBuf], algo: Algo) -> Result<&'a Path> {
+fn one_path(paths: &[std::path::PathBuf], algo: Algo) -> Result<&Path> {
     match paths {
         [p] => Ok(p),
         [] => bail!("give the data file"),
@@ -162,7 +162,10 @@ fn one_path<'a>(paths: &'a [std::path::PathBuf], algo: Algo) -> Result<&'a Path>
 fn text_files(paths: &[std::path::PathBuf], tokenizer: Tokenizer) -> Result<TextFiles> {
     for p in paths {
         if !p.is_file() {
-            bail!("{}: not a file (word2vec reads text files, one sentence per line)", p.display());
+            bail!(
+                "{}: not a file (word2vec reads text files, one sentence per line)",
+                p.display()
+            );
         }
     }
     Ok(TextFiles {
@@ -198,7 +201,11 @@ fn train_text(cli: &Cli, a: &TrainArgs) -> Result<()> {
     note_inits(cli, &model);
     model.info.insert(
         "text_files".into(),
-        a.data.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().into(),
+        a.data
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .into(),
     );
     checkpoint::save(&model, &a.model)?;
     let fit_s = info_f64(&model, "fit_s");
@@ -413,7 +420,12 @@ fn similar(cli: &Cli, a: &SimilarArgs) -> Result<()> {
         );
     } else if let Some(word) = &q.word {
         let hits = lookup.similar_words(word, a.k)?;
-        print_hits(cli, json!({"word": word}), &format!("similar to {word}:"), &hits);
+        print_hits(
+            cli,
+            json!({"word": word}),
+            &format!("similar to {word}:"),
+            &hits,
+        );
     } else if let Some(expr) = &q.analogy {
         let (pos, neg) = parse_analogy(expr)?;
         let p: Vec<&str> = pos.iter().map(String::as_str).collect();
@@ -444,7 +456,11 @@ fn parse_analogy(expr: &str) -> Result<(Vec<String>, Vec<String>)> {
             sign = s;
             continue;
         }
-        if s > 0 { pos.push(w.to_string()) } else { neg.push(w.to_string()) }
+        if s > 0 {
+            pos.push(w.to_string())
+        } else {
+            neg.push(w.to_string())
+        }
         sign = 1;
     }
     if pos.is_empty() {

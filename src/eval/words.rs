@@ -229,12 +229,15 @@ pub fn word_pairs(
             return Err(Error::parse(
                 path,
                 no + 1,
-                format!("expected 'word1<TAB>word2<TAB>score', found {} fields", f.len()),
+                format!(
+                    "expected 'word1<TAB>word2<TAB>score', found {} fields",
+                    f.len()
+                ),
             ));
         }
-        let score: f64 = f[2].parse().map_err(|_| {
-            Error::parse(path, no + 1, format!("score '{}' is not a number", f[2]))
-        })?;
+        let score: f64 = f[2]
+            .parse()
+            .map_err(|_| Error::parse(path, no + 1, format!("score '{}' is not a number", f[2])))?;
         pairs += 1;
         if let (Some(a), Some(b)) = (space.get(f[0]), space.get(f[1])) {
             gold.push(score);
@@ -350,7 +353,10 @@ mod tests {
         let r = analogies(t.view(), &v, &p, 3).unwrap();
         assert_eq!(r.covered, 0);
         std::fs::write(&p, "king queen man\n").unwrap();
-        assert!(analogies(t.view(), &v, &p, 10).unwrap_err().to_string().contains("q.txt:1: expected 4 words"));
+        assert!(analogies(t.view(), &v, &p, 10)
+            .unwrap_err()
+            .to_string()
+            .contains("q.txt:1: expected 4 words"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

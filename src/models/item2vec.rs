@@ -13,7 +13,7 @@ use std::time::Instant;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
-use super::word2vec::{self, Corpus, Sentences, WordVocab, Word2VecParams};
+use super::word2vec::{self, Corpus, Sentences, Word2VecParams, WordVocab};
 use super::{TrainContext, Trainer};
 use crate::data::{Catalog, Interactions};
 use crate::error::{Error, Result};
@@ -79,7 +79,11 @@ impl Item2Vec {
             algo: "item2vec".into(),
             params: self.params_json(),
             item_info: vec![Default::default(); vocab.len()],
-            item_counts: vocab.counts.iter().map(|&c| c.min(u64::from(u32::MAX)) as u32).collect(),
+            item_counts: vocab
+                .counts
+                .iter()
+                .map(|&c| c.min(u64::from(u32::MAX)) as u32)
+                .collect(),
             ..Default::default()
         };
         model.vocabs.insert("item".into(), keys);
@@ -161,7 +165,12 @@ impl Trainer for Item2Vec {
         "item2vec"
     }
 
-    fn fit(&self, data: &Interactions, catalog: Option<&Catalog>, ctx: &TrainContext) -> Result<Model> {
+    fn fit(
+        &self,
+        data: &Interactions,
+        catalog: Option<&Catalog>,
+        ctx: &TrainContext,
+    ) -> Result<Model> {
         let start = Instant::now();
         if data.is_empty() {
             return Err(Error::Param("no interactions to train on".into()));
@@ -177,7 +186,14 @@ impl Trainer for Item2Vec {
         let vocab = WordVocab::build(&corpus as &dyn Corpus, self.params.w2v.min_count)?;
         let build_s = start.elapsed().as_secs_f64();
         let wkeys = Vocab::from_keys(vocab.words.iter().cloned());
-        let t = word2vec::train(&corpus, &vocab, &wkeys, ITEM_EMBEDDING, &self.params.w2v, ctx)?;
+        let t = word2vec::train(
+            &corpus,
+            &vocab,
+            &wkeys,
+            ITEM_EMBEDDING,
+            &self.params.w2v,
+            ctx,
+        )?;
         // rows back in the interactions' item order; items below min_count stay zero
         let dim = self.params.w2v.dim;
         let remap = |w: &Array2<f32>| {
@@ -220,9 +236,19 @@ mod tests {
 
     #[test]
     fn histories_are_in_time_order_with_numeric_ties() {
-        let x = data(&[("u", "10", 5), ("u", "9", 5), ("u", "3", 1), ("v", "b", 2), ("v", "a", 2)]);
+        let x = data(&[
+            ("u", "10", 5),
+            ("u", "9", 5),
+            ("u", "3", 1),
+            ("v", "b", 2),
+            ("v", "a", 2),
+        ]);
         let h = histories(&x);
-        let keys = |u: usize| -> Vec<&str> { h[u].iter().map(|&i| x.items.key(i as usize).unwrap()).collect() };
+        let keys = |u: usize| -> Vec<&str> {
+            h[u].iter()
+                .map(|&i| x.items.key(i as usize).unwrap())
+                .collect()
+        };
         assert_eq!(keys(0), vec!["3", "9", "10"]);
         assert_eq!(keys(1), vec!["a", "b"]);
     }

@@ -13,7 +13,6 @@ use ndarray::Array2;
 
 use super::huffman::Huffman;
 use super::noise::Noise;
-use crate::models::linalg::dot;
 
 /// Dot products beyond ±`MAX_EXP` are treated as saturated (word2vec.c).
 pub(crate) const MAX_EXP: f32 = 6.0;
@@ -29,7 +28,10 @@ pub(crate) struct Sigmoid {
 impl Sigmoid {
     pub(crate) fn new() -> Sigmoid {
         let xs = (0..TABLE).map(|i| (i as f64 / TABLE as f64 * 2.0 - 1.0) * f64::from(MAX_EXP));
-        let sig: Vec<f32> = xs.clone().map(|x| (1.0 / (1.0 + (-x).exp())) as f32).collect();
+        let sig: Vec<f32> = xs
+            .clone()
+            .map(|x| (1.0 / (1.0 + (-x).exp())) as f32)
+            .collect();
         let logsig = xs.map(|x| (-(1.0 + (-x).exp()).ln()) as f32).collect();
         Sigmoid { sig, logsig }
     }
@@ -107,6 +109,8 @@ impl Table {
     }
 }
 
+use crate::simd::{axpy, dot};
+
 #[inline(always)]
 fn load(src: &[AtomicU32], dst: &mut [f32]) {
     for (d, s) in dst.iter_mut().zip(src) {
@@ -118,6 +122,14 @@ fn load(src: &[AtomicU32], dst: &mut [f32]) {
 fn add_load(src: &[AtomicU32], dst: &mut [f32]) {
     for (d, s) in dst.iter_mut().zip(src) {
         *d += f32::from_bits(s.load(Relaxed));
+    }
+}
+
+/// `dst = src`.
+#[inline(always)]
+fn store(dst: &[AtomicU32], src: &[f32]) {
+    for (d, s) in dst.iter().zip(src) {
+        d.store(s.to_bits(), Relaxed);
     }
 }
 
@@ -134,13 +146,6 @@ fn store_axpy(dst: &[AtomicU32], cur: &[f32], g: f32, x: &[f32]) {
 fn add_store(dst: &[AtomicU32], x: &[f32]) {
     for (d, x) in dst.iter().zip(x) {
         d.store((f32::from_bits(d.load(Relaxed)) + x).to_bits(), Relaxed);
-    }
-}
-
-#[inline(always)]
-fn axpy(g: f32, x: &[f32], y: &mut [f32]) {
-    for (y, x) in y.iter_mut().zip(x) {
-        *y += g * x;
     }
 }
 
@@ -185,11 +190,14 @@ pub(crate) struct Work {
     // batched skip-gram: context rows, output rows, their deltas, labels and targets
     ctx: Vec<f32>,
     ctx_ids: Vec<u32>,
+    ctx_order: Vec<u32>,
     out: Vec<f32>,
     out_ids: Vec<(bool, u32)>,
-    labels: Vec<f32>,
+    preds: Vec<(u32, f32)>,
+    /// Negatives drawn one position ahead, so their rows can be prefetched.
+    negs: Vec<u32>,
+    next_negs: Vec<u32>,
     dctx: Vec<f32>,
-    dout: Vec<f32>,
     /// Sum of −ln σ over every output prediction.
     pub(crate) loss: f64,
     /// Number of output predictions.
@@ -236,7 +244,20 @@ fn train_chunk_body(s: &Setup<'_>, c: &Chunk, w: &mut Work) {
         start = end;
         w.effective += sent.len() as u64;
         let n = sent.len();
+        let lookahead = s.skip_gram && s.batched && s.syn1neg.is_some();
+        if lookahead && n > 0 {
+            draw_negatives(s, sent[0], &mut w.next_negs, &mut rng);
+        }
         for pos in 0..n {
+            if lookahead {
+                // the negatives of this position were drawn (and prefetched) one step ago;
+                // draw the next position's now and start fetching its rows
+                std::mem::swap(&mut w.negs, &mut w.next_negs);
+                if pos + 1 < n {
+                    draw_negatives(s, sent[pos + 1], &mut w.next_negs, &mut rng);
+                    prefetch_rows(s, &sent, pos + 1, &w.next_negs);
+                }
+            }
             let b = if s.shrink_windows {
                 (rng.next_u64() % s.window as u64) as usize
             } else {
@@ -247,7 +268,7 @@ fn train_chunk_body(s: &Setup<'_>, c: &Chunk, w: &mut Work) {
             let hi = (pos + reach + 1).min(n);
             let target = sent[pos];
             if s.skip_gram && s.batched {
-                sg_batched(s, c.alpha, &sent, pos, lo, hi, w, &mut rng);
+                sg_batched(s, c.alpha, &sent, pos, lo, hi, w);
             } else if s.skip_gram {
                 for (cpos, &input) in sent.iter().enumerate().take(hi).skip(lo) {
                     if cpos != pos {
@@ -321,6 +342,33 @@ fn cbow(
 /// row is written back once. The one departure from word2vec.c is that a position's context
 /// words share their negatives; memory traffic per position drops from
 /// `contexts × outputs` rows to `contexts + outputs`.
+/// Draw `negative` noise rows for `target` (draws equal to it are skipped, as in gensim).
+#[inline(always)]
+fn draw_negatives(s: &Setup<'_>, target: u32, out: &mut Vec<u32>, rng: &mut Rng) {
+    out.clear();
+    for _ in 0..s.negative {
+        let t = s.noise.sample(rng.next_u64());
+        if t != target {
+            out.push(t);
+        }
+    }
+}
+
+/// Prefetch the rows position `pos` will touch that are likely cold: its word's output row,
+/// its negatives' rows, and the input row of the context word entering the window.
+#[inline(always)]
+fn prefetch_rows(s: &Setup<'_>, sent: &[u32], pos: usize, negs: &[u32]) {
+    if let Some(t) = s.syn1neg {
+        crate::simd::prefetch(t.row(sent[pos] as usize));
+        for &n in negs {
+            crate::simd::prefetch(t.row(n as usize));
+        }
+    }
+    if let Some(&c) = sent.get(pos + s.window) {
+        crate::simd::prefetch(s.syn0.row(c as usize));
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn sg_batched(
@@ -331,42 +379,55 @@ fn sg_batched(
     lo: usize,
     hi: usize,
     w: &mut Work,
-    rng: &mut Rng,
 ) {
     let dim = s.syn0.dim;
     let target = sent[pos];
+    // distinct context rows (slots) and the slot of each context position, in window order
     w.ctx_ids.clear();
+    w.ctx_order.clear();
     for (cpos, &c) in sent.iter().enumerate().take(hi).skip(lo) {
         if cpos != pos {
-            w.ctx_ids.push(c);
+            let slot = match w.ctx_ids.iter().position(|&x| x == c) {
+                Some(i) => i,
+                None => {
+                    w.ctx_ids.push(c);
+                    w.ctx_ids.len() - 1
+                }
+            };
+            w.ctx_order.push(slot as u32);
         }
     }
-    let m = w.ctx_ids.len();
-    if m == 0 {
+    if w.ctx_order.is_empty() {
         return;
     }
-    // outputs: (is_hs, row) with labels
+    // distinct output rows (is_hs, row) and the predictions (slot, label) made against them
     w.out_ids.clear();
-    w.labels.clear();
+    w.preds.clear();
+    let add = |w: &mut Work, key: (bool, u32), label: f32| {
+        let slot = match w.out_ids.iter().position(|&x| x == key) {
+            Some(i) => i,
+            None => {
+                w.out_ids.push(key);
+                w.out_ids.len() - 1
+            }
+        };
+        w.preds.push((slot as u32, label));
+    };
     if s.syn1.is_some() {
         let (points, codes) = s.huffman.path(target as usize);
         for (&p, &code) in points.iter().zip(codes) {
-            w.out_ids.push((true, p));
-            w.labels.push(1.0 - f32::from(code));
+            add(w, (true, p), 1.0 - f32::from(code));
         }
     }
     if s.syn1neg.is_some() {
-        w.out_ids.push((false, target));
-        w.labels.push(1.0);
-        for _ in 0..s.negative {
-            let t = s.noise.sample(rng.next_u64());
-            if t != target {
-                w.out_ids.push((false, t));
-                w.labels.push(0.0);
-            }
+        add(w, (false, target), 1.0);
+        let negs = std::mem::take(&mut w.negs);
+        for &t in &negs {
+            add(w, (false, t), 0.0);
         }
+        w.negs = negs;
     }
-    let k = w.out_ids.len();
+    let (m, k) = (w.ctx_ids.len(), w.out_ids.len());
     w.ctx.resize(m * dim, 0.0);
     w.dctx.clear();
     w.dctx.resize(m * dim, 0.0);
@@ -380,48 +441,36 @@ fn sg_batched(
             load(t.row(r as usize), &mut w.out[j * dim..(j + 1) * dim]);
         }
     }
-    w.dout.clear();
-    w.dout.extend_from_slice(&w.out); // out₀
-    for i in 0..m {
+    for &i in &w.ctx_order {
+        let i = i as usize;
         let ci = &w.ctx[i * dim..(i + 1) * dim];
         let dci = &mut w.dctx[i * dim..(i + 1) * dim];
-        for j in 0..k {
-            let oj = &w.out[j * dim..(j + 1) * dim];
+        for &(j, label) in &w.preds {
+            let j = j as usize;
+            let oj = &mut w.out[j * dim..(j + 1) * dim];
             let f = dot(ci, oj);
-            let label = w.labels[j];
-            let hs = w.out_ids[j].0;
-            let g = if f >= MAX_EXP {
-                if hs {
-                    continue;
-                }
-                label - 1.0
-            } else if f <= -MAX_EXP {
-                if hs {
-                    continue;
-                }
-                label
-            } else {
-                label - s.sigmoid.get(f)
-            } * alpha;
             w.loss += f64::from(s.sigmoid.neg_log(if label > 0.5 { f } else { -f }));
             w.predictions += 1;
+            // saturated predictions carry no update (gensim; word2vec.c clips for NS)
+            if f <= -MAX_EXP || f >= MAX_EXP {
+                continue;
+            }
+            let g = (label - s.sigmoid.get(f)) * alpha;
             axpy(g, oj, dci);
-            axpy(g, ci, &mut w.out[j * dim..(j + 1) * dim]);
+            axpy(g, ci, oj);
         }
     }
+    // one store per distinct row; a concurrent update since the load may be overwritten (the
+    // lost-update tolerance of Hogwild), never a torn value
     for (i, &c) in w.ctx_ids.iter().enumerate() {
         if !s.locked[c as usize] {
-            add_store(s.syn0.row(c as usize), &w.dctx[i * dim..(i + 1) * dim]);
+            let r = i * dim..(i + 1) * dim;
+            store_axpy(s.syn0.row(c as usize), &w.ctx[r.clone()], 1.0, &w.dctx[r]);
         }
-    }
-    // write back what this position changed (out − out₀), added to the shared rows as they
-    // are now, so concurrent updates and repeated rows among the outputs are kept
-    for (d, o) in w.dout.iter_mut().zip(&w.out) {
-        *d = o - *d;
     }
     for (j, &(hs, r)) in w.out_ids.iter().enumerate() {
         if let Some(t) = table(hs) {
-            add_store(t.row(r as usize), &w.dout[j * dim..(j + 1) * dim]);
+            store(t.row(r as usize), &w.out[j * dim..(j + 1) * dim]);
         }
     }
 }
@@ -444,13 +493,13 @@ fn output(s: &Setup<'_>, alpha: f32, target: u32, w: &mut Work, rng: &mut Rng) {
             let r = syn1.row(p as usize);
             load(r, row);
             let f = dot(l1, row);
+            *loss += f64::from(s.sigmoid.neg_log(if code == 0 { f } else { -f }));
+            *predictions += 1;
             if f <= -MAX_EXP || f >= MAX_EXP {
                 continue;
             }
             let label = 1.0 - f32::from(code);
             let g = (label - s.sigmoid.get(f)) * alpha;
-            *loss += f64::from(s.sigmoid.neg_log(if code == 0 { f } else { -f }));
-            *predictions += 1;
             axpy(g, row, neu1e);
             store_axpy(r, row, g, l1);
         }
@@ -469,15 +518,13 @@ fn output(s: &Setup<'_>, alpha: f32, target: u32, w: &mut Work, rng: &mut Rng) {
             let r = syn1neg.row(t as usize);
             load(r, row);
             let f = dot(l1, row);
-            let g = if f > MAX_EXP {
-                label - 1.0
-            } else if f < -MAX_EXP {
-                label
-            } else {
-                label - s.sigmoid.get(f)
-            } * alpha;
             *loss += f64::from(s.sigmoid.neg_log(if d == 0 { f } else { -f }));
             *predictions += 1;
+            // saturated predictions carry no update (gensim; word2vec.c clips instead)
+            if f <= -MAX_EXP || f >= MAX_EXP {
+                continue;
+            }
+            let g = (label - s.sigmoid.get(f)) * alpha;
             axpy(g, row, neu1e);
             store_axpy(r, row, g, l1);
         }

@@ -173,10 +173,16 @@ impl Word2VecParams {
             return bad("window must be at least 1".into());
         }
         if self.negative == 0 && !self.hs {
-            return bad("use negative sampling (--negative N > 0), hierarchical softmax (--hs), or both".into());
+            return bad(
+                "use negative sampling (--negative N > 0), hierarchical softmax (--hs), or both"
+                    .into(),
+            );
         }
         if !(self.alpha.is_finite() && self.alpha > 0.0) {
-            return bad(format!("learning rate must be positive, not {}", self.alpha));
+            return bad(format!(
+                "learning rate must be positive, not {}",
+                self.alpha
+            ));
         }
         if !(self.min_alpha.is_finite() && self.min_alpha >= 0.0 && self.min_alpha <= self.alpha) {
             return bad(format!(
@@ -188,7 +194,10 @@ impl Word2VecParams {
             return bad(format!("sample must be ≥ 0, not {}", self.sample));
         }
         if !self.ns_exponent.is_finite() {
-            return bad(format!("ns-exponent must be finite, not {}", self.ns_exponent));
+            return bad(format!(
+                "ns-exponent must be finite, not {}",
+                self.ns_exponent
+            ));
         }
         if self.epochs == 0 {
             return bad("epochs must be at least 1".into());
@@ -230,9 +239,10 @@ pub fn train(
     vocab.check_trainable("the corpus")?;
     let n = vocab.len();
     let dim = p.dim;
-    // gensim's init: uniform in [-0.5, 0.5) / dim, output layers zero
+    // gensim 4 init: uniform in [-1, 1) / dim, output layers zero
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(ctx.seed);
-    let mut input = Array2::from_shape_fn((n, dim), |_| (rng.random::<f32>() - 0.5) / dim as f32);
+    let mut input =
+        Array2::from_shape_fn((n, dim), |_| (rng.random::<f32>() * 2.0 - 1.0) / dim as f32);
     let mut inits = Vec::new();
     let locked = ctx.init_table(init_name, &mut input, keys, &mut inits)?;
     let syn0 = Table::from_array(&input);
@@ -445,11 +455,17 @@ impl Word2Vec {
             WORD_COUNT.into(),
             Array1::from_iter(vocab.counts.iter().map(|&c| c as f32)),
         );
-        let fit_s = model.info.get("fit_s").and_then(|v| v.as_f64()).unwrap_or(0.0);
+        let fit_s = model
+            .info
+            .get("fit_s")
+            .and_then(|v| v.as_f64())
+            .unwrap_or(0.0);
         if fit_s > 0.0 {
             model.info.insert(
                 "raw_words_per_s".into(),
-                ((t.raw_words * self.params.epochs as u64) as f64 / fit_s).round().into(),
+                ((t.raw_words * self.params.epochs as u64) as f64 / fit_s)
+                    .round()
+                    .into(),
             );
         }
         Ok(model)

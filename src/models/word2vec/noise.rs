@@ -21,7 +21,13 @@ impl Noise {
         }
         let w: Vec<f64> = counts
             .iter()
-            .map(|&c| if c == 0 { 0.0 } else { (c as f64).powf(exponent) })
+            .map(|&c| {
+                if c == 0 {
+                    0.0
+                } else {
+                    (c as f64).powf(exponent)
+                }
+            })
             .collect();
         let total: f64 = w.iter().sum();
         let mut p: Vec<f64> = if total > 0.0 && total.is_finite() {

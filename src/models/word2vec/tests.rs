@@ -83,7 +83,10 @@ fn words_sharing_contexts_end_up_nearer_in_every_mode() {
         assert!(sep > 0.3, "{arch:?} neg {neg} hs {hs}: separation {sep}");
         let first = m.epochs.first().unwrap().loss;
         let last = m.epochs.last().unwrap().loss;
-        assert!(last < first, "{arch:?} neg {neg} hs {hs}: loss {first} → {last}");
+        assert!(
+            last < first,
+            "{arch:?} neg {neg} hs {hs}: loss {first} → {last}"
+        );
     }
 }
 
