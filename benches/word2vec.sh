@@ -4,7 +4,7 @@
 #   skip-gram + NS, CBOW + NS, skip-gram + HS (negative 0); recsys skip-gram also at 1 thread.
 #   ML-100K leave-last-out item2vec (the peer's settings: dim 64, windows 5 and 50, 10 epochs).
 # Usage: benches/word2vec.sh [python-with-gensim] > results.jsonl   (one JSON line per run)
-# Needs ../shared/datasets; takes about 25 minutes on 2 cores.
+# Needs ../shared/datasets; takes about 45 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 py=${1:-${RECSYS_BENCH_PYTHON:-python3}}
@@ -20,15 +20,21 @@ run() { # label, args...
 }
 words=(eval "$I/imdb-reviews-labeled.txt.gz" "$I/imdb-reviews-unsup.txt.gz" --algo word2vec
        --analogies "$E/questions-words.txt" --word-pairs "$E/wordsim353.tsv" --word-pairs "$E/simlex999.txt" --json)
-run recsys-sg-ns-2t "$bin" "${words[@]}" --threads 2
-run gensim-sg-ns-2t "$py" benches/gensim_w2v.py --imdb "$I" --eval "$E" --sg 1
+for seed in 42 1; do
+  run "recsys-sg-ns-2t-seed$seed" "$bin" "${words[@]}" --threads 2 --seed "$seed"
+  run "gensim-sg-ns-2t-seed$seed" "$py" benches/gensim_w2v.py --imdb "$I" --eval "$E" --sg 1 --seed "$seed"
+done
 run recsys-cbow-ns-2t "$bin" "${words[@]}" --threads 2 --cbow
 run gensim-cbow-ns-2t "$py" benches/gensim_w2v.py --imdb "$I" --eval "$E" --sg 0
 run recsys-sg-hs-2t "$bin" "${words[@]}" --threads 2 --hs --negative 0
 run gensim-sg-hs-2t "$py" benches/gensim_w2v.py --imdb "$I" --eval "$E" --sg 1 --hs 1 --negative 0
 run recsys-sg-ns-1t "$bin" "${words[@]}" --threads 1
-# item2vec on ML-100K leave-last-out: gensim peer, then recsys with the same settings
+run gensim-sg-ns-1t "$py" benches/gensim_w2v.py --imdb "$I" --eval "$E" --sg 1 --threads 1
+# item2vec on ML-100K leave-last-out: the gensim peer (dim 64, windows 5 and 50, 10 epochs,
+# query = last 5 items), recsys with the peer's settings, and recsys with its defaults
 "$py" ../shared/peers/item2vec_gensim.py --datasets ml-100k --windows 5,50 --imdb skip --text8 skip --threads 2
 for w in 5 50; do
-  run "recsys-item2vec-w$w" "$bin" --json eval "$D/movielens-100k/u.data" --algo item2vec --split leave-last-out --window "$w" --threads 2
+  run "recsys-item2vec-peer-settings-w$w" "$bin" --json eval "$D/movielens-100k/u.data" --algo item2vec \
+    --split leave-last-out --threads 2 --window "$w" --epochs 10 --ns-exponent 0.75 --history 5
 done
+run recsys-item2vec-defaults "$bin" --json eval "$D/movielens-100k/u.data" --algo item2vec --split leave-last-out --threads 2

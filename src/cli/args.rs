@@ -134,7 +134,7 @@ pub struct HyperArgs {
     /// so items without interactions still get vectors.
     #[arg(long)]
     pub item_features: bool,
-    /// word2vec/item2vec: context window (maximum distance).
+    /// word2vec/item2vec: context window, maximum distance (default 5 for words, 50 for items).
     #[arg(long)]
     pub window: Option<usize>,
     /// word2vec/item2vec: negative samples per prediction (0 = none; needs --hs).
@@ -155,7 +155,8 @@ pub struct HyperArgs {
     /// word2vec/item2vec: drop tokens seen fewer times (default 5 for words, 1 for items).
     #[arg(long)]
     pub min_count: Option<u64>,
-    /// word2vec/item2vec: exponent of the unigram^α noise distribution (default 0.75).
+    /// word2vec/item2vec: exponent of the unigram^α noise distribution (default 0.75 for
+    /// words, 0 for items).
     #[arg(long, allow_hyphen_values = true)]
     pub ns_exponent: Option<f64>,
     /// word2vec/item2vec: final learning rate (default 0.0001; --lr is the initial one).
@@ -168,7 +169,7 @@ pub struct HyperArgs {
     /// against shared output rows.
     #[arg(long)]
     pub unbatched: bool,
-    /// item2vec: a user's query vector averages their last N items (default 5).
+    /// item2vec: a user's query vector averages their last N items (default 1).
     #[arg(long)]
     pub history: Option<usize>,
     /// item2vec: what DATA holds.

@@ -38,14 +38,19 @@ pub struct Item2VecParams {
 impl Default for Item2VecParams {
     fn default() -> Self {
         Item2VecParams {
+            // chosen on ML-100K leave-last-out (BENCHMARKS.md, "item2vec defaults"): long
+            // windows (a history is a set more than a sequence), a flat noise distribution
+            // (popular items are not over-sampled as negatives), more epochs, and the last
+            // item as the query
             w2v: Word2VecParams {
                 dim: 64,
-                window: 5,
+                window: 50,
                 min_count: 1,
-                epochs: 10,
+                epochs: 20,
+                ns_exponent: 0.0,
                 ..Default::default()
             },
-            history: 5,
+            history: 1,
         }
     }
 }
