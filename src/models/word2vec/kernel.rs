@@ -118,13 +118,6 @@ fn load(src: &[AtomicU32], dst: &mut [f32]) {
     }
 }
 
-#[inline(always)]
-fn add_load(src: &[AtomicU32], dst: &mut [f32]) {
-    for (d, s) in dst.iter_mut().zip(src) {
-        *d += f32::from_bits(s.load(Relaxed));
-    }
-}
-
 /// `dst = src`.
 #[inline(always)]
 fn store(dst: &[AtomicU32], src: &[f32]) {
@@ -197,6 +190,10 @@ pub(crate) struct Work {
     /// Negatives drawn one position ahead, so their rows can be prefetched.
     negs: Vec<u32>,
     next_negs: Vec<u32>,
+    /// CBOW: local copies of the input rows of the words in the window (a ring of
+    /// `2·window + 1` slots by position) and their values when loaded.
+    ring_cur: Vec<f32>,
+    ring_orig: Vec<f32>,
     dctx: Vec<f32>,
     /// Sum of −ln σ over every output prediction.
     pub(crate) loss: f64,
@@ -244,11 +241,29 @@ fn train_chunk_body(s: &Setup<'_>, c: &Chunk, w: &mut Work) {
         start = end;
         w.effective += sent.len() as u64;
         let n = sent.len();
-        let lookahead = s.skip_gram && s.batched && s.syn1neg.is_some();
+        let cached_cbow = !s.skip_gram;
+        let lookahead = (cached_cbow || s.batched) && s.syn1neg.is_some();
         if lookahead && n > 0 {
             draw_negatives(s, sent[0], &mut w.next_negs, &mut rng);
         }
+        let ring = 2 * s.window + 1;
+        let dim = s.syn0.dim;
+        if cached_cbow {
+            w.ring_cur.resize(ring * dim, 0.0);
+            w.ring_orig.resize(ring * dim, 0.0);
+        }
+        let mut loaded = 0usize;
         for pos in 0..n {
+            if cached_cbow {
+                // keep the rows of positions pos-window ..= pos+window in the ring
+                while loaded < n.min(pos + s.window + 1) {
+                    if loaded >= ring {
+                        ring_evict(s, &sent, loaded - ring, ring, w);
+                    }
+                    ring_load(s, &sent, loaded, ring, w);
+                    loaded += 1;
+                }
+            }
             if lookahead {
                 // the negatives of this position were drawn (and prefetched) one step ago;
                 // draw the next position's now and start fetching its rows
@@ -276,11 +291,44 @@ fn train_chunk_body(s: &Setup<'_>, c: &Chunk, w: &mut Work) {
                     }
                 }
             } else {
-                cbow(s, c.alpha, &sent, pos, lo, hi, w, &mut rng);
+                cbow(s, c.alpha, &sent, pos, lo, hi, ring, w, &mut rng);
+            }
+        }
+        if cached_cbow {
+            for p in loaded.saturating_sub(ring)..loaded {
+                ring_evict(s, &sent, p, ring, w);
             }
         }
     }
     w.sent = sent;
+}
+
+/// Copy the input row of the word at position `p` into its ring slot.
+#[inline(always)]
+fn ring_load(s: &Setup<'_>, sent: &[u32], p: usize, ring: usize, w: &mut Work) {
+    let dim = s.syn0.dim;
+    let r = (p % ring) * dim..(p % ring + 1) * dim;
+    load(s.syn0.row(sent[p] as usize), &mut w.ring_cur[r.clone()]);
+    w.ring_orig[r.clone()].copy_from_slice(&w.ring_cur[r]);
+}
+
+/// Add what training changed in the ring slot of position `p` to the shared row (re-read, so
+/// concurrent updates and the same word elsewhere in the window are kept).
+#[inline(always)]
+fn ring_evict(s: &Setup<'_>, sent: &[u32], p: usize, ring: usize, w: &mut Work) {
+    let word = sent[p] as usize;
+    if s.locked[word] {
+        return;
+    }
+    let dim = s.syn0.dim;
+    let r = (p % ring) * dim..(p % ring + 1) * dim;
+    for (o, c) in w.ring_orig[r.clone()]
+        .iter_mut()
+        .zip(&w.ring_cur[r.clone()])
+    {
+        *o = c - *o;
+    }
+    add_store(s.syn0.row(word), &w.ring_orig[r]);
 }
 
 #[inline(always)]
@@ -294,6 +342,9 @@ fn sg_pair(s: &Setup<'_>, alpha: f32, target: u32, input: u32, w: &mut Work, rng
     }
 }
 
+/// CBOW for one position: the context rows come from the ring (local copies kept for as long
+/// as a word is in the window, written back when it leaves), the output rows are read and
+/// written per prediction, and the negatives were drawn one position ahead (prefetched).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn cbow(
@@ -303,14 +354,17 @@ fn cbow(
     pos: usize,
     lo: usize,
     hi: usize,
+    ring: usize,
     w: &mut Work,
     rng: &mut Rng,
 ) {
+    let dim = s.syn0.dim;
     w.l1.fill(0.0);
     let mut count = 0usize;
-    for (cpos, &c) in sent.iter().enumerate().take(hi).skip(lo) {
+    for cpos in lo..hi {
         if cpos != pos {
-            add_load(s.syn0.row(c as usize), &mut w.l1);
+            let slot = cpos % ring;
+            axpy(1.0, &w.ring_cur[slot * dim..(slot + 1) * dim], &mut w.l1);
             count += 1;
         }
     }
@@ -322,14 +376,15 @@ fn cbow(
         w.l1.iter_mut().for_each(|x| *x *= inv);
     }
     w.neu1e.fill(0.0);
-    output(s, alpha, sent[pos], w, rng);
+    output_with(s, alpha, sent[pos], w, rng, true);
     if !s.cbow_mean {
         // gensim: with a summed context, the error is shared out over the context words
         w.neu1e.iter_mut().for_each(|x| *x *= inv);
     }
-    for (cpos, &c) in sent.iter().enumerate().take(hi).skip(lo) {
-        if cpos != pos && !s.locked[c as usize] {
-            add_store(s.syn0.row(c as usize), &w.neu1e);
+    for cpos in lo..hi {
+        if cpos != pos {
+            let slot = cpos % ring;
+            axpy(1.0, &w.neu1e, &mut w.ring_cur[slot * dim..(slot + 1) * dim]);
         }
     }
 }
@@ -479,12 +534,19 @@ fn sg_batched(
 /// input gradient in `w.neu1e`.
 #[inline(always)]
 fn output(s: &Setup<'_>, alpha: f32, target: u32, w: &mut Work, rng: &mut Rng) {
+    output_with(s, alpha, target, w, rng, false);
+}
+
+/// [`output`], taking the negatives from `w.negs` (drawn ahead) when `drawn`.
+#[inline(always)]
+fn output_with(s: &Setup<'_>, alpha: f32, target: u32, w: &mut Work, rng: &mut Rng, drawn: bool) {
     let Work {
         l1,
         row,
         neu1e,
         loss,
         predictions,
+        negs,
         ..
     } = w;
     if let Some(syn1) = s.syn1 {
@@ -508,6 +570,11 @@ fn output(s: &Setup<'_>, alpha: f32, target: u32, w: &mut Work, rng: &mut Rng) {
         for d in 0..=s.negative {
             let (t, label) = if d == 0 {
                 (target, 1.0f32)
+            } else if drawn {
+                match negs.get(d - 1) {
+                    Some(&t) => (t, 0.0),
+                    None => break,
+                }
             } else {
                 let t = s.noise.sample(rng.next_u64());
                 if t == target {
