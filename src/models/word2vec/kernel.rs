@@ -242,7 +242,7 @@ fn train_chunk_body(s: &Setup<'_>, c: &Chunk, w: &mut Work) {
         w.effective += sent.len() as u64;
         let n = sent.len();
         let cached_cbow = !s.skip_gram;
-        let lookahead = (cached_cbow || s.batched) && s.syn1neg.is_some();
+        let lookahead = cached_cbow || s.batched;
         if lookahead && n > 0 {
             draw_negatives(s, sent[0], &mut w.next_negs, &mut rng);
         }
@@ -409,7 +409,8 @@ fn draw_negatives(s: &Setup<'_>, target: u32, out: &mut Vec<u32>, rng: &mut Rng)
     }
 }
 
-/// Prefetch the rows position `pos` will touch that are likely cold: its word's output row,
+/// Prefetch the rows position `pos` will touch that are likely cold: its word's output row
+/// and Huffman path,
 /// its negatives' rows, and the input row of the context word entering the window.
 #[inline(always)]
 fn prefetch_rows(s: &Setup<'_>, sent: &[u32], pos: usize, negs: &[u32]) {
@@ -421,6 +422,11 @@ fn prefetch_rows(s: &Setup<'_>, sent: &[u32], pos: usize, negs: &[u32]) {
     }
     if let Some(&c) = sent.get(pos + s.window) {
         crate::simd::prefetch(s.syn0.row(c as usize));
+    }
+    if let Some(t) = s.syn1 {
+        for &p in s.huffman.path(sent[pos] as usize).0 {
+            crate::simd::prefetch(t.row(p as usize));
+        }
     }
 }
 
