@@ -84,6 +84,33 @@ fn word2vec_trains_on_lee_and_answers_lookups() {
 }
 
 #[test]
+fn dim_auto_applies_the_fourth_root_rule_to_the_vocabulary() {
+    let dir = tempdir("w2v-auto");
+    let model = dir.join("m");
+    let out = json(&ok(&[
+        "--json",
+        "train",
+        &lee(),
+        "--algo",
+        "word2vec",
+        "--dim",
+        "auto",
+        "--epochs",
+        "1",
+        "--min-count",
+        "3",
+        "--model",
+        model.to_str().unwrap(),
+    ]));
+    let v = out["vocab"].as_u64().unwrap() as f64;
+    let expect = (v.powf(0.25).round() as usize).max(2);
+    assert_eq!(out["params"]["dim"], expect);
+    let m = recsys::checkpoint::load(&model).unwrap();
+    assert_eq!(m.tables["word/embedding"].ncols(), expect);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn one_thread_training_is_reproducible_through_the_cli() {
     let dir = tempdir("w2v-repro");
     let (a, _) = train_lee(&dir.join("a"), &["--cbow", "--hs", "--negative", "0"]);
@@ -273,7 +300,7 @@ fn word2vec_errors_are_one_line_and_name_the_problem() {
     let dir = tempdir("w2v-errors");
     let e = fails(&["train", "/nonexistent/corpus.txt", "--algo", "word2vec"]);
     assert!(e.contains("/nonexistent/corpus.txt"), "{e}");
-    let e = fails(&["train", &lee(), "--algo", "word2vec", "--dim", "auto"]);
+    let e = fails(&["train", &lee(), "--algo", "word2vec", "--dim", "wide"]);
     assert!(e.contains("--dim"), "{e}");
     let e = fails(&["train", &lee(), "--algo", "word2vec", "--negative", "0"]);
     assert!(e.contains("--hs"), "{e}");

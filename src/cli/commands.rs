@@ -127,14 +127,15 @@ fn w2v_params(h: &HyperArgs, d: Word2VecParams, dim: Option<usize>) -> Result<Wo
     })
 }
 
-/// Width for word2vec: a number (`auto` needs the vocabulary, so it is resolved after the
-/// vocabulary pass is known — not supported for text yet).
+/// Width for text models: a number, or `auto` (0: the fourth-root rule, resolved by the
+/// trainer once the vocabulary pass has counted the words).
 fn word_dim(h: &HyperArgs) -> Result<Option<usize>> {
     match &h.dim {
         None => Ok(None),
         Some(d) => match Dimension::parse(d) {
             Some(Dimension::Fixed(n)) => Ok(Some(n)),
-            _ => bail!("--dim for word2vec must be a positive integer, not '{d}'"),
+            Some(Dimension::Auto) => Ok(Some(0)),
+            None => bail!("--dim must be 'auto' or a positive integer, not '{d}'"),
         },
     }
 }

@@ -91,6 +91,7 @@ impl Item2Vec {
                 .collect(),
             ..Default::default()
         };
+        model.params["dim"] = t.input.ncols().into();
         model.vocabs.insert("item".into(), keys);
         word2vec::record_corpus(&mut model, &vocab, &t, build_s);
         model.record_run(t.epochs, start, ctx.seed, &t.inits);
@@ -200,7 +201,7 @@ impl Trainer for Item2Vec {
             ctx,
         )?;
         // rows back in the interactions' item order; items below min_count stay zero
-        let dim = self.params.w2v.dim;
+        let dim = t.input.ncols();
         let remap = |w: &Array2<f32>| {
             let mut out = Array2::zeros((data.items.len(), dim));
             for (r, word) in vocab.words.iter().enumerate() {
@@ -213,6 +214,7 @@ impl Trainer for Item2Vec {
         let items = remap(&t.input);
         let mut model = Model::for_interactions("item2vec", data, catalog);
         model.params = self.params_json();
+        model.params["dim"] = dim.into();
         word2vec::record_corpus(&mut model, &vocab, &t, build_s);
         model.record_run(t.epochs.clone(), start, ctx.seed, &t.inits);
         model.tables.insert(

@@ -105,7 +105,8 @@ pub enum Arch {
 /// Hyper-parameters (defaults: gensim's `Word2Vec`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Word2VecParams {
-    /// Vector width.
+    /// Vector width; 0 = the fourth-root rule over the vocabulary size
+    /// (`max(2, round(V^0.25))`), resolved after the vocabulary pass.
     pub dim: usize,
     /// Skip-gram or CBOW.
     pub arch: Arch,
@@ -166,9 +167,6 @@ impl Word2VecParams {
     /// Reject parameters that cannot train.
     pub fn check(&self) -> Result<()> {
         let bad = |m: String| Err(Error::Param(m));
-        if self.dim == 0 {
-            return bad("dim must be at least 1".into());
-        }
         if self.window == 0 {
             return bad("window must be at least 1".into());
         }
@@ -238,7 +236,11 @@ pub fn train(
     p.check()?;
     vocab.check_trainable("the corpus")?;
     let n = vocab.len();
-    let dim = p.dim;
+    let dim = if p.dim == 0 {
+        crate::embedding::fourth_root_dim(n)
+    } else {
+        p.dim
+    };
     // gensim 4 init: uniform in [-1, 1) / dim, output layers zero
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(ctx.seed);
     let mut input =
@@ -442,6 +444,7 @@ impl Word2Vec {
             ..Default::default()
         };
         model.vocabs.insert("word".into(), keys);
+        model.params["dim"] = t.input.ncols().into();
         record_corpus(&mut model, &vocab, &t, build_vocab_s);
         model.record_run(t.epochs, start, ctx.seed, &t.inits);
         model.tables.insert(WORD_EMBEDDING.into(), t.input);
