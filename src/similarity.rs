@@ -65,6 +65,16 @@ pub fn top_k(scores: &[f32], k: usize, skip: impl Fn(usize) -> bool) -> Vec<(usi
     v
 }
 
+/// Scale every row of `t` to unit L2 norm (zero rows stay zero).
+pub fn normalize_rows(t: &mut Array2<f32>) {
+    for mut row in t.rows_mut() {
+        let n = row.dot(&row).sqrt();
+        if n > 0.0 {
+            row.mapv_inplace(|v| v / n);
+        }
+    }
+}
+
 /// An exact nearest-neighbour index over one table.
 #[derive(Debug, Clone)]
 pub struct Index {
@@ -78,12 +88,7 @@ impl Index {
     pub fn new(table: ArrayView2<'_, f32>, metric: Metric) -> Index {
         let mut t = table.to_owned();
         if metric == Metric::Cosine {
-            for mut row in t.rows_mut() {
-                let n = row.dot(&row).sqrt();
-                if n > 0.0 {
-                    row.mapv_inplace(|v| v / n);
-                }
-            }
+            normalize_rows(&mut t);
         }
         Index { table: t, metric }
     }

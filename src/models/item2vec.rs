@@ -136,22 +136,11 @@ pub fn histories(data: &Interactions) -> Vec<Vec<u32>> {
     out
 }
 
-/// Unit-normalise the rows of `t` (zero rows stay zero).
-fn unit_rows(t: &Array2<f32>) -> Array2<f32> {
-    let mut u = t.clone();
-    for mut r in u.rows_mut() {
-        let n = r.dot(&r).sqrt();
-        if n > 0.0 {
-            r.mapv_inplace(|x| x / n);
-        }
-    }
-    u
-}
-
 /// Query vectors: the normalised mean of the unit vectors of each history's last `n` items.
 #[must_use]
 pub fn query_vectors(items: &Array2<f32>, hist: &[Vec<u32>], n: usize) -> Array2<f32> {
-    let unit = unit_rows(items);
+    let mut unit = items.clone();
+    crate::similarity::normalize_rows(&mut unit);
     let mut q = Array2::zeros((hist.len(), items.ncols()));
     for (u, h) in hist.iter().enumerate() {
         let mut row = q.row_mut(u);
