@@ -354,7 +354,13 @@ impl Lookup {
                 "the model has no user and item tables".into(),
             ));
         };
-        let cosine = self.model.params.get("scoring").and_then(|v| v.as_str()) == Some("cosine");
+        let scoring = self.model.params.get("scoring").and_then(|v| v.as_str());
+        if scoring == Some("dnn") {
+            return Err(Error::NotFound(
+                "a dnn model scores a (user, item) pair through its network from all its columns; its user and item tables are not a factorisation to rank by (use `recsys eval --algo dnn`)".into(),
+            ));
+        }
+        let cosine = scoring == Some("cosine");
         if let (true, Some(idx)) = (cosine, &self.items) {
             return Ok(idx.scores(&users.row(u).to_vec()));
         }

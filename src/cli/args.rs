@@ -90,6 +90,8 @@ pub enum Algo {
     Word2vec,
     /// item2vec over users' histories (or sessions, with --input sessions).
     Item2vec,
+    /// A small network over a schema's embedding columns (needs --schema).
+    Dnn,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -175,6 +177,21 @@ pub struct HyperArgs {
     /// item2vec: what DATA holds.
     #[arg(long, value_enum, default_value = "interactions")]
     pub input: InputKind,
+    /// dnn: hidden layer widths, comma-separated (default 64,32).
+    #[arg(long)]
+    pub hidden: Option<String>,
+    /// dnn: update rule, sgd | adagrad | adam (default adagrad).
+    #[arg(long)]
+    pub optimizer: Option<String>,
+    /// dnn: examples per mini-batch (default 512).
+    #[arg(long)]
+    pub batch: Option<usize>,
+    /// dnn: fraction of the training examples held out for early stopping (default 0: off).
+    #[arg(long)]
+    pub validation: Option<f64>,
+    /// dnn: epochs without a better validation loss before stopping (default 2).
+    #[arg(long)]
+    pub patience: Option<usize>,
     /// ALS: CG steps per row solve.
     #[arg(long)]
     pub cg_steps: Option<usize>,

@@ -38,7 +38,7 @@ pub fn dispatch(cli: &Cli) -> Result<()> {
     }
 }
 
-fn print_json(v: &serde_json::Value) {
+pub(super) fn print_json(v: &serde_json::Value) {
     println!("{v}");
 }
 
@@ -100,6 +100,9 @@ fn trainer(h: &HyperArgs, n_items: usize) -> Result<Box<dyn Trainer>> {
                 history: h.history.unwrap_or(d.history),
             })?)
         }
+        Algo::Dnn => bail!(
+            "dnn trains on a schema's joined files: `recsys train DATA --algo dnn --schema FILE`"
+        ),
         Algo::Word2vec => bail!(
             "word2vec trains on text, not interactions: `recsys train CORPUS.txt[.gz] --algo word2vec`"
         ),
@@ -244,7 +247,7 @@ fn train_text(cli: &Cli, a: &TrainArgs) -> Result<()> {
     Ok(())
 }
 
-fn context(cli: &Cli, h: &HyperArgs) -> Result<TrainContext> {
+pub(super) fn context(cli: &Cli, h: &HyperArgs) -> Result<TrainContext> {
     let mut inits = recsys::transfer::Inits::new();
     if let Some(path) = &h.init_from {
         let init = TableInit::load(path, Some(&h.init_tensor), &h.init_tensor, h.freeze)?;
@@ -259,7 +262,7 @@ fn context(cli: &Cli, h: &HyperArgs) -> Result<TrainContext> {
 }
 
 /// Print what transfer did (on stderr, unless quiet or JSON).
-fn note_inits(cli: &Cli, model: &recsys::Model) {
+pub(super) fn note_inits(cli: &Cli, model: &recsys::Model) {
     if cli.quiet || cli.json {
         return;
     }
@@ -298,6 +301,9 @@ fn load(data: &Path, schema: Option<&Path>) -> Result<Dataset> {
 
 fn train(cli: &Cli, a: &TrainArgs) -> Result<()> {
     let h = &a.hyper;
+    if h.algo == Algo::Dnn {
+        return super::dnn::train(cli, a);
+    }
     if h.algo == Algo::Word2vec || (h.algo == Algo::Item2vec && h.input == InputKind::Sessions) {
         return train_text(cli, a);
     }
@@ -574,6 +580,9 @@ fn evaluate_words(cli: &Cli, a: &EvalArgs) -> Result<()> {
 }
 
 fn evaluate(cli: &Cli, a: &EvalArgs) -> Result<()> {
+    if a.hyper.algo == Algo::Dnn && a.model.is_none() {
+        return super::dnn::evaluate(cli, a);
+    }
     if a.model.is_some() || a.hyper.algo == Algo::Word2vec {
         return evaluate_words(cli, a);
     }
@@ -747,7 +756,7 @@ fn read_pair(
     Ok((train, test))
 }
 
-fn split_kind(s: SplitKind, seed: u64) -> Split {
+pub(super) fn split_kind(s: SplitKind, seed: u64) -> Split {
     match s {
         SplitKind::Random => Split::Random { frac: 0.8, seed },
         SplitKind::LeaveLastOut => Split::LeaveLastOut,

@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod dnn;
 
 use clap::Parser;
 

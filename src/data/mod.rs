@@ -8,6 +8,7 @@
 mod catalog;
 #[cfg(feature = "polars")]
 mod fast;
+pub mod joined;
 pub mod reader;
 
 pub use catalog::{Catalog, ItemInfo, ML100K_GENRES};

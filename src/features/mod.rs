@@ -7,11 +7,13 @@
 
 pub mod columns;
 pub mod derive;
+pub mod encode;
 pub mod hash;
 pub mod schema;
 
 pub use columns::{Column, ColumnError, ColumnSpec, Row};
 pub use derive::Derive;
+pub use encode::{Bags, Examples};
 pub use schema::{EmbeddingSpec, Label, Roles, Schema, Source, SourceKind};
 
 use std::collections::HashMap;

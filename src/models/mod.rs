@@ -4,6 +4,7 @@
 pub mod als;
 mod blocks;
 pub mod bpr;
+pub mod dnn;
 pub mod hybrid;
 pub mod item2vec;
 pub(crate) mod linalg;

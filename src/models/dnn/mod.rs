@@ -1,0 +1,545 @@
+//! `dnn`: a schema's embedding columns (fourth-root widths by default) concatenated into a
+//! small MLP (default 64-32, ReLU) and trained end to end — binary log-loss for a thresholded
+//! label, squared loss otherwise — with SGD, Adagrad or Adam over mini-batches.
+//!
+//! Each mini-batch is cut into one shard per worker; shards run forward and backward in
+//! parallel and their gradients are summed in shard order, so a run is deterministic for a
+//! seed and a thread count (and bit-reproducible with `threads = 1`). Embedding tables get
+//! **sparse updates**: only the rows the batch touched, with lazily updated optimiser state.
+//! Tables with `trainable = false`, and rows taken from a frozen prior, never change.
+//!
+//! The model directory holds every table as `<column>/embedding` with a vocabulary naming each
+//! row (see [`crate::features::encode::row_keys`]), the dense layers as
+//! `dnn/dense_<l>/kernel` (`in × out`) and `dnn/dense_<l>/bias`, and the schema in the
+//! manifest's parameters.
+
+pub mod net;
+pub mod optim;
+#[cfg(test)]
+mod tests;
+
+use std::path::Path;
+use std::time::Instant;
+
+use ndarray::{Array1, Array2};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub use net::{Net, Task};
+pub use optim::OptimizerKind;
+
+use super::TrainContext;
+use crate::data::joined::Joined;
+use crate::data::Catalog;
+use crate::error::{Error, Result};
+use crate::features::encode::{encode, row_keys, Packed};
+use crate::features::{Examples, FeatureSet, Schema};
+use crate::model::{EpochLog, Model};
+use crate::transfer::{InitReport, TableInit};
+use crate::vocab::Vocab;
+use optim::{State, Step};
+
+/// Hyper-parameters of the DNN. The defaults are the PyTorch peer's
+/// (`../shared/peers/dnn_torch.py`): 64-32 ReLU, Adagrad 0.05, batch 512, 5 epochs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DnnParams {
+    /// Widths of the hidden ReLU layers.
+    pub hidden: Vec<usize>,
+    /// Update rule.
+    pub optimizer: OptimizerKind,
+    /// Learning rate.
+    pub learning_rate: f32,
+    /// Examples per mini-batch.
+    pub batch: usize,
+    /// Passes over the training examples (the most, with early stopping).
+    pub epochs: usize,
+    /// Fraction of the training examples held out for early stopping (0 = none).
+    pub validation: f64,
+    /// Stop after this many epochs without a better validation loss (then keep the best).
+    pub patience: usize,
+}
+
+impl Default for DnnParams {
+    fn default() -> Self {
+        DnnParams {
+            hidden: vec![64, 32],
+            optimizer: OptimizerKind::Adagrad,
+            learning_rate: 0.05,
+            batch: 512,
+            epochs: 5,
+            validation: 0.0,
+            patience: 2,
+        }
+    }
+}
+
+impl DnnParams {
+    /// Reject values that cannot train.
+    pub fn check(&self) -> Result<()> {
+        let bad = |m: &str| Err(Error::Param(format!("dnn: {m}")));
+        if self.hidden.contains(&0) {
+            return bad("hidden layer widths must be > 0");
+        }
+        if self.batch == 0 || self.epochs == 0 {
+            return bad("--batch and --epochs must be > 0");
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return bad("--lr must be a positive number");
+        }
+        if !(0.0..0.9).contains(&self.validation) {
+            return bad("--validation must be in [0, 0.9)");
+        }
+        Ok(())
+    }
+}
+
+/// A trained DNN: the fitted feature columns and the network.
+#[derive(Debug, Clone)]
+pub struct Dnn {
+    /// The schema it was trained with.
+    pub schema: Schema,
+    /// Fitted feature columns (vocabularies learned from the training rows).
+    pub features: FeatureSet,
+    /// Tables and layers.
+    pub net: Net,
+    /// Hyper-parameters.
+    pub params: DnnParams,
+    /// Per-epoch training loss.
+    pub epochs: Vec<EpochLog>,
+    /// Per-epoch validation loss (empty without a validation slice).
+    pub validation_loss: Vec<f64>,
+    /// The epoch whose weights were kept (the last, or the best with early stopping).
+    pub best_epoch: usize,
+    /// What transfer did to the tables.
+    pub inits: Vec<InitReport>,
+    /// Training examples per row of each table (for the vocabulary files).
+    pub counts: Vec<Vec<u32>>,
+}
+
+/// The task a schema's label implies.
+#[must_use]
+pub fn task_of(schema: &Schema) -> Task {
+    match schema.label.as_ref().and_then(|l| l.threshold) {
+        Some(_) => Task::Binary,
+        None => Task::Regression,
+    }
+}
+
+/// Build the embedding tables: fresh rows by each column's initializer, then rows from a prior
+/// (the schema's `init_from`, or the run's `--init-from`), matched by key.
+fn build_tables(
+    schema: &Schema,
+    features: &FeatureSet,
+    ctx: &TrainContext,
+    inits: &mut Vec<InitReport>,
+) -> Result<Vec<net::Table>> {
+    let base = schema.path.parent().unwrap_or(Path::new(""));
+    let names: Vec<String> = schema
+        .embeddings
+        .iter()
+        .map(|e| format!("{}/embedding", e.column))
+        .collect();
+    ctx.check_inits("dnn", &names.iter().map(String::as_str).collect::<Vec<_>>())?;
+    let mut tables = Vec::new();
+    for (i, e) in schema.embeddings.iter().enumerate() {
+        let c = features
+            .columns
+            .iter()
+            .position(|c| c.spec.name() == e.column)
+            .ok_or_else(|| Error::schema(&schema.path, format!("unknown column '{}'", e.column)))?;
+        let n = features.columns[c].num_buckets();
+        if n == 0 {
+            return Err(Error::schema(
+                &schema.path,
+                format!("column '{}' has no ids (empty vocabulary?)", e.column),
+            ));
+        }
+        let dim = e.dimension.resolve(n);
+        let mut w = e
+            .initializer
+            .table(n, dim, ctx.seed ^ (0x9e37_79b9 * (i as u64 + 1)));
+        let vocab = Vocab::from_keys(row_keys(features, c));
+        let mut frozen = ctx.init_table(&names[i], &mut w, &vocab, inits)?;
+        if let Some(from) = &e.init_from {
+            let p = base.join(from);
+            let prior = TableInit::load(&p, e.tensor.as_deref(), &names[i], !e.trainable)?;
+            let (f, report) = prior.apply(&mut w, &vocab)?;
+            inits.push(report);
+            frozen.iter_mut().zip(f).for_each(|(a, b)| *a |= b);
+        }
+        tables.push(net::Table {
+            name: e.column.clone(),
+            w,
+            combiner: e.combiner,
+            trainable: e.trainable,
+            frozen: if frozen.iter().any(|&f| f) {
+                frozen
+            } else {
+                Vec::new()
+            },
+        });
+    }
+    Ok(tables)
+}
+
+/// Optimiser state of the whole network.
+struct Optimizer {
+    kind: OptimizerKind,
+    lr: f32,
+    t: u64,
+    layers: Vec<(State, State)>,
+    tables: Vec<State>,
+    /// Per table: summed row gradients of the current batch, and which rows they touch.
+    grads: Vec<(Vec<f32>, Vec<bool>, Vec<u32>)>,
+}
+
+impl Optimizer {
+    fn new(kind: OptimizerKind, lr: f32, net: &Net) -> Optimizer {
+        Optimizer {
+            kind,
+            lr,
+            t: 0,
+            layers: net
+                .layers
+                .iter()
+                .map(|l| (State::new(kind, l.w.len()), State::new(kind, l.b.len())))
+                .collect(),
+            tables: net
+                .tables
+                .iter()
+                .map(|t| State::new(kind, if t.trainable { t.w.len() } else { 0 }))
+                .collect(),
+            grads: net
+                .tables
+                .iter()
+                .map(|t| {
+                    if t.trainable {
+                        (vec![0.0; t.w.len()], vec![false; t.w.nrows()], Vec::new())
+                    } else {
+                        (Vec::new(), Vec::new(), Vec::new())
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// One step from the shards' gradients of examples `shards[s]`.
+    fn step(&mut self, net: &mut Net, x: &Packed, shards: &[&[usize]], g: Vec<net::Grads>) {
+        self.t += 1;
+        let step = Step::new(self.kind, self.lr, self.t);
+        // Dense layers: sum the shards' gradients in shard order.
+        let mut it = g.iter();
+        if let Some(first) = it.next() {
+            let mut sum: Vec<(Array2<f32>, Array1<f32>)> = first.layers.clone();
+            for other in it {
+                for ((w, b), (ow, ob)) in sum.iter_mut().zip(&other.layers) {
+                    *w += ow;
+                    *b += ob;
+                }
+            }
+            for ((layer, (sw, sb)), (gw, gb)) in
+                net.layers.iter_mut().zip(&mut self.layers).zip(&sum)
+            {
+                if let (Some(p), Some(gs)) = (layer.w.as_slice_mut(), gw.as_slice()) {
+                    let n = p.len();
+                    let (a, b) = sw.slice(0..n);
+                    step.apply(p, gs, 1.0, a, b);
+                }
+                if let (Some(p), Some(gs)) = (layer.b.as_slice_mut(), gb.as_slice()) {
+                    let n = p.len();
+                    let (a, b) = sb.slice(0..n);
+                    step.apply(p, gs, 1.0, a, b);
+                }
+            }
+        }
+        // Tables: accumulate the touched rows' gradients, then update only those rows.
+        let dims: Vec<usize> = net.tables.iter().map(|t| t.w.ncols()).collect();
+        for (rows, grads) in shards.iter().zip(&g) {
+            let acc = &mut self.grads;
+            net.table_grads(x, rows, grads.dx.view(), |t, id, scale, gr| {
+                let d = dims[t];
+                let (sum, mark, touched) = &mut acc[t];
+                if !mark[id] {
+                    mark[id] = true;
+                    touched.push(id as u32);
+                }
+                for (a, v) in sum[id * d..(id + 1) * d].iter_mut().zip(gr) {
+                    *a += scale * v;
+                }
+            });
+        }
+        for (t, table) in net.tables.iter_mut().enumerate() {
+            let (sum, mark, touched) = &mut self.grads[t];
+            if touched.is_empty() {
+                continue;
+            }
+            let d = dims[t];
+            let Some(w) = table.w.as_slice_mut() else {
+                continue;
+            };
+            let state = &mut self.tables[t];
+            for &r in touched.iter() {
+                let r = r as usize;
+                let range = r * d..(r + 1) * d;
+                let (a, b) = state.slice(range.clone());
+                step.apply(&mut w[range.clone()], &sum[range.clone()], 1.0, a, b);
+                sum[range].iter_mut().for_each(|v| *v = 0.0);
+                mark[r] = false;
+            }
+            touched.clear();
+        }
+    }
+}
+
+/// Mean loss of `net` over all of `x`.
+fn mean_loss(net: &Net, x: &Packed) -> f64 {
+    let z = predict_raw(net, x);
+    if z.is_empty() {
+        return 0.0;
+    }
+    z.iter()
+        .zip(&x.labels)
+        .map(|(&z, &y)| net.loss(z, y))
+        .sum::<f64>()
+        / z.len() as f64
+}
+
+/// Raw outputs (logits or values) of every example, in parallel chunks.
+fn predict_raw(net: &Net, x: &Packed) -> Vec<f32> {
+    let rows: Vec<usize> = (0..x.len()).collect();
+    rows.par_chunks(4096)
+        .flat_map_iter(|c| net.outputs(x, c))
+        .collect()
+}
+
+impl Dnn {
+    /// Train on encoded examples (`features` fitted on the same rows).
+    pub fn fit(
+        schema: &Schema,
+        features: FeatureSet,
+        train: &Examples,
+        params: &DnnParams,
+        ctx: &TrainContext,
+    ) -> Result<Dnn> {
+        params.check()?;
+        if train.is_empty() {
+            return Err(Error::Param("dnn: no training examples".into()));
+        }
+        let start = Instant::now();
+        let mut inits = Vec::new();
+        let tables = build_tables(schema, &features, ctx, &mut inits)?;
+        let counts = tables
+            .iter()
+            .zip(&train.bags)
+            .map(|(t, b)| {
+                let mut c = vec![0u32; t.w.nrows()];
+                b.ids.iter().for_each(|&i| c[i as usize] += 1);
+                c
+            })
+            .collect();
+        let mut net = Net::new(tables, &params.hidden, task_of(schema), ctx.seed);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(ctx.seed);
+        let mut order: Vec<usize> = (0..train.len()).collect();
+        let (fit_rows, valid) = if params.validation > 0.0 {
+            order.shuffle(&mut rng);
+            let n_valid = ((train.len() as f64) * params.validation).round() as usize;
+            let n_valid = n_valid.clamp(1, train.len().saturating_sub(1).max(1));
+            let valid = Packed::new(&train.select(&order[..n_valid]));
+            let mut rest = order[n_valid..].to_vec();
+            rest.sort_unstable();
+            (rest, Some(valid))
+        } else {
+            (order, None)
+        };
+        let packed = Packed::new(train);
+        let mut opt = Optimizer::new(params.optimizer, params.learning_rate, &net);
+        let batches = fit_rows.len().div_ceil(params.batch);
+        let bar = crate::progress::bar((batches * params.epochs) as u64, "dnn", ctx.progress);
+        let mut epochs = Vec::new();
+        let mut validation_loss = Vec::new();
+        let mut best: Option<(f64, usize, Net)> = None;
+        let mut order = fit_rows;
+        ctx.install(|| {
+            let shards_per_batch = rayon::current_num_threads().max(1);
+            for epoch in 1..=params.epochs {
+                let t0 = Instant::now();
+                order.shuffle(&mut rng);
+                let mut total = 0.0;
+                for batch in order.chunks(params.batch) {
+                    let per = batch.len().div_ceil(shards_per_batch).max(1);
+                    let shards: Vec<&[usize]> = batch.chunks(per).collect();
+                    let grads: Vec<net::Grads> = shards
+                        .par_iter()
+                        .map(|rows| net.backward(&packed, rows, batch.len()))
+                        .collect();
+                    total += grads.iter().map(|g| g.loss).sum::<f64>();
+                    opt.step(&mut net, &packed, &shards, grads);
+                    bar.inc(1);
+                }
+                let loss = total / order.len() as f64;
+                if !loss.is_finite() {
+                    return Err(Error::Param(format!(
+                        "dnn diverged in epoch {epoch} (loss {loss}); try a lower --lr"
+                    )));
+                }
+                epochs.push(EpochLog {
+                    epoch,
+                    loss,
+                    seconds: t0.elapsed().as_secs_f64(),
+                });
+                if let Some(v) = &valid {
+                    let vl = mean_loss(&net, v);
+                    validation_loss.push(vl);
+                    bar.set_message(format!("epoch {epoch}: loss {loss:.4}, validation {vl:.4}"));
+                    match &best {
+                        Some((b, _, _)) if vl >= *b => {}
+                        _ => best = Some((vl, epoch, net.clone())),
+                    }
+                    if best
+                        .as_ref()
+                        .is_some_and(|(_, e, _)| epoch - e >= params.patience.max(1))
+                    {
+                        break;
+                    }
+                } else {
+                    bar.set_message(format!("epoch {epoch}: loss {loss:.4}"));
+                }
+            }
+            Ok(())
+        })??;
+        bar.finish_and_clear();
+        let best_epoch = match best {
+            Some((_, e, kept)) => {
+                net = kept;
+                e
+            }
+            None => epochs.len(),
+        };
+        let _ = start;
+        Ok(Dnn {
+            schema: schema.clone(),
+            features,
+            net,
+            params: params.clone(),
+            epochs,
+            validation_loss,
+            best_epoch,
+            inits,
+            counts,
+        })
+    }
+
+    /// Outputs of every example: probabilities (binary) or predicted values (regression).
+    #[must_use]
+    pub fn predict(&self, x: &Examples) -> Vec<f32> {
+        let z = predict_raw(&self.net, &Packed::new(x));
+        match self.net.task {
+            Task::Binary => z.into_iter().map(net::sigmoid).collect(),
+            Task::Regression => z,
+        }
+    }
+
+    /// Encode rows of a joined file with this model's fitted columns.
+    pub fn encode(&self, data: &Joined) -> Result<Examples> {
+        let rows = data.rows()?;
+        encode(
+            &self.schema,
+            &self.features,
+            rows.iter().map(|r| (r.line, r)),
+            data.path(),
+        )
+    }
+
+    /// The model directory contents: every table with its row keys, the dense layers, the
+    /// schema and hyper-parameters, per-epoch losses; titles for an `item` column from
+    /// `catalog`.
+    #[must_use]
+    pub fn to_model(&self, catalog: Option<&Catalog>) -> Model {
+        let mut m = Model {
+            algo: "dnn".into(),
+            ..Default::default()
+        };
+        for (t, counts) in self.net.tables.iter().zip(&self.counts) {
+            let c = self
+                .features
+                .columns
+                .iter()
+                .position(|c| c.spec.name() == t.name)
+                .unwrap_or_default();
+            let vocab = Vocab::from_keys(row_keys(&self.features, c));
+            if t.name == "item" {
+                m.item_info = vocab
+                    .keys()
+                    .iter()
+                    .map(|k| catalog.and_then(|x| x.get(k)).cloned().unwrap_or_default())
+                    .collect();
+                m.item_counts = counts.clone();
+            }
+            m.vocabs.insert(t.name.clone(), vocab);
+            m.tables
+                .insert(format!("{}/embedding", t.name), t.w.clone());
+        }
+        for (l, layer) in self.net.layers.iter().enumerate() {
+            m.tables
+                .insert(format!("dnn/dense_{l}/kernel"), layer.w.clone());
+            m.vectors
+                .insert(format!("dnn/dense_{l}/bias"), layer.b.clone());
+        }
+        let mut params = serde_json::to_value(&self.params).unwrap_or_default();
+        params["task"] = match self.net.task {
+            Task::Binary => "binary".into(),
+            Task::Regression => "regression".into(),
+        };
+        params["scoring"] = "dnn".into();
+        params["schema"] = serde_json::to_value(&self.schema).unwrap_or_default();
+        params["embedding_dims"] = self
+            .net
+            .tables
+            .iter()
+            .map(|t| (t.name.clone(), serde_json::Value::from(t.w.ncols())))
+            .collect::<serde_json::Map<_, _>>()
+            .into();
+        params["num_params"] = self.net.num_params().into();
+        m.params = params;
+        let fit_s: f64 = self.epochs.iter().map(|e| e.seconds).sum();
+        m.epochs = self.epochs.clone();
+        m.info.insert("fit_s".into(), fit_s.into());
+        if !self.validation_loss.is_empty() {
+            m.info.insert(
+                "validation_loss".into(),
+                self.validation_loss.clone().into(),
+            );
+            m.info.insert("best_epoch".into(), self.best_epoch.into());
+        }
+        if !self.inits.is_empty() {
+            m.info.insert(
+                "init".into(),
+                serde_json::to_value(&self.inits).unwrap_or_default(),
+            );
+        }
+        m
+    }
+}
+
+/// Fit the schema's columns on `data` (vocabularies from these rows), encode, and train.
+pub fn train(
+    schema: &Schema,
+    data: &Joined,
+    params: &DnnParams,
+    ctx: &TrainContext,
+) -> Result<(Dnn, Examples)> {
+    let rows = data.rows()?;
+    let features = FeatureSet::fit(schema, rows.iter())?;
+    let x = encode(
+        schema,
+        &features,
+        rows.iter().map(|r| (r.line, r)),
+        data.path(),
+    )?;
+    drop(rows);
+    let dnn = Dnn::fit(schema, features, &x, params, ctx)?;
+    Ok((dnn, x))
+}
