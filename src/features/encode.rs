@@ -124,7 +124,7 @@ impl Packed {
 
     /// The bags of example `e`, column by column.
     pub fn bags(&self, e: usize) -> impl Iterator<Item = &[u32]> + '_ {
-        let mut rest = &self.data[self.starts[e]..self.starts[e + 1]];
+        let mut rest = self.example(e);
         (0..self.columns).map(move |_| {
             let (head, tail) = rest.split_first().unwrap_or((&0, &[]));
             let n = (*head as usize).min(tail.len());
@@ -132,6 +132,12 @@ impl Packed {
             rest = after;
             bag
         })
+    }
+
+    /// The packed words of example `e`.
+    #[must_use]
+    pub fn example(&self, e: usize) -> &[u32] {
+        &self.data[self.starts[e]..self.starts[e + 1]]
     }
 
     /// Number of examples.

@@ -226,71 +226,81 @@ impl Optimizer {
         }
     }
 
-    /// One step from the shards' gradients of examples `shards[s]`.
-    fn step(&mut self, net: &mut Net, x: &Packed, shards: &[&[usize]], g: Vec<net::Grads>) {
+    /// One step from the shards' gradients of examples `shards[s]`: the dense layers and
+    /// each table are updated in parallel (tables are independent).
+    fn step(&mut self, net: &mut Net, g: Vec<net::Grads>) {
         self.t += 1;
         let step = Step::new(self.kind, self.lr, self.t);
-        // Dense layers: sum the shards' gradients in shard order.
-        let mut it = g.iter();
-        if let Some(first) = it.next() {
-            let mut sum: Vec<(Array2<f32>, Array1<f32>)> = first.layers.clone();
-            for other in it {
-                for ((w, b), (ow, ob)) in sum.iter_mut().zip(&other.layers) {
-                    *w += ow;
-                    *b += ob;
+        let Net { tables, layers, .. } = net;
+        let (layer_state, table_state, grads) =
+            (&mut self.layers, &mut self.tables, &mut self.grads);
+        let g = &g;
+        rayon::join(
+            || {
+                // Dense layers: the shards' gradients summed in shard order.
+                let mut it = g.iter();
+                let Some(first) = it.next() else { return };
+                let mut sum: Vec<(Array2<f32>, Array1<f32>)> = first.layers.clone();
+                for other in it {
+                    for ((w, b), (ow, ob)) in sum.iter_mut().zip(&other.layers) {
+                        *w += ow;
+                        *b += ob;
+                    }
                 }
-            }
-            for ((layer, (sw, sb)), (gw, gb)) in
-                net.layers.iter_mut().zip(&mut self.layers).zip(&sum)
-            {
-                if let (Some(p), Some(gs)) = (layer.w.as_slice_mut(), gw.as_slice()) {
-                    let n = p.len();
-                    let (a, b) = sw.slice(0..n);
-                    step.apply(p, gs, 1.0, a, b);
+                for ((layer, (sw, sb)), (gw, gb)) in
+                    layers.iter_mut().zip(layer_state.iter_mut()).zip(&sum)
+                {
+                    if let (Some(p), Some(gs)) = (layer.w.as_slice_mut(), gw.as_slice()) {
+                        let (a, b) = sw.slice(0..p.len());
+                        step.apply(p, gs, 1.0, a, b);
+                    }
+                    if let (Some(p), Some(gs)) = (layer.b.as_slice_mut(), gb.as_slice()) {
+                        let (a, b) = sb.slice(0..p.len());
+                        step.apply(p, gs, 1.0, a, b);
+                    }
                 }
-                if let (Some(p), Some(gs)) = (layer.b.as_slice_mut(), gb.as_slice()) {
-                    let n = p.len();
-                    let (a, b) = sb.slice(0..n);
-                    step.apply(p, gs, 1.0, a, b);
-                }
-            }
-        }
-        // Tables: accumulate the touched rows' gradients, then update only those rows.
-        let dims: Vec<usize> = net.tables.iter().map(|t| t.w.ncols()).collect();
-        for (rows, grads) in shards.iter().zip(&g) {
-            let acc = &mut self.grads;
-            net.table_grads(x, rows, grads.dx.view(), |t, id, scale, gr| {
-                let d = dims[t];
-                let (sum, mark, touched) = &mut acc[t];
-                if !mark[id] {
-                    mark[id] = true;
-                    touched.push(id as u32);
-                }
-                for (a, v) in sum[id * d..(id + 1) * d].iter_mut().zip(gr) {
-                    *a += scale * v;
-                }
-            });
-        }
-        for (t, table) in net.tables.iter_mut().enumerate() {
-            let (sum, mark, touched) = &mut self.grads[t];
-            if touched.is_empty() {
-                continue;
-            }
-            let d = dims[t];
-            let Some(w) = table.w.as_slice_mut() else {
-                continue;
-            };
-            let state = &mut self.tables[t];
-            for &r in touched.iter() {
-                let r = r as usize;
-                let range = r * d..(r + 1) * d;
-                let (a, b) = state.slice(range.clone());
-                step.apply(&mut w[range.clone()], &sum[range.clone()], 1.0, a, b);
-                sum[range].iter_mut().for_each(|v| *v = 0.0);
-                mark[r] = false;
-            }
-            touched.clear();
-        }
+            },
+            || {
+                // Tables: sum the shards' rows, then update only the touched rows.
+                tables
+                    .par_iter_mut()
+                    .zip(table_state.par_iter_mut())
+                    .zip(grads.par_iter_mut())
+                    .enumerate()
+                    .for_each(|(t, ((table, state), (sum, mark, touched)))| {
+                        if !table.trainable {
+                            return;
+                        }
+                        let d = table.w.ncols();
+                        for gr in g {
+                            let sr = &gr.tables[t];
+                            for (k, &id) in sr.ids.iter().enumerate() {
+                                let id = id as usize;
+                                if !mark[id] {
+                                    mark[id] = true;
+                                    touched.push(id as u32);
+                                }
+                                let src = &sr.vals[k * d..(k + 1) * d];
+                                for (a, v) in sum[id * d..(id + 1) * d].iter_mut().zip(src) {
+                                    *a += v;
+                                }
+                            }
+                        }
+                        let Some(w) = table.w.as_slice_mut() else {
+                            return;
+                        };
+                        for &r in touched.iter() {
+                            let r = r as usize;
+                            let range = r * d..(r + 1) * d;
+                            let (a, b) = state.slice(range.clone());
+                            step.apply(&mut w[range.clone()], &sum[range.clone()], 1.0, a, b);
+                            sum[range].iter_mut().for_each(|v| *v = 0.0);
+                            mark[r] = false;
+                        }
+                        touched.clear();
+                    });
+            },
+        );
     }
 }
 
@@ -364,6 +374,7 @@ impl Dnn {
         let mut order = fit_rows;
         ctx.install(|| {
             let shards_per_batch = rayon::current_num_threads().max(1);
+            let mut scratch = vec![net::Scratch::default(); shards_per_batch];
             for epoch in 1..=params.epochs {
                 let t0 = Instant::now();
                 order.shuffle(&mut rng);
@@ -373,10 +384,11 @@ impl Dnn {
                     let shards: Vec<&[usize]> = batch.chunks(per).collect();
                     let grads: Vec<net::Grads> = shards
                         .par_iter()
-                        .map(|rows| net.backward(&packed, rows, batch.len()))
+                        .zip(scratch.par_iter_mut())
+                        .map(|(rows, sc)| net.backward(&packed, rows, batch.len(), sc))
                         .collect();
                     total += grads.iter().map(|g| g.loss).sum::<f64>();
-                    opt.step(&mut net, &packed, &shards, grads);
+                    opt.step(&mut net, grads);
                     bar.inc(1);
                 }
                 let loss = total / order.len() as f64;

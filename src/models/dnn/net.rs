@@ -71,8 +71,26 @@ pub struct Grads {
     pub layers: Vec<(Array2<f32>, Array1<f32>)>,
     /// Gradient of the concatenated input, `shard × input_dim`.
     pub dx: Array2<f32>,
+    /// Per table: the gradient of each row the shard touched (empty for frozen tables).
+    pub tables: Vec<SparseRows>,
     /// Summed (not averaged) loss of the shard's examples.
     pub loss: f64,
+}
+
+/// The gradients of the distinct rows of one table that a shard touched.
+#[derive(Debug, Clone, Default)]
+pub struct SparseRows {
+    /// Row indices, in order of first touch.
+    pub ids: Vec<u32>,
+    /// `ids.len() × dim` gradients.
+    pub vals: Vec<f32>,
+}
+
+/// Reusable per-worker memory: for each table, the slot of a row in the shard's
+/// [`SparseRows`] (`u32::MAX` = untouched; reset after each use).
+#[derive(Debug, Clone, Default)]
+pub struct Scratch {
+    slots: Vec<Vec<u32>>,
 }
 
 impl Net {
@@ -115,7 +133,11 @@ impl Net {
     pub fn input(&self, x: &Packed, rows: &[usize]) -> Array2<f32> {
         let width = self.input_dim();
         let mut out = vec![0.0f32; rows.len() * width];
-        for (line, &e) in out.chunks_exact_mut(width).zip(rows) {
+        for (r, (line, &e)) in out.chunks_exact_mut(width).zip(rows).enumerate() {
+            // Shuffled examples are random reads: fetch a few ahead.
+            if let Some(&ahead) = rows.get(r + 4) {
+                crate::simd::prefetch(x.example(ahead));
+            }
             let mut o = 0;
             for (t, bag) in self.tables.iter().zip(x.bags(e)) {
                 let d = t.w.ncols();
@@ -193,7 +215,13 @@ impl Net {
     /// Forward and backward over examples `rows` of one mini-batch of `batch` examples; the
     /// gradients are of the batch-mean loss (so shards of one batch sum to it).
     #[must_use]
-    pub fn backward(&self, x: &Packed, rows: &[usize], batch: usize) -> Grads {
+    pub fn backward(
+        &self,
+        x: &Packed,
+        rows: &[usize],
+        batch: usize,
+        scratch: &mut Scratch,
+    ) -> Grads {
         let input = self.input(x, rows);
         let zs = self.forward_from(input.view());
         let n_layers = self.layers.len();
@@ -234,32 +262,34 @@ impl Net {
             }
         }
         grads.reverse();
+        let tables = self.sparse_grads(x, rows, dx.view(), scratch);
         Grads {
             layers: grads,
             dx,
+            tables,
             loss,
         }
     }
 
-    /// The slice of the input that table `t` fills.
-    #[must_use]
-    pub fn input_range(&self, t: usize) -> std::ops::Range<usize> {
-        let start: usize = self.tables[..t].iter().map(|x| x.w.ncols()).sum();
-        start..start + self.tables[t].w.ncols()
-    }
-
-    /// Gradients of the tables' rows from the input gradient `dx` of examples `rows`: calls
-    /// `f(table, row, scale, gradient)` once per id occurrence, the gradient to be multiplied
-    /// by `scale` (the bag's combiner); frozen tables and rows are skipped.
-    pub fn table_grads(
+    /// The tables' row gradients from the input gradient `dx` of examples `rows`, summed per
+    /// distinct row (a bag's rows get the combiner's scale); frozen tables and rows get none.
+    fn sparse_grads(
         &self,
         x: &Packed,
         rows: &[usize],
         dx: ArrayView2<'_, f32>,
-        mut f: impl FnMut(usize, usize, f32, &[f32]),
-    ) {
+        scratch: &mut Scratch,
+    ) -> Vec<SparseRows> {
+        if scratch.slots.len() != self.tables.len() {
+            scratch.slots = self
+                .tables
+                .iter()
+                .map(|t| vec![u32::MAX; if t.trainable { t.w.nrows() } else { 0 }])
+                .collect();
+        }
+        let mut out = vec![SparseRows::default(); self.tables.len()];
         let width = dx.ncols();
-        let Some(dx) = dx.as_slice() else { return };
+        let Some(dx) = dx.as_slice() else { return out };
         for (line, &e) in dx.chunks_exact(width).zip(rows) {
             let mut o = 0;
             for (t, (table, bag)) in self.tables.iter().zip(x.bags(e)).enumerate() {
@@ -270,15 +300,42 @@ impl Net {
                     continue;
                 }
                 let scale = table.combiner.scale(bag.len());
+                let slots = &mut scratch.slots[t];
+                let sr = &mut out[t];
                 for &id in bag {
                     let id = id as usize;
                     if table.frozen.get(id).copied().unwrap_or(false) {
                         continue;
                     }
-                    f(t, id, scale, g);
+                    let k = match slots[id] {
+                        u32::MAX => {
+                            let k = sr.ids.len();
+                            slots[id] = k as u32;
+                            sr.ids.push(id as u32);
+                            sr.vals.resize((k + 1) * d, 0.0);
+                            k
+                        }
+                        k => k as usize,
+                    };
+                    for (a, v) in sr.vals[k * d..(k + 1) * d].iter_mut().zip(g) {
+                        *a += scale * v;
+                    }
                 }
             }
         }
+        for (slots, sr) in scratch.slots.iter_mut().zip(&out) {
+            for &id in &sr.ids {
+                slots[id as usize] = u32::MAX;
+            }
+        }
+        out
+    }
+
+    /// The slice of the input that table `t` fills.
+    #[must_use]
+    pub fn input_range(&self, t: usize) -> std::ops::Range<usize> {
+        let start: usize = self.tables[..t].iter().map(|x| x.w.ncols()).sum();
+        start..start + self.tables[t].w.ncols()
     }
 }
 
