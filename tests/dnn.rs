@@ -178,6 +178,73 @@ fn trained_model_saves_every_table_and_a_frozen_prior_stays_bit_identical() {
         after.table("user/embedding").unwrap(),
         prior.table("user/embedding").unwrap()
     );
+    // The same from the schema: `init_from` + `trainable = false` on the day×hour column.
+    let text = std::fs::read_to_string(schema_100k()).unwrap();
+    let frozen = text.replace(
+        "[[embeddings]]\ncolumn = \"day_x_hour\"\n",
+        &format!(
+            "[[embeddings]]\ncolumn = \"day_x_hour\"\ninit_from = {:?}\ntrainable = false\n",
+            m1.display().to_string()
+        ),
+    );
+    assert_ne!(frozen, text);
+    let s = tmp.join("frozen.toml");
+    std::fs::write(&s, frozen).unwrap();
+    let m3 = tmp.join("m3");
+    let out = json(&ok(&[
+        "train",
+        d.to_str().unwrap(),
+        "--algo",
+        "dnn",
+        "--schema",
+        s.to_str().unwrap(),
+        "--model",
+        m3.to_str().unwrap(),
+        "--epochs",
+        "1",
+        "--seed",
+        "3",
+        "--json",
+    ]));
+    assert_eq!(out["init"][0]["table"], "day_x_hour/embedding");
+    assert_eq!(out["init"][0]["matched"], 168);
+    let third = recsys::checkpoint::load(&m3).unwrap();
+    assert_eq!(
+        third.table("day_x_hour/embedding").unwrap(),
+        prior.table("day_x_hour/embedding").unwrap()
+    );
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+#[test]
+fn a_label_without_threshold_trains_a_regression() {
+    let d = datasets().join("movielens-100k");
+    let tmp = tempdir("dnn-regression");
+    let text = std::fs::read_to_string(schema_100k()).unwrap();
+    let reg = text.replace("threshold = 4.0\n", "");
+    assert_ne!(reg, text);
+    let s = tmp.join("s.toml");
+    std::fs::write(&s, reg).unwrap();
+    let v = json(&ok(&[
+        "eval",
+        d.to_str().unwrap(),
+        "--algo",
+        "dnn",
+        "--schema",
+        s.to_str().unwrap(),
+        "--split",
+        "random",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.003",
+        "--json",
+    ]));
+    let rmse = f(&v["rmse"]);
+    // the global-mean predictor scores about 1.12 on this split
+    assert!(rmse < 1.0, "rmse {rmse}");
+    assert!(f(&v["mae"]) < rmse);
+    assert!(v.get("auc").is_none());
     let _ = std::fs::remove_dir_all(&tmp);
 }
 
