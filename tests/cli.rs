@@ -672,6 +672,57 @@ fn init_from_prior_model_and_word2vec_file_with_freeze() {
         "word/embedding",
     ]);
     assert!(e.contains("word/embedding"), "{e}");
+    // The same from a schema: `init_from` + `trainable = false` on the item column.
+    let latest =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/movielens-latest.toml");
+    let text = std::fs::read_to_string(&latest).unwrap();
+    let with_prior = text.replace(
+        "[[embeddings]]\ncolumn = \"item\"\n",
+        &format!(
+            "[[embeddings]]\ncolumn = \"item\"\ninit_from = {:?}\ntrainable = false\n",
+            s(&prior)
+        ),
+    );
+    assert_ne!(with_prior, text);
+    let schema = dir.join("prior.toml");
+    std::fs::write(&schema, &with_prior).unwrap();
+    let m = dir.join("from-schema");
+    let v = json(&ok(&[
+        "train",
+        &s(&synthetic()),
+        "--algo",
+        "bpr",
+        "--dim",
+        "16",
+        "--schema",
+        &s(&schema),
+        "--model",
+        &s(&m),
+        "--json",
+    ]));
+    assert_eq!(v["init"][0]["frozen"], true);
+    assert_eq!(
+        recsys::checkpoint::load(&m).unwrap().tables["item/embedding"],
+        a.tables["item/embedding"]
+    );
+    // `trainable = false` with nothing to start from is an error for the factorisations
+    let frozen_only = text.replace(
+        "[[embeddings]]\ncolumn = \"item\"\n",
+        "[[embeddings]]\ncolumn = \"item\"\ntrainable = false\n",
+    );
+    std::fs::write(&schema, frozen_only).unwrap();
+    let e = fails(&[
+        "train",
+        &s(&synthetic()),
+        "--schema",
+        &s(&schema),
+        "--model",
+        &s(&dir.join("x")),
+    ]);
+    assert!(
+        e.contains("trainable = false") && e.contains("init_from"),
+        "{e}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
