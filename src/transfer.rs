@@ -5,6 +5,7 @@
 //! rows stay bit-identical through training (TensorFlow's `trainable = False`, per row).
 
 use std::collections::HashMap;
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use ndarray::Array2;
@@ -79,13 +80,17 @@ impl TableInit {
             let (k, t) = formats::word2vec::read(path, true)?;
             (Vocab::from_keys(k), t)
         } else {
-            let text_head = crate::data::reader::read_bytes(path)?;
-            let first = text_head.split(|&b| b == b'\n').next().unwrap_or_default();
-            let n_tokens = String::from_utf8_lossy(first).split_whitespace().count();
+            // word2vec text starts with 'N DIM'; GloVe with a key and its values
+            let (mut r, _) = formats::open_read(path)?;
+            let mut first = Vec::new();
+            r.read_until(b'\n', &mut first)
+                .map_err(|e| Error::io(path, e))?;
+            drop(r);
+            let n_tokens = String::from_utf8_lossy(&first).split_whitespace().count();
             let (k, t) = if n_tokens == 2 {
-                formats::word2vec::parse(&text_head, false, path)?
+                formats::word2vec::read(path, false)?
             } else {
-                formats::glove::parse(&text_head, path)?
+                formats::glove::read(path)?
             };
             (Vocab::from_keys(k), t)
         };

@@ -1,5 +1,6 @@
-//! Files recsys writes, read by the tools people use: gensim reads our word2vec text and
-//! binary exports; the safetensors package (numpy) reads our tensors file.
+//! Interop with the tools people use: gensim reads our word2vec text and
+//! binary exports and we read gensim's (text, binary, gzip); the safetensors package (numpy)
+//! reads our tensors file.
 //!
 //! Needs a Python with gensim and safetensors: `RECSYS_PYTHON`, or `.venv/` made from
 //! `tests/requirements.txt` by README's test command. Without one these tests fail, so they
@@ -105,5 +106,64 @@ print(json.dumps({{
         v["seen"],
         serde_json::json!([m.vocab("user").unwrap().len() + 1])
     );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Files gensim writes (word2vec text, binary, gzip text) read back by recsys with identical
+/// keys and vectors, and usable as a prior through `--init-from`.
+#[test]
+fn recsys_reads_gensim_written_files() {
+    let dir = tempdir("interop-gensim");
+    let script = format!(
+        r#"
+import json, numpy as np
+from gensim.models import KeyedVectors
+rng = np.random.default_rng(7)
+keys = ["the", "café", "naïve", "a_b", "x"] + [f"w{{i}}" for i in range(40)]
+kv = KeyedVectors(vector_size=9)
+kv.add_vectors(keys, rng.standard_normal((len(keys), 9)).astype(np.float32))
+kv.save_word2vec_format({txt:?}, binary=False)
+kv.save_word2vec_format({bin:?}, binary=True)
+kv.save_word2vec_format({gz:?}, binary=False)
+print(json.dumps({{"keys": list(kv.index_to_key), "vectors": [[float(x) for x in r] for r in kv.vectors]}}))
+"#,
+        txt = dir.join("g.txt").to_str().unwrap(),
+        bin = dir.join("g.bin").to_str().unwrap(),
+        gz = dir.join("g.txt.gz").to_str().unwrap(),
+    );
+    let out = Command::new(python())
+        .arg("-c")
+        .arg(script)
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let keys: Vec<String> = v["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap().to_string())
+        .collect();
+    let want: Vec<f32> = v["vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| {
+            r.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap() as f32)
+        })
+        .collect();
+    use recsys::checkpoint::formats::word2vec;
+    for (file, binary) in [("g.txt", false), ("g.bin", true), ("g.txt.gz", false)] {
+        let (k, t) = word2vec::read(&dir.join(file), binary).unwrap();
+        assert_eq!(k, keys, "{file}");
+        assert_eq!(t.iter().copied().collect::<Vec<_>>(), want, "{file}");
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -1,16 +1,83 @@
 //! Embedding file formats, one reader/writer pair per format over (keys, table):
 //! word2vec text and binary (as gensim's `load_word2vec_format` reads them), GloVe text,
-//! `.npy` with a keys file, and the TensorBoard projector (`vectors.tsv` + `metadata.tsv`). Every file is written to a
-//! temporary sibling and renamed into place.
+//! `.npy` with a keys file, and the TensorBoard projector (`vectors.tsv` + `metadata.tsv`).
+//! Files stream both ways: writers go through a buffer into a temporary sibling that is synced
+//! and renamed into place; readers parse from a buffered reader (gzip detected by its magic),
+//! so nothing but the table itself is held in memory.
 
 pub mod glove;
 pub mod npy;
 pub mod projector;
 pub mod word2vec;
 
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::Path;
 
 use crate::error::{Error, Result};
+
+/// Write a file atomically by streaming: `fill` writes into a buffered temporary sibling,
+/// which is synced and renamed over `path`; on any error the temporary file is removed.
+pub fn atomic_file_stream(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::data(path, "not a file name"))?
+        .to_string_lossy()
+        .to_string();
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| -> std::io::Result<()> {
+        let mut w = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
+        fill(&mut w)?;
+        let f = w.into_inner().map_err(|e| e.into_error())?;
+        f.sync_all()
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(path, e));
+    }
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+/// Open `path` for a streaming read: a buffered reader (decompressing gzip, detected by its
+/// magic) and, for an uncompressed file, its length (to check sizes claimed by headers).
+pub fn open_read(path: &Path) -> Result<(Box<dyn BufRead>, Option<u64>)> {
+    let f = File::open(path).map_err(|e| Error::io(path, e))?;
+    let len = f.metadata().map_err(|e| Error::io(path, e))?.len();
+    let mut r = BufReader::with_capacity(1 << 20, f);
+    let magic = r.fill_buf().map_err(|e| Error::io(path, e))?;
+    if magic.len() >= 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+        let gz = flate2::read::MultiGzDecoder::new(r);
+        Ok((Box::new(BufReader::with_capacity(1 << 20, gz)), None))
+    } else {
+        Ok((Box::new(r), Some(len)))
+    }
+}
+
+/// Read one line (without its `\n`/`\r\n`) into `buf`; false at the end of the stream.
+pub(crate) fn read_line(r: &mut dyn BufRead, buf: &mut Vec<u8>, path: &Path) -> Result<bool> {
+    buf.clear();
+    let n = r
+        .read_until(b'\n', buf)
+        .map_err(|e| Error::data(path, format!("read error: {e}")))?;
+    while buf.last().is_some_and(|&b| b == b'\n' || b == b'\r') {
+        buf.pop();
+    }
+    Ok(n > 0)
+}
+
+/// Fill `buf` exactly from `r`, or say the file is truncated.
+pub(crate) fn read_exact(r: &mut dyn Read, buf: &mut [u8], path: &Path, what: &str) -> Result<()> {
+    r.read_exact(buf)
+        .map_err(|e| Error::data(path, format!("truncated: {what} ({e})")))
+}
 
 /// Write a file atomically: a temporary sibling, synced, then renamed over `path`.
 pub fn atomic_file_write(path: &Path, bytes: &[u8]) -> Result<()> {

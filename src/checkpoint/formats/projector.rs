@@ -1,12 +1,12 @@
 //! TensorBoard Embedding Projector files: `vectors.tsv` (one row of tab-separated values per
 //! key, no header) and `metadata.tsv` (a header `key\ttitle\tgenres`, one line per row).
 
-use std::fmt::Write;
+use std::fmt::Write as _;
 use std::path::Path;
 
 use ndarray::ArrayView2;
 
-use super::atomic_file_write;
+use super::atomic_file_stream;
 use crate::data::ItemInfo;
 use crate::error::{Error, Result};
 
@@ -27,23 +27,33 @@ pub fn write(
             format!("{} keys for {} rows", keys.len(), table.nrows()),
         ));
     }
-    let mut vectors = String::new();
-    for row in table.rows() {
-        let cells: Vec<String> = row.iter().map(f32::to_string).collect();
-        vectors.push_str(&cells.join("\t"));
-        vectors.push('\n');
-    }
-    let mut meta = String::from("key\ttitle\tgenres\n");
-    for (i, k) in keys.iter().enumerate() {
-        let inf = info.get(i).cloned().unwrap_or_default();
-        let _ = writeln!(
-            meta,
-            "{}\t{}\t{}",
-            clean(k),
-            clean(&inf.title),
-            clean(&inf.genres.join("|"))
-        );
-    }
-    atomic_file_write(&dir.join("vectors.tsv"), vectors.as_bytes())?;
-    atomic_file_write(&dir.join("metadata.tsv"), meta.as_bytes())
+    atomic_file_stream(&dir.join("vectors.tsv"), |w| {
+        let mut line = String::with_capacity(table.ncols() * 12);
+        for row in table.rows() {
+            line.clear();
+            for (j, v) in row.iter().enumerate() {
+                if j > 0 {
+                    line.push('\t');
+                }
+                let _ = write!(line, "{v}");
+            }
+            line.push('\n');
+            w.write_all(line.as_bytes())?;
+        }
+        Ok(())
+    })?;
+    atomic_file_stream(&dir.join("metadata.tsv"), |w| {
+        w.write_all(b"key\ttitle\tgenres\n")?;
+        for (i, k) in keys.iter().enumerate() {
+            let inf = info.get(i).cloned().unwrap_or_default();
+            writeln!(
+                w,
+                "{}\t{}\t{}",
+                clean(k),
+                clean(&inf.title),
+                clean(&inf.genres.join("|"))
+            )?;
+        }
+        Ok(())
+    })
 }

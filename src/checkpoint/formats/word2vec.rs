@@ -2,12 +2,12 @@
 //! same header line, then per row `key`, a space, DIM little-endian `f32`, and `\n`.
 //! Keys cannot hold whitespace in this format: spaces, tabs and newlines are written as `_`.
 
-use std::io::Write;
+use std::io::{BufRead, Write};
 use std::path::Path;
 
 use ndarray::{Array2, ArrayView2};
 
-use super::atomic_file_write;
+use super::{atomic_file_stream, open_read, read_exact, read_line};
 use crate::error::{Error, Result};
 
 fn clean_key(k: &str) -> String {
@@ -22,29 +22,43 @@ fn clean_key(k: &str) -> String {
     }
 }
 
-/// Render (keys, table) in the word2vec format.
-#[must_use]
-pub fn to_bytes(keys: &[String], table: ArrayView2<'_, f32>, binary: bool) -> Vec<u8> {
-    let mut out = Vec::with_capacity(table.len() * if binary { 4 } else { 10 } + keys.len() * 8);
-    let _ = writeln!(out, "{} {}", table.nrows(), table.ncols());
+/// Write (keys, table) in the word2vec format to `w`.
+pub fn write_to(
+    w: &mut dyn Write,
+    keys: &[String],
+    table: ArrayView2<'_, f32>,
+    binary: bool,
+) -> std::io::Result<()> {
+    writeln!(w, "{} {}", table.nrows(), table.ncols())?;
+    let mut line = Vec::with_capacity(table.ncols() * 12 + 32);
     for (k, row) in keys.iter().zip(table.rows()) {
-        out.extend_from_slice(clean_key(k).as_bytes());
+        line.clear();
+        line.extend_from_slice(clean_key(k).as_bytes());
         if binary {
-            out.push(b' ');
+            line.push(b' ');
             for v in row {
-                out.extend_from_slice(&v.to_le_bytes());
+                line.extend_from_slice(&v.to_le_bytes());
             }
         } else {
             for v in row {
-                let _ = write!(out, " {v}");
+                write!(line, " {v}")?;
             }
         }
-        out.push(b'\n');
+        line.push(b'\n');
+        w.write_all(&line)?;
     }
+    Ok(())
+}
+
+/// Render (keys, table) in the word2vec format (in memory; files use [`write`]).
+#[must_use]
+pub fn to_bytes(keys: &[String], table: ArrayView2<'_, f32>, binary: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    let _ = write_to(&mut out, keys, table, binary);
     out
 }
 
-/// Write (keys, table) to `path` in the word2vec text or binary format.
+/// Write (keys, table) to `path` in the word2vec text or binary format, streamed.
 pub fn write(path: &Path, keys: &[String], table: ArrayView2<'_, f32>, binary: bool) -> Result<()> {
     if keys.len() != table.nrows() {
         return Err(Error::data(
@@ -52,24 +66,38 @@ pub fn write(path: &Path, keys: &[String], table: ArrayView2<'_, f32>, binary: b
             format!("{} keys for {} rows", keys.len(), table.nrows()),
         ));
     }
-    atomic_file_write(path, &to_bytes(keys, table, binary))
+    atomic_file_stream(path, |w| write_to(w, keys, table, binary))
 }
 
-/// Read a word2vec text or binary file. Sizes in the header are checked against the file's
-/// length before anything is allocated.
+/// Read a word2vec text or binary file (plain or gzip), streamed. Sizes in the header are
+/// checked against the file's length before anything is allocated.
 pub fn read(path: &Path, binary: bool) -> Result<(Vec<String>, Array2<f32>)> {
-    let bytes = crate::data::reader::read_bytes(path)?;
-    parse(&bytes, binary, path)
+    let (mut r, len) = open_read(path)?;
+    read_from(&mut *r, len, binary, path)
 }
 
 /// Parse word2vec bytes (see [`read`]).
 pub fn parse(bytes: &[u8], binary: bool, path: &Path) -> Result<(Vec<String>, Array2<f32>)> {
-    let nl = bytes
-        .iter()
-        .position(|&b| b == b'\n')
-        .ok_or_else(|| Error::parse(path, 1, "expected a header line 'N DIM'"))?;
-    let header = std::str::from_utf8(&bytes[..nl])
-        .map_err(|_| Error::parse(path, 1, "header is not text"))?;
+    let mut r = bytes;
+    read_from(&mut r, Some(bytes.len() as u64), binary, path)
+}
+
+/// Parse the word2vec format from a reader; `len` (the stream's byte length, when known)
+/// bounds what the header may claim. Without it, the up-front allocation is capped and the
+/// table grows as rows arrive.
+pub fn read_from(
+    r: &mut dyn BufRead,
+    len: Option<u64>,
+    binary: bool,
+    path: &Path,
+) -> Result<(Vec<String>, Array2<f32>)> {
+    let mut line = Vec::new();
+    if !read_line(r, &mut line, path)? {
+        return Err(Error::parse(path, 1, "expected a header line 'N DIM'"));
+    }
+    let header = std::str::from_utf8(&line)
+        .map_err(|_| Error::parse(path, 1, "header is not text"))?
+        .to_string();
     let mut h = header.split_whitespace();
     let (Some(n), Some(dim), None) = (h.next(), h.next(), h.next()) else {
         return Err(Error::parse(
@@ -85,81 +113,90 @@ pub fn parse(bytes: &[u8], binary: bool, path: &Path) -> Result<(Vec<String>, Ar
             format!("expected two integers 'N DIM', found '{header}'"),
         ));
     };
-    let body = &bytes[nl + 1..];
     // Each value takes at least 4 bytes (binary) or 2 bytes (text: digit + separator).
     let min_per_row = dim
         .checked_mul(if binary { 4 } else { 2 })
         .and_then(|v| v.checked_add(2));
-    match min_per_row.and_then(|m| m.checked_mul(n)) {
-        Some(need) if need <= body.len() + 1 && dim > 0 => {}
-        _ => {
-            return Err(Error::parse(
-                path,
-                1,
-                format!(
-                    "header claims {n} rows of {dim} values, more than the file's {} bytes hold",
-                    bytes.len()
-                ),
-            ))
-        }
+    let need = min_per_row.and_then(|m| m.checked_mul(n));
+    let fits = match (need, len) {
+        (Some(need), Some(len)) => need as u64 <= len + 1,
+        (Some(_), None) => true,
+        (None, _) => false,
+    };
+    if !fits || dim == 0 {
+        return Err(Error::parse(
+            path,
+            1,
+            format!(
+                "header claims {n} rows of {dim} values, more than the file's {} bytes hold",
+                len.map_or_else(|| "?".to_string(), |l| l.to_string())
+            ),
+        ));
     }
-    let mut keys = Vec::with_capacity(n);
-    let mut data = Vec::with_capacity(n * dim);
+    let cap = if len.is_some() { n } else { n.min(1 << 20) };
+    let mut keys = Vec::with_capacity(cap);
+    let mut data = Vec::with_capacity(cap.saturating_mul(dim));
     if binary {
-        let mut pos = 0;
+        let mut vals = vec![0u8; dim * 4];
         for row in 0..n {
-            while pos < body.len() && (body[pos] == b'\n' || body[pos] == b' ') {
-                pos += 1;
+            // skip the newline (or spaces) left after the previous vector
+            loop {
+                let buf = r
+                    .fill_buf()
+                    .map_err(|e| Error::data(path, format!("read error: {e}")))?;
+                match buf.first() {
+                    Some(b'\n' | b' ') => r.consume(1),
+                    _ => break,
+                }
             }
-            let sp = body[pos..].iter().position(|&b| b == b' ').ok_or_else(|| {
-                Error::parse(
-                    path,
-                    row + 2,
-                    "truncated: expected 'key ' before the vector",
-                )
-            })?;
-            keys.push(String::from_utf8_lossy(&body[pos..pos + sp]).into_owned());
-            pos += sp + 1;
-            let end = pos + dim * 4;
-            if end > body.len() {
+            line.clear();
+            r.read_until(b' ', &mut line)
+                .map_err(|e| Error::data(path, format!("read error: {e}")))?;
+            if line.pop() != Some(b' ') {
                 return Err(Error::parse(
                     path,
                     row + 2,
-                    format!("truncated: row {row} needs {dim} floats"),
+                    "truncated: expected 'key ' before the vector",
                 ));
             }
+            keys.push(String::from_utf8_lossy(&line).into_owned());
+            read_exact(r, &mut vals, path, &format!("row {row} needs {dim} floats"))?;
             data.extend(
-                body[pos..end]
-                    .chunks_exact(4)
+                vals.chunks_exact(4)
                     .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
             );
-            pos = end;
         }
     } else {
-        let text = String::from_utf8_lossy(body);
-        let mut lines = text.lines().filter(|l| !l.trim().is_empty()).enumerate();
+        let mut lineno = 1;
         for row in 0..n {
-            let (i, line) = lines.next().ok_or_else(|| {
-                Error::parse(
-                    path,
-                    row + 2,
-                    format!("truncated: expected {n} rows, found {row}"),
-                )
-            })?;
-            let mut f = line.split_whitespace();
+            loop {
+                lineno += 1;
+                if !read_line(r, &mut line, path)? {
+                    return Err(Error::parse(
+                        path,
+                        lineno,
+                        format!("truncated: expected {n} rows, found {row}"),
+                    ));
+                }
+                if !line.iter().all(u8::is_ascii_whitespace) {
+                    break;
+                }
+            }
+            let text = String::from_utf8_lossy(&line);
+            let mut f = text.split_whitespace();
             let key = f.next().unwrap_or_default();
             keys.push(key.to_string());
             let before = data.len();
             for v in f {
                 let x: f32 = v.parse().map_err(|_| {
-                    Error::parse(path, i + 2, format!("expected a number, found '{v}'"))
+                    Error::parse(path, lineno, format!("expected a number, found '{v}'"))
                 })?;
                 data.push(x);
             }
             if data.len() - before != dim {
                 return Err(Error::parse(
                     path,
-                    i + 2,
+                    lineno,
                     format!("expected {dim} values, found {}", data.len() - before),
                 ));
             }
