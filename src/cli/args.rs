@@ -211,6 +211,14 @@ pub struct HyperArgs {
     /// Keep the rows taken from the prior fixed during training.
     #[arg(long, requires = "init_from")]
     pub freeze: bool,
+    /// Continue the run saved in this model directory (same data and settings; --epochs is
+    /// the new total): tables, biases, optimiser state and epoch log (als, mf, bpr, dnn).
+    #[arg(long, conflicts_with = "init_from")]
+    pub resume: Option<PathBuf>,
+    /// dnn: save the model directory after every N epochs, so that a killed run can be
+    /// continued with --resume.
+    #[arg(long)]
+    pub checkpoint_every: Option<usize>,
     /// Schema describing the files and columns (see schemas/).
     #[arg(long)]
     pub schema: Option<PathBuf>,

@@ -276,11 +276,19 @@ pub(super) fn context(cli: &Cli, h: &HyperArgs) -> Result<TrainContext> {
             }
         }
     }
+    let resume = match &h.resume {
+        Some(dir) => Some(std::sync::Arc::new(checkpoint::load(dir)?)),
+        None => None,
+    };
+    if h.checkpoint_every.is_some() && h.algo != Algo::Dnn {
+        bail!("--checkpoint-every is for --algo dnn (other trainers finish in seconds; --resume continues any saved als, mf or bpr model)");
+    }
     Ok(TrainContext {
         inits,
         threads: h.threads,
         seed: h.seed,
         progress: !cli.quiet && !cli.json,
+        resume,
     })
 }
 

@@ -97,8 +97,18 @@ pub fn train(cli: &Cli, a: &TrainArgs) -> Result<()> {
     };
     let (dir, file) = locate(data);
     let joined = Joined::open(&schema, &dir, file.as_deref())?;
-    let (dnn, x) = dnn::train(&schema, &joined, &p, &context(cli, h)?)?;
-    let mut model = dnn.to_model(catalog(&schema, &dir)?.as_ref());
+    let titles = catalog(&schema, &dir)?;
+    let source = joined.path().display().to_string();
+    let out = a.model.clone();
+    let mut save = |d: &Dnn| -> recsys::Result<()> {
+        let mut m = d.to_model(titles.as_ref());
+        m.info
+            .insert("interactions_file".into(), source.clone().into());
+        checkpoint::save(&m, &out)
+    };
+    let every = h.checkpoint_every.unwrap_or(0);
+    let (dnn, x) = dnn::train_with(&schema, &joined, &p, &context(cli, h)?, every, &mut save)?;
+    let mut model = dnn.to_model(titles.as_ref());
     note_inits(cli, &model);
     model.info.insert(
         "interactions_file".into(),

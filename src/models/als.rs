@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use sprs::CsMat;
 
 use super::linalg::{axpy, dot, gemv};
-use super::{TrainContext, Trainer};
+use super::{saved_table, TrainContext, Trainer};
 use crate::data::{Catalog, Interactions};
 use crate::embedding::Initializer;
 use crate::error::{Error, Result};
@@ -270,11 +270,21 @@ impl Trainer for Als {
         let mut reports = Vec::new();
         let ufrozen = ctx.init_table(USER_EMBEDDING, &mut users, &data.users, &mut reports)?;
         let ifrozen = ctx.init_table(ITEM_EMBEDDING, &mut items, &data.items, &mut reports)?;
-        let pb = crate::progress::bar(p.iterations as u64, "als", ctx.progress);
+        let params = serde_json::to_value(p).unwrap_or_default();
+        let vocabs = [("user", &data.users), ("item", &data.items)];
+        let mut first = 0;
+        let mut epochs = Vec::with_capacity(p.iterations);
+        if let Some((m, done)) = ctx.resumed("als", &params, "iterations", p.iterations, &vocabs)? {
+            // the state of an ALS run is its two factor tables
+            users = saved_table(m, USER_EMBEDDING)?;
+            items = saved_table(m, ITEM_EMBEDDING)?;
+            first = done;
+            epochs.extend(m.epochs.iter().cloned());
+        }
+        let pb = crate::progress::bar((p.iterations - first) as u64, "als", ctx.progress);
         let start = Instant::now();
         let epochs = ctx.install(|| {
-            let mut epochs = Vec::with_capacity(p.iterations);
-            for it in 0..p.iterations {
+            for it in first..p.iterations {
                 let t0 = Instant::now();
                 solve_side(
                     &mut users,
@@ -311,7 +321,7 @@ impl Trainer for Als {
             ));
         }
         let mut model = Model::for_interactions("als", data, catalog);
-        model.params = serde_json::to_value(p).unwrap_or_default();
+        model.params = params;
         model.tables.insert(USER_EMBEDDING.into(), users);
         model.tables.insert(ITEM_EMBEDDING.into(), items);
         model.record_run(epochs, start, ctx.seed, &reports);

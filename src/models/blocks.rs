@@ -129,7 +129,21 @@ impl Blocks {
         out
     }
 
-    /// Vector version of [`Blocks::unpermute`].
+    /// Vector version of [`Blocks::permute`].
+    pub fn permute_vec(&self, v: &[f32], users: bool) -> Vec<f32> {
+        let new = if users {
+            &self.user_new
+        } else {
+            &self.item_new
+        };
+        let mut out = vec![0.0; v.len()];
+        for (old, &n) in new.iter().enumerate() {
+            out[n as usize] = v[old];
+        }
+        out
+    }
+
+    /// Undo [`Blocks::permute_vec`].
     pub fn unpermute_vec(&self, v: &[f32], users: bool) -> Vec<f32> {
         let new = if users {
             &self.user_new

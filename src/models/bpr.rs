@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::blocks::{split_rows, Blocks, Event};
 use super::linalg::dot;
-use super::{TrainContext, Trainer};
+use super::{saved_table, saved_vector, TrainContext, Trainer};
 use crate::data::{Catalog, Interactions};
 use crate::embedding::Initializer;
 use crate::error::{Error, Result};
@@ -199,6 +199,11 @@ impl Trainer for Bpr {
             return Err(Error::Param("no interactions to train on".into()));
         }
         if p.item_features {
+            if ctx.resume.is_some() {
+                return Err(Error::Param(
+                    "--resume is not supported for bpr --item-features yet".into(),
+                ));
+            }
             return super::hybrid::fit(p, data, catalog, ctx);
         }
         // Implicit feedback: one positive per distinct (user, item).
@@ -226,6 +231,20 @@ impl Trainer for Bpr {
         let mut q0 = init.table(data.items.len(), k, ctx.seed.wrapping_add(1));
         let ufrozen = ctx.init_table(USER_EMBEDDING, &mut p0, &data.users, &mut reports)?;
         let ifrozen = ctx.init_table(ITEM_EMBEDDING, &mut q0, &data.items, &mut reports)?;
+        let params = serde_json::to_value(p).unwrap_or_default();
+        let vocabs = [("user", &data.users), ("item", &data.items)];
+        let mut bi0 = vec![0.0f32; data.items.len()];
+        let mut first = 0;
+        let mut log = Vec::with_capacity(p.epochs);
+        if let Some((m, done)) = ctx.resumed("bpr", &params, "epochs", p.epochs, &vocabs)? {
+            // factors and item biases; negatives are seeded per (epoch, cell), so the rest of
+            // the run draws what the uninterrupted one would have
+            p0 = saved_table(m, USER_EMBEDDING)?;
+            q0 = saved_table(m, ITEM_EMBEDDING)?;
+            bi0 = saved_vector(m, ITEM_BIAS)?;
+            first = done;
+            log.extend(m.epochs.iter().cloned());
+        }
         let (users, items, bi, epochs) = ctx.install(|| {
             let blocks = Blocks::new(&pos, rayon::current_num_threads(), ctx.seed);
             let t = blocks.t;
@@ -242,7 +261,7 @@ impl Trainer for Bpr {
             let mut qm = blocks.permute(&q0, false);
             let pfm = blocks.permute_mask(&ufrozen, true);
             let qfm = blocks.permute_mask(&ifrozen, false);
-            let mut bi = vec![0.0f32; data.items.len()];
+            let mut bi = blocks.permute_vec(&bi0, false);
             let h = Hyper {
                 k,
                 lr: p.learning_rate,
@@ -254,8 +273,8 @@ impl Trainer for Bpr {
                 .windows(2)
                 .map(|w| &liked[w[0]..w[1]])
                 .collect();
-            let mut epochs = Vec::with_capacity(p.epochs);
-            for epoch in 0..p.epochs {
+            let mut epochs = log;
+            for epoch in first..p.epochs {
                 let t0 = Instant::now();
                 let mut loss = 0.0;
                 for s in 0..t {

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::blocks::{split_rows, Blocks, Event};
-use super::{linalg::dot, TrainContext, Trainer};
+use super::{linalg::dot, saved_table, saved_vector, TrainContext, Trainer};
 use crate::data::{Catalog, Interactions};
 use crate::embedding::Initializer;
 use crate::error::{Error, Result};
@@ -209,6 +209,21 @@ impl Trainer for Mf {
         let mut q0 = init.table(data.items.len(), k, ctx.seed.wrapping_add(1));
         let ufrozen = ctx.init_table(USER_EMBEDDING, &mut p0, &data.users, &mut reports)?;
         let ifrozen = ctx.init_table(ITEM_EMBEDDING, &mut q0, &data.items, &mut reports)?;
+        let params = serde_json::to_value(p).unwrap_or_default();
+        let vocabs = [("user", &data.users), ("item", &data.items)];
+        let mut bu0 = vec![0.0f32; data.users.len()];
+        let mut bi0 = vec![0.0f32; data.items.len()];
+        let mut first = 0;
+        let mut log = Vec::with_capacity(p.epochs);
+        if let Some((m, done)) = ctx.resumed("mf", &params, "epochs", p.epochs, &vocabs)? {
+            // an SGD run's state: factors, biases, and the epoch (for the learning rate)
+            p0 = saved_table(m, USER_EMBEDDING)?;
+            q0 = saved_table(m, ITEM_EMBEDDING)?;
+            bu0 = saved_vector(m, USER_BIAS)?;
+            bi0 = saved_vector(m, ITEM_BIAS)?;
+            first = done;
+            log.extend(m.epochs.iter().cloned());
+        }
         let (users, items, bu, bi, epochs) = ctx.install(|| {
             let t = rayon::current_num_threads();
             let blocks = Blocks::new(data, t, ctx.seed);
@@ -216,11 +231,14 @@ impl Trainer for Mf {
             let mut qm = blocks.permute(&q0, false);
             let pfm = blocks.permute_mask(&ufrozen, true);
             let qfm = blocks.permute_mask(&ifrozen, false);
-            let mut bu = vec![0.0f32; data.users.len()];
-            let mut bi = vec![0.0f32; data.items.len()];
-            let mut epochs = Vec::with_capacity(p.epochs);
+            let mut bu = blocks.permute_vec(&bu0, true);
+            let mut bi = blocks.permute_vec(&bi0, false);
+            let mut epochs = log;
             let mut lr = p.learning_rate;
-            for epoch in 0..p.epochs {
+            for _ in 0..first {
+                lr *= p.lr_decay;
+            }
+            for epoch in first..p.epochs {
                 let t0 = Instant::now();
                 let h = Hyper {
                     k,

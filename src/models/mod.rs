@@ -27,6 +27,9 @@ pub struct TrainContext {
     pub seed: u64,
     /// Show a progress bar on a terminal.
     pub progress: bool,
+    /// Continue this saved run (its tables, biases, optimiser state and epoch log) instead of
+    /// starting fresh; see [`TrainContext::resumed`].
+    pub resume: Option<std::sync::Arc<Model>>,
 }
 
 impl Default for TrainContext {
@@ -36,6 +39,7 @@ impl Default for TrainContext {
             threads: 0,
             seed: 42,
             progress: false,
+            resume: None,
         }
     }
 }
@@ -74,6 +78,58 @@ impl TrainContext {
         Ok(())
     }
 
+    /// For a resumed run: the saved model and the epochs it has done, after checking that it
+    /// continues this run — same algorithm, same hyper-parameters apart from the epoch count
+    /// (`epochs_key`), the same vocabularies (so the same data), and fewer than `total` epochs.
+    /// `None` for a fresh run.
+    pub fn resumed(
+        &self,
+        algo: &str,
+        params: &serde_json::Value,
+        epochs_key: &str,
+        total: usize,
+        vocabs: &[(&str, &crate::vocab::Vocab)],
+    ) -> Result<Option<(&Model, usize)>> {
+        let Some(m) = self.resume.as_deref() else {
+            return Ok(None);
+        };
+        let bad = |msg: String| Err(Error::Param(format!("--resume: {msg}")));
+        if m.algo != algo {
+            return bad(format!("the saved model is {}, not {algo}", m.algo));
+        }
+        if let serde_json::Value::Object(now) = params {
+            for (k, v) in now {
+                if k == epochs_key {
+                    continue;
+                }
+                let saved = m.params.get(k);
+                if saved != Some(v) {
+                    return bad(format!(
+                        "hyper-parameter '{k}' is {v} here but {} in the saved run; resume with the same settings",
+                        saved.map_or_else(|| "absent".to_string(), ToString::to_string)
+                    ));
+                }
+            }
+        }
+        for (col, v) in vocabs {
+            if m.vocab(col) != Some(v) {
+                return bad(format!(
+                    "the {col} vocabulary differs from the saved run's (resume needs the same data; to start from a model trained on other data use --init-from)"
+                ));
+            }
+        }
+        if !self.inits.is_empty() {
+            return bad("cannot be combined with --init-from".into());
+        }
+        let done = m.epochs.len();
+        if done >= total {
+            return bad(format!(
+                "the saved run already has {done} epochs; ask for more with --epochs N (N > {done})"
+            ));
+        }
+        Ok(Some((m, done)))
+    }
+
     /// Run `f` on a rayon pool of `threads` workers.
     pub fn install<T: Send>(&self, f: impl FnOnce() -> T + Send) -> Result<T> {
         let pool = rayon::ThreadPoolBuilder::new()
@@ -99,3 +155,19 @@ pub trait Trainer: Send + Sync {
 
 /// The names accepted by `--algo` that this build implements.
 pub const ALGORITHMS: &[&str] = &["als", "mf", "bpr"];
+
+/// A table of a saved model being resumed (an error names it when missing).
+pub(crate) fn saved_table(m: &Model, name: &str) -> Result<ndarray::Array2<f32>> {
+    m.tables
+        .get(name)
+        .cloned()
+        .ok_or_else(|| Error::Param(format!("--resume: the saved model has no table '{name}'")))
+}
+
+/// A vector of a saved model being resumed (an error names it when missing).
+pub(crate) fn saved_vector(m: &Model, name: &str) -> Result<Vec<f32>> {
+    m.vectors
+        .get(name)
+        .map(|v| v.to_vec())
+        .ok_or_else(|| Error::Param(format!("--resume: the saved model has no vector '{name}'")))
+}

@@ -114,6 +114,11 @@ pub(crate) fn fit(
     catalog: Option<&Catalog>,
     ctx: &TrainContext,
 ) -> Result<Model> {
+    if ctx.resume.is_some() {
+        return Err(Error::Param(
+            "--resume is not supported for --svdpp yet".into(),
+        ));
+    }
     let k = p.factors;
     let (nu, ni) = (data.users.len(), data.items.len());
     let (mu, lo, hi) = data.rating_stats();

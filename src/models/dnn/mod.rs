@@ -117,6 +117,8 @@ pub struct Dnn {
     pub inits: Vec<InitReport>,
     /// Training examples per row of each table (for the vocabulary files).
     pub counts: Vec<Vec<u32>>,
+    /// Optimiser state (saved with the model, so that `--resume` continues it).
+    opt: Optimizer,
 }
 
 /// The task a schema's label implies.
@@ -186,6 +188,7 @@ fn build_tables(
 }
 
 /// Optimiser state of the whole network.
+#[derive(Debug, Clone)]
 struct Optimizer {
     kind: OptimizerKind,
     lr: f32,
@@ -224,6 +227,77 @@ impl Optimizer {
                 })
                 .collect(),
         }
+    }
+
+    /// Every state slot as `(tensor name, shape, values)`, for the model directory:
+    /// `optimizer/<tensor>/s1` (Adagrad sums, Adam first moments) and `…/s2` (Adam second).
+    fn export(&self, net: &Net) -> Vec<(String, Vec<usize>, Vec<f32>)> {
+        let mut out = Vec::new();
+        let mut push = |name: String, shape: Vec<usize>, st: &State| {
+            for (slot, v) in [("s1", &st.s1), ("s2", &st.s2)] {
+                if !v.is_empty() {
+                    out.push((format!("optimizer/{name}/{slot}"), shape.clone(), v.clone()));
+                }
+            }
+        };
+        for (t, st) in net.tables.iter().zip(&self.tables) {
+            push(format!("{}/embedding", t.name), t.w.shape().to_vec(), st);
+        }
+        for (l, (layer, (sw, sb))) in net.layers.iter().zip(&self.layers).enumerate() {
+            push(
+                format!("dnn/dense_{l}/kernel"),
+                layer.w.shape().to_vec(),
+                sw,
+            );
+            push(format!("dnn/dense_{l}/bias"), vec![layer.b.len()], sb);
+        }
+        out
+    }
+
+    /// Take the state of a saved run (see [`Optimizer::export`]).
+    fn import(&mut self, net: &Net, m: &Model) -> Result<()> {
+        let steps = m
+            .info
+            .get("optimizer_steps")
+            .and_then(serde_json::Value::as_u64)
+            .ok_or_else(|| {
+                Error::Param("--resume: the saved model has no optimizer_steps".into())
+            })?;
+        self.t = steps;
+        let get = |name: String, st: &mut State| -> Result<()> {
+            for (slot, v) in [("s1", &mut st.s1), ("s2", &mut st.s2)] {
+                if v.is_empty() {
+                    continue;
+                }
+                let key = format!("optimizer/{name}/{slot}");
+                let saved: Vec<f32> = match (m.tables.get(&key), m.vectors.get(&key)) {
+                    (Some(t), _) => t.iter().copied().collect(),
+                    (None, Some(x)) => x.to_vec(),
+                    _ => {
+                        return Err(Error::Param(format!(
+                            "--resume: the saved model has no optimiser state '{key}'"
+                        )))
+                    }
+                };
+                if saved.len() != v.len() {
+                    return Err(Error::Param(format!(
+                        "--resume: optimiser state '{key}' has {} values, the network needs {}",
+                        saved.len(),
+                        v.len()
+                    )));
+                }
+                *v = saved;
+            }
+            Ok(())
+        };
+        for (t, st) in net.tables.iter().zip(self.tables.iter_mut()) {
+            get(format!("{}/embedding", t.name), st)?;
+        }
+        for (l, (sw, sb)) in self.layers.iter_mut().enumerate() {
+            get(format!("dnn/dense_{l}/kernel"), sw)?;
+            get(format!("dnn/dense_{l}/bias"), sb)?;
+        }
+        Ok(())
     }
 
     /// One step from the shards' gradients of examples `shards[s]`: the dense layers and
@@ -334,14 +408,31 @@ impl Dnn {
         params: &DnnParams,
         ctx: &TrainContext,
     ) -> Result<Dnn> {
+        Dnn::fit_with(schema, features, train, params, ctx, 0, &mut |_| Ok(()))
+    }
+
+    /// [`Dnn::fit`], handing the state after every `every`-th epoch to `checkpoint` (0 =
+    /// never), so that a run killed mid-way can be resumed from the last one. With
+    /// `ctx.resume`, continues the saved run: its tables, layers, optimiser state and epoch
+    /// log, and the shuffles it would have drawn next (one thread and the same seed give the
+    /// uninterrupted run's result bit for bit; with `validation`, early stopping's patience
+    /// and best weights restart with the resumed epochs).
+    pub fn fit_with(
+        schema: &Schema,
+        features: FeatureSet,
+        train: &Examples,
+        params: &DnnParams,
+        ctx: &TrainContext,
+        every: usize,
+        checkpoint: &mut (dyn FnMut(&Dnn) -> Result<()> + Send),
+    ) -> Result<Dnn> {
         params.check()?;
         if train.is_empty() {
             return Err(Error::Param("dnn: no training examples".into()));
         }
-        let start = Instant::now();
         let mut inits = Vec::new();
         let tables = build_tables(schema, &features, ctx, &mut inits)?;
-        let counts = tables
+        let counts: Vec<Vec<u32>> = tables
             .iter()
             .zip(&train.bags)
             .map(|(t, b)| {
@@ -351,6 +442,51 @@ impl Dnn {
             })
             .collect();
         let mut net = Net::new(tables, &params.hidden, task_of(schema), ctx.seed);
+        let mut opt = Optimizer::new(params.optimizer, params.learning_rate, &net);
+        let mut epochs = Vec::new();
+        let mut first = 0;
+        let vocabs: Vec<(String, Vocab)> = net
+            .tables
+            .iter()
+            .map(|t| {
+                let c = features
+                    .columns
+                    .iter()
+                    .position(|c| c.spec.name() == t.name)
+                    .unwrap_or_default();
+                (t.name.clone(), Vocab::from_keys(row_keys(&features, c)))
+            })
+            .collect();
+        let vocab_refs: Vec<(&str, &Vocab)> = vocabs.iter().map(|(n, v)| (n.as_str(), v)).collect();
+        let pjson = serde_json::to_value(params).unwrap_or_default();
+        if let Some((m, done)) = ctx.resumed("dnn", &pjson, "epochs", params.epochs, &vocab_refs)? {
+            for t in &mut net.tables {
+                let w = super::saved_table(m, &format!("{}/embedding", t.name))?;
+                if w.dim() != t.w.dim() {
+                    return Err(Error::Param(format!(
+                        "--resume: table '{}' is {:?} in the saved run, {:?} here",
+                        t.name,
+                        w.dim(),
+                        t.w.dim()
+                    )));
+                }
+                t.w = w;
+            }
+            for (l, layer) in net.layers.iter_mut().enumerate() {
+                let w = super::saved_table(m, &format!("dnn/dense_{l}/kernel"))?;
+                let b = super::saved_vector(m, &format!("dnn/dense_{l}/bias"))?;
+                if w.dim() != layer.w.dim() || b.len() != layer.b.len() {
+                    return Err(Error::Param(format!(
+                        "--resume: layer {l} has another shape in the saved run (--hidden differs?)"
+                    )));
+                }
+                layer.w = w;
+                layer.b = Array1::from_vec(b);
+            }
+            opt.import(&net, m)?;
+            epochs.extend(m.epochs.iter().cloned());
+            first = done;
+        }
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(ctx.seed);
         let mut order: Vec<usize> = (0..train.len()).collect();
         let (fit_rows, valid) = if params.validation > 0.0 {
@@ -364,18 +500,36 @@ impl Dnn {
         } else {
             (order, None)
         };
+        let mut order = fit_rows;
+        // a resumed run draws the shuffles the first epochs drew, to continue the sequence
+        for _ in 0..first {
+            order.shuffle(&mut rng);
+        }
         let packed = Packed::new(train);
-        let mut opt = Optimizer::new(params.optimizer, params.learning_rate, &net);
-        let batches = fit_rows.len().div_ceil(params.batch);
-        let bar = crate::progress::bar((batches * params.epochs) as u64, "dnn", ctx.progress);
-        let mut epochs = Vec::new();
+        let batches = order.len().div_ceil(params.batch);
+        let bar = crate::progress::bar(
+            (batches * (params.epochs - first)) as u64,
+            "dnn",
+            ctx.progress,
+        );
         let mut validation_loss = Vec::new();
         let mut best: Option<(f64, usize, Net)> = None;
-        let mut order = fit_rows;
+        let snapshot = |net: &Net, opt: &Optimizer, epochs: &[EpochLog], vl: &[f64]| Dnn {
+            schema: schema.clone(),
+            features: features.clone(),
+            net: net.clone(),
+            params: params.clone(),
+            epochs: epochs.to_vec(),
+            validation_loss: vl.to_vec(),
+            best_epoch: epochs.len(),
+            inits: inits.clone(),
+            counts: counts.clone(),
+            opt: opt.clone(),
+        };
         ctx.install(|| {
             let shards_per_batch = rayon::current_num_threads().max(1);
             let mut scratch = vec![net::Scratch::default(); shards_per_batch];
-            for epoch in 1..=params.epochs {
+            for epoch in first + 1..=params.epochs {
                 let t0 = Instant::now();
                 order.shuffle(&mut rng);
                 let mut total = 0.0;
@@ -402,6 +556,7 @@ impl Dnn {
                     loss,
                     seconds: t0.elapsed().as_secs_f64(),
                 });
+                let mut stop = false;
                 if let Some(v) = &valid {
                     let vl = mean_loss(&net, v);
                     validation_loss.push(vl);
@@ -410,38 +565,28 @@ impl Dnn {
                         Some((b, _, _)) if vl >= *b => {}
                         _ => best = Some((vl, epoch, net.clone())),
                     }
-                    if best
+                    stop = best
                         .as_ref()
-                        .is_some_and(|(_, e, _)| epoch - e >= params.patience.max(1))
-                    {
-                        break;
-                    }
+                        .is_some_and(|(_, e, _)| epoch - e >= params.patience.max(1));
                 } else {
                     bar.set_message(format!("epoch {epoch}: loss {loss:.4}"));
+                }
+                if every > 0 && epoch % every == 0 && epoch < params.epochs && !stop {
+                    checkpoint(&snapshot(&net, &opt, &epochs, &validation_loss))?;
+                }
+                if stop {
+                    break;
                 }
             }
             Ok(())
         })??;
         bar.finish_and_clear();
-        let best_epoch = match best {
-            Some((_, e, kept)) => {
-                net = kept;
-                e
-            }
-            None => epochs.len(),
-        };
-        let _ = start;
-        Ok(Dnn {
-            schema: schema.clone(),
-            features,
-            net,
-            params: params.clone(),
-            epochs,
-            validation_loss,
-            best_epoch,
-            inits,
-            counts,
-        })
+        let mut dnn = snapshot(&net, &opt, &epochs, &validation_loss);
+        if let Some((_, e, kept)) = best {
+            dnn.net = kept;
+            dnn.best_epoch = e;
+        }
+        Ok(dnn)
     }
 
     /// Outputs of every example: probabilities (binary) or predicted values (regression).
@@ -500,6 +645,19 @@ impl Dnn {
             m.vectors
                 .insert(format!("dnn/dense_{l}/bias"), layer.b.clone());
         }
+        for (name, shape, v) in self.opt.export(&self.net) {
+            match shape[..] {
+                [r, c] => {
+                    if let Ok(a) = Array2::from_shape_vec((r, c), v) {
+                        m.tables.insert(name, a);
+                    }
+                }
+                _ => {
+                    m.vectors.insert(name, Array1::from_vec(v));
+                }
+            }
+        }
+        m.info.insert("optimizer_steps".into(), self.opt.t.into());
         let mut params = serde_json::to_value(&self.params).unwrap_or_default();
         params["task"] = match self.net.task {
             Task::Binary => "binary".into(),
@@ -543,6 +701,18 @@ pub fn train(
     params: &DnnParams,
     ctx: &TrainContext,
 ) -> Result<(Dnn, Examples)> {
+    train_with(schema, data, params, ctx, 0, &mut |_| Ok(()))
+}
+
+/// [`train`] with a checkpoint every `every` epochs (see [`Dnn::fit_with`]).
+pub fn train_with(
+    schema: &Schema,
+    data: &Joined,
+    params: &DnnParams,
+    ctx: &TrainContext,
+    every: usize,
+    checkpoint: &mut (dyn FnMut(&Dnn) -> Result<()> + Send),
+) -> Result<(Dnn, Examples)> {
     let rows = data.rows()?;
     let features = FeatureSet::fit(schema, rows.iter())?;
     let x = encode(
@@ -552,6 +722,6 @@ pub fn train(
         data.path(),
     )?;
     drop(rows);
-    let dnn = Dnn::fit(schema, features, &x, params, ctx)?;
+    let dnn = Dnn::fit_with(schema, features, &x, params, ctx, every, checkpoint)?;
     Ok((dnn, x))
 }

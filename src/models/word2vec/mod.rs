@@ -241,6 +241,11 @@ pub fn train(
     } else {
         p.dim
     };
+    if ctx.resume.is_some() {
+        return Err(Error::Param(
+            "--resume is not supported for word2vec/item2vec yet (their learning rate decays over the planned run); start from the saved vectors with --init-from instead".into(),
+        ));
+    }
     // gensim 4 init: uniform in [-1, 1) / dim, output layers zero
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(ctx.seed);
     let mut input =

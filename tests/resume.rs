@@ -1,0 +1,171 @@
+//! `--resume`: a run continued from its saved state ends bit-identical to the uninterrupted
+//! run (one thread, same seed) — including a DNN run killed with SIGKILL mid-training and
+//! continued from its last per-epoch checkpoint.
+
+mod common;
+use common::*;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn same_tensors(a: &Path, b: &Path) {
+    let a = recsys::checkpoint::load(a).unwrap();
+    let b = recsys::checkpoint::load(b).unwrap();
+    assert_eq!(
+        a.tables.keys().collect::<Vec<_>>(),
+        b.tables.keys().collect::<Vec<_>>()
+    );
+    for (k, t) in &b.tables {
+        assert_eq!(&a.tables[k], t, "table {k}");
+    }
+    for (k, v) in &b.vectors {
+        assert_eq!(&a.vectors[k], v, "vector {k}");
+    }
+    assert_eq!(a.epochs.len(), b.epochs.len());
+    let la: Vec<f64> = a.epochs.iter().map(|e| e.loss).collect();
+    let lb: Vec<f64> = b.epochs.iter().map(|e| e.loss).collect();
+    assert_eq!(la, lb, "per-epoch losses");
+}
+
+#[test]
+fn factorisations_resume_to_the_uninterrupted_result() {
+    let dir = tempdir("resume-mf");
+    let data = synthetic();
+    let data = data.to_str().unwrap();
+    for algo in ["als", "mf", "bpr"] {
+        let m = |n: &str| dir.join(format!("{algo}-{n}"));
+        let p = |n: &str| m(n).to_str().unwrap().to_string();
+        let base = [
+            "train",
+            data,
+            "--algo",
+            algo,
+            "--threads",
+            "1",
+            "--seed",
+            "5",
+        ];
+        ok(&[&base[..], &["--epochs", "3", "--model", &p("part")]].concat());
+        ok(&[
+            &base[..],
+            &[
+                "--epochs",
+                "7",
+                "--resume",
+                &p("part"),
+                "--model",
+                &p("resumed"),
+            ],
+        ]
+        .concat());
+        ok(&[&base[..], &["--epochs", "7", "--model", &p("whole")]].concat());
+        same_tensors(&m("resumed"), &m("whole"));
+        // changed settings or nothing left to do are refused
+        let e = fails(
+            &[
+                &base[..],
+                &[
+                    "--epochs",
+                    "7",
+                    "--reg",
+                    "0.5",
+                    "--resume",
+                    &p("part"),
+                    "--model",
+                    &p("x"),
+                ],
+            ]
+            .concat(),
+        );
+        assert!(e.contains("--resume") && e.contains("saved run"), "{e}");
+        let e = fails(
+            &[
+                &base[..],
+                &["--epochs", "3", "--resume", &p("part"), "--model", &p("x")],
+            ]
+            .concat(),
+        );
+        assert!(e.contains("already has 3 epochs"), "{e}");
+    }
+    let e = fails(&[
+        "train",
+        data,
+        "--algo",
+        "mf",
+        "--resume",
+        dir.join("als-part").to_str().unwrap(),
+        "--model",
+        dir.join("x").to_str().unwrap(),
+    ]);
+    assert!(e.contains("is als, not mf"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_killed_dnn_run_resumes_from_its_last_checkpoint_to_the_same_result() {
+    let d = datasets().join("movielens-100k");
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/movielens-100k.toml");
+    let dir = tempdir("resume-dnn");
+    let (killed, whole) = (dir.join("killed"), dir.join("whole"));
+    let args = |model: &Path| -> Vec<String> {
+        [
+            "train",
+            d.to_str().unwrap(),
+            "--algo",
+            "dnn",
+            "--schema",
+            schema.to_str().unwrap(),
+            "--optimizer",
+            "adam",
+            "--lr",
+            "0.002",
+            "--epochs",
+            "30",
+            "--threads",
+            "1",
+            "--quiet",
+            "--model",
+            model.to_str().unwrap(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let mut run = args(&killed);
+    run.extend(["--checkpoint-every".to_string(), "1".to_string()]);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_recsys"))
+        .args(&run)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // wait for a checkpoint with at least two epochs, then SIGKILL
+    let t0 = Instant::now();
+    let saved_epochs = |p: &Path| -> usize {
+        std::fs::read_to_string(p.join("manifest.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|v| v["epochs"].as_array().map(Vec::len))
+            .unwrap_or(0)
+    };
+    while saved_epochs(&killed) < 2 && t0.elapsed() < Duration::from_secs(120) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let finished = child.try_wait().unwrap().is_some();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!finished, "the run ended before it could be killed");
+    let done = saved_epochs(&killed);
+    assert!((2..30).contains(&done), "{done} epochs saved");
+    // the checkpoint is a complete model; continue it to 30 epochs
+    let resumed = dir.join("resumed");
+    let mut cont = args(&resumed);
+    cont.extend(["--resume".to_string(), killed.to_str().unwrap().to_string()]);
+    let cont: Vec<&str> = cont.iter().map(String::as_str).collect();
+    ok(&cont);
+    let all = args(&whole);
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    ok(&all);
+    same_tensors(&resumed, &whole);
+    let _ = std::fs::remove_dir_all(&dir);
+}
