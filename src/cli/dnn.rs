@@ -257,6 +257,7 @@ pub fn evaluate(cli: &Cli, a: &EvalArgs) -> Result<()> {
         "validation_loss": dnn.validation_loss,
         "fit_s": fit_s,
         "examples_per_s": examples_per_s,
+        "init": dnn.inits,
     });
     let text = match dnn.net.task {
         Task::Binary => {
