@@ -6,7 +6,7 @@
 //! files ──data──▶ Interactions / Catalog ──features (schemas)──▶ ids
 //!       ──models::<algo>──▶ Model (named tables + vocabularies)
 //!       ──checkpoint::save──▶ manifest.json + tensors.safetensors + vocab/
-//!       ──similarity::Lookup──▶ neighbours, recommendations (CLI, library)
+//!       ──similarity::Lookup──▶ neighbours, recommendations (CLI, library, serve: HTTP)
 //! ```
 //!
 //! ```no_run
@@ -34,6 +34,7 @@ pub mod features;
 pub mod model;
 pub mod models;
 pub mod progress;
+pub mod serve;
 mod simd;
 pub mod similarity;
 pub mod synth;

@@ -390,6 +390,60 @@ impl Lookup {
             .collect())
     }
 
+    /// Scores of user `key` for the candidate items `items` (the re-ranking case): the same
+    /// score as [`Lookup::recommend`] ranks by, computed for these items only; `None` for a
+    /// key the model does not know. Seen items are scored like any other.
+    pub fn score_items(&self, key: &str, items: &[String]) -> Result<Vec<Option<f32>>> {
+        let u = self.index_of("user", key)?;
+        let scoring = self.model.params.get("scoring").and_then(|v| v.as_str());
+        if scoring == Some("dnn") {
+            return self.user_scores(u).map(|_| Vec::new());
+        }
+        let (Some(users), Some(table)) = (
+            self.model.table(USER_EMBEDDING),
+            self.model.table(ITEM_EMBEDDING),
+        ) else {
+            return Err(Error::NotFound(
+                "the model has no user and item tables".into(),
+            ));
+        };
+        let vocab = self.model.vocab("item");
+        let urow = users.row(u);
+        let bias = self.model.vector(ITEM_BIAS);
+        let cosine = scoring == Some("cosine");
+        let unorm = urow.dot(&urow).sqrt();
+        Ok(items
+            .iter()
+            .map(|k| {
+                let i = vocab.and_then(|v| v.get(k))? as usize;
+                if cosine {
+                    let idx = self.items.as_ref()?;
+                    let d = idx.table.row(i).dot(&urow);
+                    Some(if unorm > 0.0 { d / unorm } else { 0.0 })
+                } else {
+                    let d = table.row(i).dot(&urow);
+                    Some(d + bias.and_then(|b| b.get(i).copied()).unwrap_or(0.0))
+                }
+            })
+            .collect())
+    }
+
+    /// The `k` rows of table `column` (`item`, `user`, `word`) nearest (cosine) to `vector`.
+    pub fn similar_to_vector(&self, column: &str, vector: &[f32], k: usize) -> Result<Vec<Hit>> {
+        let idx = match column {
+            "item" => self.items.as_ref(),
+            "user" => self.users.as_ref(),
+            "word" => self.words.as_ref(),
+            _ => None,
+        }
+        .ok_or_else(|| Error::NotFound(format!("the model has no {column} table")))?;
+        Ok(idx
+            .search(vector, k, |_| false)?
+            .into_iter()
+            .map(|(j, s)| self.hit(column, j, s))
+            .collect())
+    }
+
     /// Find an item by title (see [`titles::find`]); returns its key and the match.
     pub fn find_title(&self, query: &str) -> Result<(String, titles::TitleMatch)> {
         let titles: Vec<&str> = self

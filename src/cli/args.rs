@@ -38,6 +38,30 @@ pub enum Command {
     Tune(TuneArgs),
     /// Write the synthetic MovieLens-format data set (planted film families).
     Generate(GenerateArgs),
+    /// Serve look-ups over HTTP/JSON (reloads the model directory when it changes).
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Model directory.
+    #[arg(long, default_value = "recsys-model")]
+    pub model: PathBuf,
+    /// Address to listen on (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: std::net::SocketAddr,
+    /// Largest k accepted.
+    #[arg(long, default_value_t = 1000)]
+    pub max_k: usize,
+    /// Most keys per /vectors or /score request.
+    #[arg(long, default_value_t = 1000)]
+    pub max_batch: usize,
+    /// Deadline of one request, in milliseconds.
+    #[arg(long, default_value_t = 10_000)]
+    pub timeout_ms: u64,
+    /// Check the model directory for a new model every S seconds (0: never).
+    #[arg(long, default_value_t = 2.0)]
+    pub reload_secs: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

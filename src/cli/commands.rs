@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::args::{
     Algo, Cli, Command, EvalArgs, ExportArgs, Format, GenerateArgs, HyperArgs, InputKind,
-    RecommendArgs, SimilarArgs, SplitKind, TrainArgs, TuneArgs, TuneParam,
+    RecommendArgs, ServeArgs, SimilarArgs, SplitKind, TrainArgs, TuneArgs, TuneParam,
 };
 use recsys::checkpoint::{self, formats};
 use recsys::data::{self, Dataset, ReadOptions};
@@ -35,6 +35,7 @@ pub fn dispatch(cli: &Cli) -> Result<()> {
         Command::Export(a) => export(cli, a),
         Command::Tune(a) => tune(cli, a),
         Command::Generate(a) => generate(cli, a),
+        Command::Serve(a) => serve(cli, a),
     }
 }
 
@@ -881,5 +882,32 @@ fn tune(cli: &Cli, a: &TuneArgs) -> Result<()> {
             folds.len()
         );
     }
+    Ok(())
+}
+
+fn serve(cli: &Cli, a: &ServeArgs) -> Result<()> {
+    if !(a.reload_secs.is_finite() && a.reload_secs >= 0.0) {
+        bail!("--reload-secs must be a number of seconds >= 0");
+    }
+    let cfg = recsys::serve::ServeConfig {
+        max_k: a.max_k.max(1),
+        max_batch: a.max_batch.max(1),
+        timeout: std::time::Duration::from_millis(a.timeout_ms.max(1)),
+        reload_every: (a.reload_secs > 0.0)
+            .then(|| std::time::Duration::from_secs_f64(a.reload_secs)),
+        ..Default::default()
+    };
+    let json = cli.json;
+    let quiet = cli.quiet;
+    let model = a.model.display().to_string();
+    recsys::serve::run(&a.model, a.addr, cfg, move |bound| {
+        if json {
+            print_json(&json!({ "listening": format!("http://{bound}"), "model": model }));
+        } else if !quiet {
+            eprintln!("serving {model} on http://{bound} (Ctrl-C or SIGTERM to stop)");
+        }
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+    })?;
     Ok(())
 }

@@ -1,0 +1,546 @@
+//! `recsys serve`: HTTP/JSON look-ups over a model directory (axum on tokio).
+//!
+//! Routes: `GET /similar?item=K|movie=TITLE|user=K|word=W[&k=10]`,
+//! `GET /recommend?user=K[&k=10][&exclude=a,b]`, `POST /vectors {"column","keys"}`,
+//! `POST /score {"user","items"}`, `GET /healthz`, `GET /metrics` (Prometheus text).
+//! Limits: `k` and batch sizes are capped, bodies are size-limited, every request has a
+//! deadline. The model directory is watched: a newly written model (its `manifest.json`
+//! changes) is loaded in the background and swapped in; requests in flight finish on the model
+//! they started with, and a model that fails to load leaves the previous one serving.
+//! SIGTERM or Ctrl-C stops accepting connections and lets open requests finish.
+
+pub mod metrics;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant, SystemTime};
+
+use axum::extract::{DefaultBodyLimit, Query, Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::error::{Error, Result};
+use crate::similarity::Lookup;
+pub use metrics::Metrics;
+
+/// Server settings.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// Largest `k` accepted.
+    pub max_k: usize,
+    /// Most keys in one `/vectors` or `/score` request.
+    pub max_batch: usize,
+    /// Largest request body, in bytes.
+    pub max_body: usize,
+    /// Longest key or query value, in bytes.
+    pub max_key: usize,
+    /// Deadline of one request.
+    pub timeout: Duration,
+    /// How often the model directory is checked for a new model (`None` = never).
+    pub reload_every: Option<Duration>,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            max_k: 1000,
+            max_batch: 1000,
+            max_body: 1 << 20,
+            max_key: 4096,
+            timeout: Duration::from_secs(10),
+            reload_every: Some(Duration::from_secs(2)),
+        }
+    }
+}
+
+/// What every handler shares: the current model and the counters.
+#[derive(Debug)]
+pub struct Shared {
+    dir: PathBuf,
+    lookup: RwLock<Arc<Lookup>>,
+    stamp: RwLock<Option<SystemTime>>,
+    started: Instant,
+    /// Request and reload counters.
+    pub metrics: Metrics,
+    cfg: ServeConfig,
+}
+
+fn manifest_stamp(dir: &Path) -> Option<SystemTime> {
+    std::fs::metadata(crate::checkpoint::manifest_path(dir))
+        .and_then(|m| m.modified())
+        .ok()
+}
+
+impl Shared {
+    /// Load the model in `dir`.
+    pub fn open(dir: &Path, cfg: ServeConfig) -> Result<Shared> {
+        let stamp = manifest_stamp(dir);
+        let lookup = Lookup::open(dir)?;
+        Ok(Shared {
+            dir: dir.to_path_buf(),
+            lookup: RwLock::new(Arc::new(lookup)),
+            stamp: RwLock::new(stamp),
+            started: Instant::now(),
+            metrics: Metrics::default(),
+            cfg,
+        })
+    }
+
+    /// The model serving now (requests keep the one they started with).
+    #[must_use]
+    pub fn current(&self) -> Arc<Lookup> {
+        match self.lookup.read() {
+            Ok(g) => Arc::clone(&g),
+            Err(p) => Arc::clone(&p.into_inner()),
+        }
+    }
+
+    /// Load the model directory again if its manifest changed; true when a new model was
+    /// swapped in. A model that fails to load is counted and the old one kept.
+    pub fn reload_if_changed(&self) -> bool {
+        let now = manifest_stamp(&self.dir);
+        let before = self.stamp.read().map(|s| *s).unwrap_or(None);
+        if now.is_none() || now == before {
+            return false;
+        }
+        match Lookup::open(&self.dir) {
+            Ok(l) => {
+                if let Ok(mut g) = self.lookup.write() {
+                    *g = Arc::new(l);
+                }
+                if let Ok(mut s) = self.stamp.write() {
+                    *s = now;
+                }
+                self.metrics.reloads.fetch_add(1, Ordering::Relaxed);
+                true
+            }
+            Err(e) => {
+                // keep serving the previous model; try again when the manifest changes again
+                if let Ok(mut s) = self.stamp.write() {
+                    *s = now;
+                }
+                self.metrics.reload_failures.fetch_add(1, Ordering::Relaxed);
+                eprintln!("recsys serve: reload of {} failed: {e}", self.dir.display());
+                false
+            }
+        }
+    }
+}
+
+type AppState = Arc<Shared>;
+
+/// An error answer: a status and a message, sent as `{"error": message}`.
+#[derive(Debug)]
+struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({ "error": self.1 }))).into_response()
+    }
+}
+
+fn error_response(status: StatusCode, msg: impl Into<String>) -> Response {
+    ApiError(status, msg.into()).into_response()
+}
+
+fn api_error(status: StatusCode, msg: impl Into<String>) -> ApiError {
+    ApiError(status, msg.into())
+}
+
+fn from_error(e: &Error) -> ApiError {
+    let status = match e {
+        Error::NotFound(_) => StatusCode::NOT_FOUND,
+        Error::Param(_) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    ApiError(status, e.to_string())
+}
+
+/// Run `f` on the model off the async workers.
+async fn with_model(
+    s: &AppState,
+    f: impl FnOnce(&Lookup) -> std::result::Result<Value, ApiError> + Send + 'static,
+) -> Response {
+    let lookup = s.current();
+    match tokio::task::spawn_blocking(move || f(&lookup)).await {
+        Ok(Ok(v)) => Json(v).into_response(),
+        Ok(Err(r)) => r.into_response(),
+        Err(_) => error_response(StatusCode::INTERNAL_SERVER_ERROR, "look-up failed"),
+    }
+}
+
+fn param_k(q: &HashMap<String, String>, cfg: &ServeConfig) -> std::result::Result<usize, ApiError> {
+    match q.get("k") {
+        None => Ok(10),
+        Some(v) => match v.parse::<usize>() {
+            Ok(k) if (1..=cfg.max_k).contains(&k) => Ok(k),
+            _ => Err(api_error(
+                StatusCode::BAD_REQUEST,
+                format!("k must be an integer in 1..={}, not '{v}'", cfg.max_k),
+            )),
+        },
+    }
+}
+
+fn check_len(v: &str, what: &str, cfg: &ServeConfig) -> std::result::Result<(), ApiError> {
+    if v.len() > cfg.max_key {
+        return Err(api_error(
+            StatusCode::BAD_REQUEST,
+            format!("{what} is longer than {} bytes", cfg.max_key),
+        ));
+    }
+    Ok(())
+}
+
+async fn similar(State(s): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let k = match param_k(&q, &s.cfg) {
+        Ok(k) => k,
+        Err(r) => return r.into_response(),
+    };
+    let given: Vec<(&str, &String)> = ["item", "movie", "user", "word"]
+        .into_iter()
+        .filter_map(|n| q.get(n).map(|v| (n, v)))
+        .collect();
+    let [(kind, value)] = given[..] else {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            "give exactly one of item=, movie=, user=, word=",
+        );
+    };
+    if let Err(r) = check_len(value, kind, &s.cfg) {
+        return r.into_response();
+    }
+    let (kind, value) = (kind.to_string(), value.clone());
+    with_model(&s, move |l| {
+        let (query, hits) = match kind.as_str() {
+            "item" => (json!({ "item": value }), l.similar_items(&value, k)),
+            "user" => (json!({ "user": value }), l.similar_users(&value, k)),
+            "word" => (json!({ "word": value }), l.similar_words(&value, k)),
+            _ => {
+                let (key, m) = l.find_title(&value).map_err(|e| from_error(&e))?;
+                let title = l.title(m.index).unwrap_or(&key).to_string();
+                (
+                    json!({ "movie": value, "key": key, "title": title }),
+                    l.similar_items(&key, k),
+                )
+            }
+        };
+        let hits = hits.map_err(|e| from_error(&e))?;
+        Ok(json!({ "query": query, "results": hits }))
+    })
+    .await
+}
+
+async fn recommend(
+    State(s): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let k = match param_k(&q, &s.cfg) {
+        Ok(k) => k,
+        Err(r) => return r.into_response(),
+    };
+    let Some(user) = q.get("user").cloned() else {
+        return error_response(StatusCode::BAD_REQUEST, "give user=");
+    };
+    if let Err(r) = check_len(&user, "user", &s.cfg) {
+        return r.into_response();
+    }
+    let exclude: Vec<String> = q
+        .get("exclude")
+        .map(|e| {
+            e.split(',')
+                .filter(|x| !x.is_empty())
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default();
+    if exclude.len() > s.cfg.max_batch {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            format!("at most {} excluded items", s.cfg.max_batch),
+        );
+    }
+    with_model(&s, move |l| {
+        let hits = l
+            .recommend(&user, k, &exclude)
+            .map_err(|e| from_error(&e))?;
+        Ok(json!({ "query": { "user": user }, "results": hits }))
+    })
+    .await
+}
+
+/// Body of `POST /vectors`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VectorsBody {
+    /// `item` (default), `user` or `word`.
+    #[serde(default = "item_column")]
+    column: String,
+    keys: Vec<String>,
+}
+
+fn item_column() -> String {
+    "item".into()
+}
+
+async fn vectors(
+    State(s): State<AppState>,
+    body: std::result::Result<Json<VectorsBody>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Json(b) = match body {
+        Ok(b) => b,
+        Err(e) => return error_response(e.status(), e.body_text()),
+    };
+    if b.keys.len() > s.cfg.max_batch {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            format!("at most {} keys per request", s.cfg.max_batch),
+        );
+    }
+    with_model(&s, move |l| {
+        let results: Vec<Value> = b
+            .keys
+            .iter()
+            .map(|k| match l.vector(&b.column, k) {
+                Ok(v) => json!({ "key": k, "vector": v }),
+                Err(_) => json!({ "key": k, "vector": null }),
+            })
+            .collect();
+        Ok(json!({ "column": b.column, "results": results }))
+    })
+    .await
+}
+
+/// Body of `POST /score`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScoreBody {
+    user: String,
+    items: Vec<String>,
+}
+
+async fn score(
+    State(s): State<AppState>,
+    body: std::result::Result<Json<ScoreBody>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Json(b) = match body {
+        Ok(b) => b,
+        Err(e) => return error_response(e.status(), e.body_text()),
+    };
+    if b.items.len() > s.cfg.max_batch {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            format!("at most {} items per request", s.cfg.max_batch),
+        );
+    }
+    with_model(&s, move |l| {
+        let scores = l
+            .score_items(&b.user, &b.items)
+            .map_err(|e| from_error(&e))?;
+        let results: Vec<Value> = b
+            .items
+            .iter()
+            .zip(scores)
+            .map(|(k, s)| json!({ "key": k, "score": s }))
+            .collect();
+        Ok(json!({ "user": b.user, "results": results }))
+    })
+    .await
+}
+
+async fn healthz(State(s): State<AppState>) -> Response {
+    let l = s.current();
+    Json(json!({
+        "status": "ok",
+        "model": s.dir.display().to_string(),
+        "algo": l.model().algo,
+        "uptime_s": s.started.elapsed().as_secs_f64(),
+        "reloads": s.metrics.reloads.load(Ordering::Relaxed),
+    }))
+    .into_response()
+}
+
+async fn metrics_text(State(s): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        s.metrics.render(),
+    )
+        .into_response()
+}
+
+/// Count, time and bound every request.
+async fn track(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    let route = match req.uri().path() {
+        p @ ("/similar" | "/recommend" | "/vectors" | "/score" | "/healthz" | "/metrics") => p,
+        _ => "other",
+    }
+    .to_string();
+    let t0 = Instant::now();
+    let resp = match tokio::time::timeout(s.cfg.timeout, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => error_response(StatusCode::SERVICE_UNAVAILABLE, "request timed out"),
+    };
+    s.metrics
+        .observe(&route, resp.status().as_u16(), t0.elapsed());
+    resp
+}
+
+/// The routes over a shared model.
+pub fn router(state: AppState) -> Router {
+    let limit = state.cfg.max_body;
+    Router::new()
+        .route("/similar", get(similar))
+        .route("/recommend", get(recommend))
+        .route("/vectors", post(vectors))
+        .route("/score", post(score))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_text))
+        .fallback(|| async { error_response(StatusCode::NOT_FOUND, "no such route") })
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), track))
+        .with_state(state)
+}
+
+/// A server running on its own thread (for tests and embedding); dropped or
+/// [`ServerHandle::shutdown`] stops it gracefully.
+#[derive(Debug)]
+pub struct ServerHandle {
+    /// The bound address (port 0 in the request gets a free port).
+    pub addr: SocketAddr,
+    /// The shared state (metrics, current model).
+    pub shared: Arc<Shared>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ServerHandle {
+    /// Stop accepting, finish open requests, join the server thread.
+    pub fn shutdown(mut self) {
+        self.stop_now();
+    }
+
+    fn stop_now(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        self.stop_now();
+    }
+}
+
+fn runtime(threads: usize) -> Result<tokio::runtime::Runtime> {
+    let mut b = tokio::runtime::Builder::new_multi_thread();
+    if threads > 0 {
+        b.worker_threads(threads);
+    }
+    b.enable_all()
+        .build()
+        .map_err(|e| Error::Param(format!("cannot start the server runtime: {e}")))
+}
+
+async fn serve_until(
+    shared: Arc<Shared>,
+    listener: tokio::net::TcpListener,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    if let Some(every) = shared.cfg.reload_every {
+        let s = Arc::clone(&shared);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            loop {
+                tick.tick().await;
+                let s2 = Arc::clone(&s);
+                let _ = tokio::task::spawn_blocking(move || s2.reload_if_changed()).await;
+            }
+        });
+    }
+    axum::serve(listener, router(shared))
+        .with_graceful_shutdown(stop)
+        .await
+}
+
+/// Start a server for the model in `dir` on `addr` on a background thread.
+pub fn spawn(dir: &Path, addr: SocketAddr, cfg: ServeConfig) -> Result<ServerHandle> {
+    let shared = Arc::new(Shared::open(dir, cfg)?);
+    let rt = runtime(0)?;
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind(addr))
+        .map_err(|e| Error::Param(format!("cannot listen on {addr}: {e}")))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::Param(format!("cannot listen on {addr}: {e}")))?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let s = Arc::clone(&shared);
+    let thread = std::thread::spawn(move || {
+        let _ = rt.block_on(serve_until(s, listener, async move {
+            let _ = rx.await;
+        }));
+    });
+    Ok(ServerHandle {
+        addr,
+        shared,
+        stop: Some(tx),
+        thread: Some(thread),
+    })
+}
+
+/// Serve the model in `dir` on `addr` until SIGTERM or Ctrl-C; `ready` is called with the
+/// bound address once the server listens.
+pub fn run(
+    dir: &Path,
+    addr: SocketAddr,
+    cfg: ServeConfig,
+    ready: impl FnOnce(SocketAddr),
+) -> Result<()> {
+    let shared = Arc::new(Shared::open(dir, cfg)?);
+    let rt = runtime(0)?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| Error::Param(format!("cannot listen on {addr}: {e}")))?;
+        let bound = listener
+            .local_addr()
+            .map_err(|e| Error::Param(format!("cannot listen on {addr}: {e}")))?;
+        ready(bound);
+        serve_until(shared, listener, shutdown_signal())
+            .await
+            .map_err(|e| Error::Param(format!("server error: {e}")))
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
