@@ -30,19 +30,13 @@ fn main() -> recsys::Result<()> {
                 let recs = l.recommend(&user, 3, &[])?;
                 let first = recs.first().map(|h| h.key.clone()).unwrap_or_default();
                 let similar = l.similar_items(&first, 3)?;
-                // Re-rank a candidate list by the user's scores.
-                let u = l
-                    .model()
-                    .vocab("user")
-                    .and_then(|v| v.get(&user))
-                    .unwrap_or(0) as usize;
-                let scores = l.user_scores(u)?;
-                let mut candidates: Vec<(String, f32)> = similar
-                    .iter()
-                    .filter_map(|h| {
-                        let i = l.model().vocab("item")?.get(&h.key)? as usize;
-                        Some((h.key.clone(), scores[i]))
-                    })
+                // Re-rank a candidate list by the user's scores (computed for these only).
+                let keys: Vec<String> = similar.iter().map(|h| h.key.clone()).collect();
+                let scores = l.score_items(&user, &keys)?;
+                let mut candidates: Vec<(String, f32)> = keys
+                    .into_iter()
+                    .zip(scores)
+                    .filter_map(|(k, s)| Some((k, s?)))
                     .collect();
                 candidates.sort_by(|a, b| b.1.total_cmp(&a.1));
                 Ok(format!(

@@ -70,6 +70,29 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     crate::models::linalg::dot(a, b)
 }
 
+/// `out[i] = row_i · q` for the rows of the row-major block `rows` (row length `q.len()`),
+/// in one dispatched call (the AVX2 row kernel is inlined into the loop, so a short row does
+/// not pay a call per row).
+pub(crate) fn dots(rows: &[f32], q: &[f32], out: &mut [f32]) {
+    let d = q.len();
+    if d == 0 {
+        out.iter_mut().for_each(|o| *o = 0.0);
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: `x86::dots` requires the `avx2` and `fma` target features, which this
+            // CPU has (checked on the line above); it only reads rows through
+            // bounds-checked slices and `x86::dot`.
+            return unsafe { x86::dots(rows, q, out) };
+        }
+    }
+    for (row, o) in rows.chunks_exact(d).zip(out.iter_mut()) {
+        *o = crate::models::linalg::dot(row, q);
+    }
+}
+
 /// `y += g · x` over the common length, with AVX2+FMA when available.
 #[inline(always)]
 pub(crate) fn axpy(g: f32, x: &[f32], y: &mut [f32]) {
@@ -134,6 +157,59 @@ mod x86 {
     /// # Safety
     /// The CPU must support AVX2 and FMA.
     #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn dots(rows: &[f32], q: &[f32], out: &mut [f32]) {
+        let d = q.len();
+        let n = (rows.len() / d).min(out.len());
+        let body = d - d % 8;
+        let pq = q.as_ptr();
+        let mut r = 0;
+        // Four rows at a time: four 8-lane accumulators, one combined horizontal reduction.
+        while r + 4 <= n {
+            let base = rows[r * d..(r + 4) * d].as_ptr();
+            let mut a0 = _mm256_setzero_ps();
+            let mut a1 = _mm256_setzero_ps();
+            let mut a2 = _mm256_setzero_ps();
+            let mut a3 = _mm256_setzero_ps();
+            let mut i = 0;
+            while i < body {
+                // SAFETY: i + 8 <= body <= d; row j of the four starts at base + j·d and has
+                // d floats inside `rows[r·d..(r+4)·d]` (sliced above, so bounds-checked), and
+                // q has d floats: every 8-float load stays in bounds.
+                unsafe {
+                    let qv = _mm256_loadu_ps(pq.add(i));
+                    a0 = _mm256_fmadd_ps(_mm256_loadu_ps(base.add(i)), qv, a0);
+                    a1 = _mm256_fmadd_ps(_mm256_loadu_ps(base.add(d + i)), qv, a1);
+                    a2 = _mm256_fmadd_ps(_mm256_loadu_ps(base.add(2 * d + i)), qv, a2);
+                    a3 = _mm256_fmadd_ps(_mm256_loadu_ps(base.add(3 * d + i)), qv, a3);
+                }
+                i += 8;
+            }
+            // lanes of hadd(hadd(a0, a1), hadd(a2, a3)): [r0 r1 r2 r3 | r0 r1 r2 r3] partials
+            let h = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+            let sums = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+            let mut v = [0.0f32; 4];
+            // SAFETY: `v` holds exactly four floats.
+            unsafe { _mm_storeu_ps(v.as_mut_ptr(), sums) };
+            for (j, vj) in v.iter_mut().enumerate() {
+                let row = &rows[(r + j) * d..(r + j + 1) * d];
+                for k in body..d {
+                    *vj += row[k] * q[k];
+                }
+                out[r + j] = *vj;
+            }
+            r += 4;
+        }
+        while r < n {
+            // SAFETY: this function has the same target features as `dot`, so the caller's
+            // guarantee covers the call.
+            out[r] = unsafe { dot(&rows[r * d..(r + 1) * d], q) };
+            r += 1;
+        }
+    }
+
+    /// # Safety
+    /// The CPU must support AVX2 and FMA.
+    #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn axpy(g: f32, x: &[f32], y: &mut [f32]) {
         let n = x.len().min(y.len());
         let (px, py) = (x.as_ptr(), y.as_mut_ptr());
@@ -172,6 +248,21 @@ mod tests {
                 (f64::from(super::dot(&a, &b)) - exact).abs() < 1e-4,
                 "n {n}"
             );
+            if n > 0 {
+                // 6 rows: one group of four and two single rows
+                let rows: Vec<f32> = (0..6)
+                    .flat_map(|j| a.iter().map(move |x| x * (j as f32 + 1.0)))
+                    .collect();
+                let mut out = [0.0f32; 6];
+                super::dots(&rows, &b, &mut out);
+                for (j, o) in out.iter().enumerate() {
+                    let want = super::dot(&a, &b) * (j as f32 + 1.0);
+                    assert!(
+                        (o - want).abs() < 1e-3 * want.abs().max(1.0),
+                        "n {n} row {j}"
+                    );
+                }
+            }
             let mut y1 = b.clone();
             let mut y2 = b.clone();
             super::axpy(0.5, &a, &mut y1);

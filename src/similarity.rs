@@ -105,9 +105,8 @@ impl Index {
         self.table.nrows() == 0
     }
 
-    /// Scores of every row against `query` (normalised first for cosine).
-    #[must_use]
-    pub fn scores(&self, query: &[f32]) -> Vec<f32> {
+    /// The query as searched: normalised for cosine.
+    fn prepare(&self, query: &[f32]) -> Vec<f32> {
         let mut q = query.to_vec();
         if self.metric == Metric::Cosine {
             let n = q.iter().map(|v| v * v).sum::<f32>().sqrt();
@@ -115,25 +114,63 @@ impl Index {
                 q.iter_mut().for_each(|v| *v /= n);
             }
         }
-        let qa = ndarray::ArrayView1::from(&q[..]);
-        self.table.dot(&qa).to_vec()
+        q
     }
 
-    /// Top-k rows for a query vector, skipping rows for which `skip` is true.
+    /// Scores of every row against `query` (normalised first for cosine).
+    #[must_use]
+    pub fn scores(&self, query: &[f32]) -> Vec<f32> {
+        let q = self.prepare(query);
+        match self.table.as_slice() {
+            Some(t) => {
+                let mut out = vec![0.0f32; self.table.nrows()];
+                crate::simd::dots(t, &q, &mut out);
+                out
+            }
+            None => self.table.dot(&ndarray::ArrayView1::from(&q[..])).to_vec(),
+        }
+    }
+
+    /// Top-k rows for a query vector, skipping rows for which `skip` is true. Tables of more
+    /// than [`PARALLEL_ROWS`] rows are scanned in parallel blocks, each keeping its own top-k
+    /// (no full score vector is materialised).
     pub fn search(
         &self,
         query: &[f32],
         k: usize,
-        skip: impl Fn(usize) -> bool,
+        skip: impl Fn(usize) -> bool + Sync,
     ) -> Result<Vec<(usize, f32)>> {
-        if query.len() != self.table.ncols() {
+        let d = self.table.ncols();
+        if query.len() != d {
             return Err(Error::Param(format!(
                 "query has {} dimensions, the table has {}",
                 query.len(),
-                self.table.ncols()
+                d
             )));
         }
-        Ok(top_k(&self.scores(query), k, skip))
+        let n = self.table.nrows();
+        let (Some(t), true) = (self.table.as_slice(), n >= PARALLEL_ROWS && d > 0) else {
+            return Ok(top_k(&self.scores(query), k, skip));
+        };
+        let q = self.prepare(query);
+        // at least two blocks per worker, at most BLOCK_ROWS rows each
+        let per = n
+            .div_ceil(2 * rayon::current_num_threads())
+            .clamp(1024, BLOCK_ROWS);
+        let parts: Vec<Vec<(usize, f32)>> = t
+            .par_chunks(per * d)
+            .enumerate()
+            .map(|(b, block)| {
+                let base = b * per;
+                let mut scores = vec![0.0f32; block.len() / d];
+                crate::simd::dots(block, &q, &mut scores);
+                top_k(&scores, k, |i| skip(base + i))
+                    .into_iter()
+                    .map(|(i, s)| (base + i, s))
+                    .collect()
+            })
+            .collect();
+        Ok(merge_top_k(parts, k))
     }
 
     /// Top-k neighbours of row `row`, itself excluded.
@@ -147,20 +184,73 @@ impl Index {
         self.search(&q, k, |i| i == row)
     }
 
-    /// Top-k for many queries at once (rows of `queries`), in parallel.
+    /// Top-k for many queries at once (rows of `queries`): blocks of the table are scored
+    /// against all queries as one matrix product (`Q · Bᵀ`), blocks in parallel, each query
+    /// keeping its top-k per block, merged at the end.
     pub fn search_batch(
         &self,
         queries: ArrayView2<'_, f32>,
         k: usize,
     ) -> Result<Vec<Vec<(usize, f32)>>> {
-        queries
-            .rows()
-            .into_iter()
-            .collect::<Vec<_>>()
-            .into_par_iter()
-            .map(|q| self.search(&q.to_vec(), k, |_| false))
-            .collect()
+        let d = self.table.ncols();
+        if queries.ncols() != d {
+            return Err(Error::Param(format!(
+                "queries have {} dimensions, the table has {}",
+                queries.ncols(),
+                d
+            )));
+        }
+        let mut q = queries.to_owned();
+        if self.metric == Metric::Cosine {
+            normalize_rows(&mut q);
+        }
+        let nq = q.nrows();
+        let mut out: Vec<Vec<(usize, f32)>> = vec![Vec::new(); nq];
+        // groups of queries bound the score block's memory (256 × BLOCK_ROWS floats per task)
+        for (g, qs) in q.axis_chunks_iter(ndarray::Axis(0), 256).enumerate() {
+            let n_blocks = self.table.nrows().div_ceil(BLOCK_ROWS);
+            let parts: Vec<Vec<Vec<(usize, f32)>>> = (0..n_blocks)
+                .into_par_iter()
+                .map(|b| {
+                    let lo = b * BLOCK_ROWS;
+                    let hi = (lo + BLOCK_ROWS).min(self.table.nrows());
+                    let block = self.table.slice(ndarray::s![lo..hi, ..]);
+                    let scores = qs.dot(&block.t());
+                    scores
+                        .rows()
+                        .into_iter()
+                        .map(|row| {
+                            let r: Vec<f32> = row.to_vec();
+                            top_k(&r, k, |_| false)
+                                .into_iter()
+                                .map(|(i, s)| (lo + i, s))
+                                .collect()
+                        })
+                        .collect()
+                })
+                .collect();
+            for (i, slot) in out[g * 256..g * 256 + qs.nrows()].iter_mut().enumerate() {
+                let per_block: Vec<Vec<(usize, f32)>> =
+                    parts.iter().map(|p| p[i].clone()).collect();
+                *slot = merge_top_k(per_block, k);
+            }
+        }
+        Ok(out)
     }
+}
+
+/// Tables with at least this many rows are searched in parallel blocks.
+pub const PARALLEL_ROWS: usize = 65_536;
+/// Rows per block of a parallel or batched search.
+const BLOCK_ROWS: usize = 8_192;
+
+/// Merge per-block top-k lists (indices already global) into one, best first, ties to the
+/// lower index.
+fn merge_top_k(parts: Vec<Vec<(usize, f32)>>, k: usize) -> Vec<(usize, f32)> {
+    let mut all: Vec<(usize, f32)> = parts.into_iter().flatten().collect();
+    all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    all.truncate(k);
+    all
 }
 
 /// One result of a look-up.
@@ -485,6 +575,32 @@ mod tests {
         assert_eq!(top_k(&s, 2, |i| i == 1), vec![(4, 0.9), (3, 0.5)]);
         assert_eq!(top_k(&s, 0, |_| false), vec![]);
         assert_eq!(top_k(&s, 100, |_| false).len(), 5);
+    }
+
+    /// The parallel block scan and the batched matrix product agree with a plain scan.
+    #[test]
+    fn parallel_and_batched_search_match_the_plain_scan() {
+        let t =
+            crate::embedding::Initializer::Uniform { scale: 1.0 }.table(PARALLEL_ROWS + 5000, 8, 3);
+        let idx = Index::new(t.view(), Metric::Cosine);
+        let q: Vec<f32> = t.row(17).to_vec();
+        let fast = idx.search(&q, 10, |i| i == 17).unwrap();
+        let plain = top_k(&idx.scores(&q), 10, |i| i == 17);
+        assert_eq!(
+            fast.iter().map(|x| x.0).collect::<Vec<_>>(),
+            plain.iter().map(|x| x.0).collect::<Vec<_>>()
+        );
+        let qs = t.slice(ndarray::s![0..300, ..]);
+        let batch = idx.search_batch(qs, 5).unwrap();
+        for (i, got) in batch.iter().enumerate() {
+            let want = top_k(&idx.scores(&t.row(i).to_vec()), 5, |_| false);
+            assert_eq!(
+                got.iter().map(|x| x.0).collect::<Vec<_>>(),
+                want.iter().map(|x| x.0).collect::<Vec<_>>(),
+                "query {i}"
+            );
+            assert_eq!(got[0].0, i);
+        }
     }
 
     #[test]
