@@ -25,6 +25,7 @@
 
 #![warn(missing_docs)]
 
+pub mod ann;
 pub mod checkpoint;
 pub mod data;
 pub mod embedding;

@@ -99,6 +99,12 @@ impl Index {
         self.table.nrows()
     }
 
+    /// The indexed table (rows normalised for cosine).
+    #[must_use]
+    pub fn table(&self) -> ArrayView2<'_, f32> {
+        self.table.view()
+    }
+
     /// True when the table has no rows.
     #[must_use]
     pub fn is_empty(&self) -> bool {
@@ -272,12 +278,36 @@ pub struct Lookup {
     items: Option<Index>,
     users: Option<Index>,
     words: Option<Index>,
+    item_ann: Option<crate::ann::Hnsw>,
+}
+
+/// The file of the approximate index of a table's column beside a model (`DIR/item.hnsw`).
+#[must_use]
+pub fn ann_path(dir: &Path, column: &str) -> std::path::PathBuf {
+    dir.join(format!("{column}.hnsw"))
 }
 
 impl Lookup {
-    /// Load a model directory and build its indexes.
+    /// Load a model directory and build its indexes; an HNSW graph saved beside it
+    /// (`item.hnsw`, by `recsys index`) is loaded too when it matches the item table.
     pub fn open(dir: &Path) -> Result<Lookup> {
-        Ok(Lookup::new(crate::checkpoint::load(dir)?))
+        let mut l = Lookup::new(crate::checkpoint::load(dir)?);
+        let p = ann_path(dir, "item");
+        if p.is_file() {
+            let g = crate::ann::Hnsw::read(&p)?;
+            let fits = l
+                .items
+                .as_ref()
+                .is_some_and(|i| i.len() == g.len() && i.table.ncols() == g.dim());
+            if !fits {
+                return Err(Error::checkpoint(
+                    &p,
+                    "the HNSW graph does not match the item table (rebuild it with recsys index)",
+                ));
+            }
+            l.item_ann = Some(g);
+        }
+        Ok(l)
     }
 
     /// Wrap a model already in memory.
@@ -297,6 +327,7 @@ impl Lookup {
             items,
             users,
             words,
+            item_ann: None,
         }
     }
 
@@ -358,6 +389,49 @@ impl Lookup {
             .into_iter()
             .map(|(j, s)| self.hit("item", j, s))
             .collect())
+    }
+
+    /// Items most similar to item `key` by the approximate (HNSW) index, searching with a
+    /// candidate list of `ef`; the key itself excluded. Needs the graph (`recsys index`).
+    pub fn similar_items_approx(&self, key: &str, k: usize, ef: usize) -> Result<Vec<Hit>> {
+        let i = self.index_of("item", key)?;
+        let (Some(g), Some(idx)) = (&self.item_ann, &self.items) else {
+            return Err(Error::NotFound(
+                "the model has no approximate index (build one with `recsys index --model DIR`)"
+                    .into(),
+            ));
+        };
+        let table = idx
+            .table
+            .as_slice()
+            .ok_or_else(|| Error::Param("item table not contiguous".into()))?;
+        let q = idx.table.row(i).to_vec();
+        let mut vis = crate::ann::Visited::new(g.len());
+        Ok(g.search(table, &q, k + 1, ef.max(k + 1), &mut vis)?
+            .into_iter()
+            .filter(|(j, _)| *j != i)
+            .take(k)
+            .map(|(j, s)| self.hit("item", j, s))
+            .collect())
+    }
+
+    /// Attach an approximate index of the item table (see [`Lookup::similar_items_approx`]).
+    pub fn set_item_ann(&mut self, g: crate::ann::Hnsw) -> Result<()> {
+        match &self.items {
+            Some(i) if i.len() == g.len() && i.table.ncols() == g.dim() => {
+                self.item_ann = Some(g);
+                Ok(())
+            }
+            _ => Err(Error::Param(
+                "the graph does not match the item table".into(),
+            )),
+        }
+    }
+
+    /// The exact cosine index of the item table, if the model has one.
+    #[must_use]
+    pub fn items(&self) -> Option<&Index> {
+        self.items.as_ref()
     }
 
     /// Users most similar (cosine) to user `key`, itself excluded.

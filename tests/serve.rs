@@ -214,6 +214,15 @@ fn the_binary_serves_and_stops_on_sigterm() {
     let dir = tempdir("serve-bin");
     let model = dir.join("m");
     train(&model, "als");
+    // the approximate index, saved beside the model and used by `ann=1`
+    let v = json(&ok(&[
+        "index",
+        "--model",
+        model.to_str().unwrap(),
+        "--json",
+    ]));
+    assert!(v["recall@10"].as_f64().unwrap() > 0.9, "{v}");
+    assert!(model.join("item.hnsw").is_file());
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_recsys"))
         .args([
             "serve",
@@ -234,7 +243,30 @@ fn the_binary_serves_and_stops_on_sigterm() {
     let v: serde_json::Value = serde_json::from_str(&line).unwrap();
     let url = v["listening"].as_str().unwrap();
     let addr: SocketAddr = url.trim_start_matches("http://").parse().unwrap();
-    assert_eq!(get_json(addr, "/similar?item=1&k=3").0, 200);
+    let (s, exact) = get_json(addr, "/similar?item=1&k=5");
+    assert_eq!(s, 200);
+    let (s, approx) = get_json(addr, "/similar?item=1&k=5&ann=1&ef=100");
+    assert_eq!(s, 200, "{approx}");
+    assert_eq!(approx["query"]["ann"], true);
+    let keys = |v: &serde_json::Value| -> Vec<String> {
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["key"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (e, a) = (keys(&exact), keys(&approx));
+    assert_eq!(a.len(), 5);
+    assert!(
+        a.iter().filter(|k| e.contains(k)).count() >= 4,
+        "{e:?} vs {a:?}"
+    );
+    assert!(
+        !a.contains(&"1".to_string()),
+        "the query is not its own neighbour"
+    );
+    assert_eq!(get_json(addr, "/similar?item=1&ann=1&ef=0").0, 400);
     let killed = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

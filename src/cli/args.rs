@@ -40,6 +40,27 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Serve look-ups over HTTP/JSON (reloads the model directory when it changes).
     Serve(ServeArgs),
+    /// Build the approximate (HNSW) index of the item table, saved beside the model.
+    Index(IndexArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// Model directory.
+    #[arg(long, default_value = "recsys-model")]
+    pub model: PathBuf,
+    /// Links per node (twice as many on the bottom layer).
+    #[arg(long, default_value_t = 16)]
+    pub m: usize,
+    /// Candidate list while building.
+    #[arg(long, default_value_t = 100)]
+    pub ef_construction: usize,
+    /// Candidate list for the recall check printed after building.
+    #[arg(long, default_value_t = 64)]
+    pub ef: usize,
+    /// Worker threads (0 = all cores).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,7 @@
 //! `recsys serve`: HTTP/JSON look-ups over a model directory (axum on tokio).
 //!
-//! Routes: `GET /similar?item=K|movie=TITLE|user=K|word=W[&k=10]`,
+//! Routes: `GET /similar?item=K|movie=TITLE|user=K|word=W[&k=10]` (`&ann=1[&ef=64]`: item
+//! neighbours from the HNSW graph saved beside the model by `recsys index`),
 //! `GET /recommend?user=K[&k=10][&exclude=a,b]`, `POST /vectors {"column","keys"}`,
 //! `POST /score {"user","items"}`, `GET /healthz`, `GET /metrics` (Prometheus text).
 //! Limits: `k` and batch sizes are capped, bodies are size-limited, every request has a
@@ -218,9 +219,27 @@ async fn similar(State(s): State<AppState>, Query(q): Query<HashMap<String, Stri
     if let Err(r) = check_len(value, kind, &s.cfg) {
         return r.into_response();
     }
+    // `ann=1` (optionally `ef=N`) answers item queries from the HNSW graph
+    let ann = match (q.get("ann").map(String::as_str), q.get("ef")) {
+        (None | Some("0" | "false"), _) => None,
+        (Some(_), None) => Some(64),
+        (Some(_), Some(e)) => match e.parse::<usize>() {
+            Ok(ef) if (1..=10 * s.cfg.max_k).contains(&ef) => Some(ef),
+            _ => {
+                return error_response(
+                    StatusCode::BAD_REQUEST,
+                    format!("ef must be an integer in 1..={}", 10 * s.cfg.max_k),
+                )
+            }
+        },
+    };
     let (kind, value) = (kind.to_string(), value.clone());
     with_model(&s, move |l| {
         let (query, hits) = match kind.as_str() {
+            "item" if ann.is_some() => (
+                json!({ "item": value, "ann": true }),
+                l.similar_items_approx(&value, k, ann.unwrap_or(64)),
+            ),
             "item" => (json!({ "item": value }), l.similar_items(&value, k)),
             "user" => (json!({ "user": value }), l.similar_users(&value, k)),
             "word" => (json!({ "word": value }), l.similar_words(&value, k)),
