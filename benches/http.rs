@@ -1,11 +1,13 @@
 //! `recsys serve` under load on loopback (issue 8): an ALS model of MovieLens 100K served by
-//! `serve::spawn`, and client threads on keep-alive HTTP/1.1 connections asking
-//! `GET /similar?item=…&k=10` and `GET /recommend?user=…&k=10` for random keys for a fixed
-//! time. Reports requests/s, latency percentiles and the server's own error count. The clients
-//! share the 2 cores with the server, as a load generator on the same machine does.
+//! `serve::spawn`, and 1, 16 and 64 client threads, each on its own keep-alive HTTP/1.1
+//! connection, asking `GET /similar?item=…&k=10` for random items for a fixed time; during the
+//! 16-connection run the model directory is rewritten (a hot reload). Then `/recommend` at 16.
+//! Reports requests/s, latency percentiles, non-200 answers, reloads, and the process's
+//! resident memory before and after. The clients share the 2 cores with the server, as a load
+//! generator on the same machine does. Also the wall time of `recsys similar` as a command.
 //!
 //! ```text
-//! cargo bench --bench http            # RECSYS_HTTP_SECONDS (default 30), RECSYS_HTTP_CLIENTS (default 8)
+//! cargo bench --bench http            # RECSYS_HTTP_SECONDS per run (default 30)
 //! ```
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -79,10 +81,6 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(30);
-    let clients: usize = std::env::var("RECSYS_HTTP_CLIENTS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(8);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let data = std::env::var("RECSYS_DATASETS")
         .map(std::path::PathBuf::from)
@@ -102,17 +100,40 @@ fn main() {
     let items: Vec<String> = model.vocab("item").expect("items").keys().to_vec();
     recsys::checkpoint::save(&model, &work).expect("save");
     let cfg = ServeConfig {
-        reload_every: None,
+        reload_every: Some(Duration::from_millis(500)),
         ..Default::default()
     };
+    let rss = || -> String {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .map(|l| l[6..].trim().to_string())
+            })
+            .unwrap_or_else(|| "?".into())
+    };
+    let rss_before = rss();
     let srv = serve::spawn(&work, "127.0.0.1:0".parse().expect("addr"), cfg).expect("serve");
     let addr = srv.addr;
     println!(
-        "| route | clients | seconds | requests | requests/s | p50 | p90 | p99 | max | non-200 |"
+        "| route | clients | seconds | requests | requests/s | p50 | p90 | p99 | max | non-200 | RSS after |"
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-    for route in ["similar", "recommend"] {
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for (route, clients) in [
+        ("similar", 1),
+        ("similar", 16),
+        ("similar", 64),
+        ("recommend", 16),
+    ] {
         let deadline = Instant::now() + Duration::from_secs(secs);
+        let reloader = (route == "similar" && clients == 16).then(|| {
+            let (m, w) = (model.clone(), work.clone());
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_secs(secs / 3));
+                recsys::checkpoint::save(&m, &w).expect("rewrite the model");
+            })
+        });
         let t0 = Instant::now();
         let threads: Vec<_> = (0..clients)
             .map(|c| {
@@ -152,16 +173,20 @@ fn main() {
             bad += b;
         }
         let wall = t0.elapsed().as_secs_f64();
+        if let Some(r) = reloader {
+            r.join().expect("reloader");
+        }
         lat.sort_by(f64::total_cmp);
         let ms = |x: f64| format!("{:.2} ms", x * 1e3);
         println!(
-            "| /{route} | {clients} | {wall:.1} | {} | {:.0} | {} | {} | {} | {} | {bad} |",
+            "| /{route} | {clients} | {wall:.1} | {} | {:.0} | {} | {} | {} | {} | {bad} | {} |",
             lat.len(),
             lat.len() as f64 / wall,
             ms(pct(&lat, 0.5)),
             ms(pct(&lat, 0.9)),
             ms(pct(&lat, 0.99)),
             ms(pct(&lat, 1.0)),
+            rss(),
         );
     }
     let errors: u64 = [400u16, 404, 500, 503]
@@ -170,7 +195,34 @@ fn main() {
             srv.shared.metrics.count("/similar", s) + srv.shared.metrics.count("/recommend", s)
         })
         .sum();
-    println!("\nserver-side error responses: {errors}");
+    println!(
+        "\nserver-side error responses: {errors}; model reloads during the runs: {}; resident memory {rss_before} before, {} after",
+        srv.shared.metrics.reloads.load(std::sync::atomic::Ordering::Relaxed),
+        rss()
+    );
     srv.shutdown();
+    // `recsys similar` as a whole command (process start, model load, look-up, print)
+    let bin = root.join("target/release/recsys");
+    if bin.is_file() {
+        let mut walls: Vec<f64> = (0..11)
+            .map(|_| {
+                let t = Instant::now();
+                let o = std::process::Command::new(&bin)
+                    .args(["similar", "--movie", "star wars", "--model"])
+                    .arg(&work)
+                    .output()
+                    .expect("run recsys similar");
+                assert!(o.status.success());
+                t.elapsed().as_secs_f64()
+            })
+            .collect();
+        walls.sort_by(f64::total_cmp);
+        println!(
+            "`recsys similar --movie \"star wars\"` on this model: median wall {:.1} ms over 11 runs (min {:.1}, max {:.1})",
+            walls[5] * 1e3,
+            walls[0] * 1e3,
+            walls[10] * 1e3
+        );
+    }
     let _ = std::fs::remove_dir_all(&work);
 }

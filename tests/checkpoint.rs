@@ -98,7 +98,12 @@ fn shape_and_name_mismatches_are_caught() {
     std::fs::write(&vp, shorter.join("\n") + "\n").unwrap();
     let e = load_err(&p3);
     assert!(e.contains("rows but vocabulary has"), "{e}");
-    for d in [dir, dir2, dir3] {
+    // a tensor whose dtype differs from the manifest's
+    let (dir4, p4) = saved("dtype");
+    edit_manifest(&p4, |v| v["tensors"][0]["dtype"] = "F64".into());
+    let e = load_err(&p4);
+    assert!(e.contains("F64") && e.contains("the manifest says"), "{e}");
+    for d in [dir, dir2, dir3, dir4] {
         std::fs::remove_dir_all(d).unwrap();
     }
 }
