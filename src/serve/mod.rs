@@ -296,6 +296,24 @@ async fn recommend(
     .await
 }
 
+/// A JSON body (or the extractor's own status and message), holding at most
+/// `max_batch` `what` as counted by `count`.
+fn batch_body<T>(
+    body: std::result::Result<Json<T>, axum::extract::rejection::JsonRejection>,
+    count: impl Fn(&T) -> usize,
+    cfg: &ServeConfig,
+    what: &str,
+) -> std::result::Result<T, ApiError> {
+    let Json(b) = body.map_err(|e| ApiError(e.status(), e.body_text()))?;
+    if count(&b) > cfg.max_batch {
+        return Err(api_error(
+            StatusCode::BAD_REQUEST,
+            format!("at most {} {what} per request", cfg.max_batch),
+        ));
+    }
+    Ok(b)
+}
+
 /// Body of `POST /vectors`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -314,16 +332,10 @@ async fn vectors(
     State(s): State<AppState>,
     body: std::result::Result<Json<VectorsBody>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
-    let Json(b) = match body {
+    let b = match batch_body(body, |b: &VectorsBody| b.keys.len(), &s.cfg, "keys") {
         Ok(b) => b,
-        Err(e) => return error_response(e.status(), e.body_text()),
+        Err(e) => return e.into_response(),
     };
-    if b.keys.len() > s.cfg.max_batch {
-        return error_response(
-            StatusCode::BAD_REQUEST,
-            format!("at most {} keys per request", s.cfg.max_batch),
-        );
-    }
     with_model(&s, move |l| {
         let results: Vec<Value> = b
             .keys
@@ -350,16 +362,10 @@ async fn score(
     State(s): State<AppState>,
     body: std::result::Result<Json<ScoreBody>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
-    let Json(b) = match body {
+    let b = match batch_body(body, |b: &ScoreBody| b.items.len(), &s.cfg, "items") {
         Ok(b) => b,
-        Err(e) => return error_response(e.status(), e.body_text()),
+        Err(e) => return e.into_response(),
     };
-    if b.items.len() > s.cfg.max_batch {
-        return error_response(
-            StatusCode::BAD_REQUEST,
-            format!("at most {} items per request", s.cfg.max_batch),
-        );
-    }
     with_model(&s, move |l| {
         let scores = l
             .score_items(&b.user, &b.items)

@@ -81,20 +81,5 @@ pub(crate) fn read_exact(r: &mut dyn Read, buf: &mut [u8], path: &Path, what: &s
 
 /// Write a file atomically: a temporary sibling, synced, then renamed over `path`.
 pub fn atomic_file_write(path: &Path, bytes: &[u8]) -> Result<()> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::data(path, "not a file name"))?
-        .to_string_lossy()
-        .to_string();
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    if let Err(e) = super::write_synced(&tmp, bytes) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    atomic_file_stream(path, |w| w.write_all(bytes))
 }
