@@ -27,6 +27,7 @@
 
 pub mod ann;
 pub mod checkpoint;
+pub mod cluster;
 pub mod data;
 pub mod embedding;
 pub mod error;

@@ -817,3 +817,34 @@ fn a_prior_in_shuffled_order_gives_the_same_model() {
     assert_eq!(a.vectors, b.vectors);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn cluster_groups_every_item_and_names_central_ones() {
+    let dir = tempdir("cluster");
+    let m = dir.join("m");
+    ok(&[
+        "train",
+        synthetic().to_str().unwrap(),
+        "--model",
+        m.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let v = json(&ok(&[
+        "cluster",
+        "--model",
+        m.to_str().unwrap(),
+        "-k",
+        "6",
+        "--json",
+    ]));
+    let clusters = v["clusters"].as_array().unwrap();
+    assert_eq!(clusters.len(), 6);
+    let total: u64 = clusters.iter().map(|c| c["size"].as_u64().unwrap()).sum();
+    assert_eq!(total, 306);
+    assert!(clusters.iter().all(|c| c["central"][0]["title"]
+        .as_str()
+        .is_some_and(|t| !t.is_empty())));
+    let e = fails(&["cluster", "--model", m.to_str().unwrap(), "-k", "0"]);
+    assert!(e.contains("k must be"), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

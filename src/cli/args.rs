@@ -42,6 +42,30 @@ pub enum Command {
     Serve(ServeArgs),
     /// Build the approximate (HNSW) index of the item table, saved beside the model.
     Index(IndexArgs),
+    /// k-means over a table's normalised rows; prints each cluster's most central keys.
+    Cluster(ClusterArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    /// Model directory.
+    #[arg(long, default_value = "recsys-model")]
+    pub model: PathBuf,
+    /// Number of clusters.
+    #[arg(short, long)]
+    pub k: usize,
+    /// Table to cluster (default: item/embedding, or word/embedding for word models).
+    #[arg(long)]
+    pub table: Option<String>,
+    /// Seeded restarts (the lowest inertia is kept).
+    #[arg(long, default_value_t = 5)]
+    pub restarts: usize,
+    /// Central members shown per cluster.
+    #[arg(long, default_value_t = 5)]
+    pub top: usize,
+    /// Random seed.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Args)]

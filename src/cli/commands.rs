@@ -6,8 +6,9 @@ use anyhow::{bail, Context, Result};
 use serde_json::json;
 
 use super::args::{
-    Algo, Cli, Command, EvalArgs, ExportArgs, Format, GenerateArgs, HyperArgs, IndexArgs,
-    InputKind, RecommendArgs, ServeArgs, SimilarArgs, SplitKind, TrainArgs, TuneArgs, TuneParam,
+    Algo, Cli, ClusterArgs, Command, EvalArgs, ExportArgs, Format, GenerateArgs, HyperArgs,
+    IndexArgs, InputKind, RecommendArgs, ServeArgs, SimilarArgs, SplitKind, TrainArgs, TuneArgs,
+    TuneParam,
 };
 use recsys::checkpoint::{self, formats};
 use recsys::data::{self, Dataset, ReadOptions};
@@ -37,6 +38,7 @@ pub fn dispatch(cli: &Cli) -> Result<()> {
         Command::Generate(a) => generate(cli, a),
         Command::Serve(a) => serve(cli, a),
         Command::Index(a) => build_index(cli, a),
+        Command::Cluster(a) => cluster(cli, a),
     }
 }
 
@@ -971,6 +973,85 @@ fn build_index(cli: &Cli, a: &IndexArgs) -> Result<()> {
             a.ef,
             path.display()
         );
+    }
+    Ok(())
+}
+
+fn cluster(cli: &Cli, a: &ClusterArgs) -> Result<()> {
+    let model = checkpoint::load(&a.model)?;
+    let name = a.table.clone().unwrap_or_else(|| {
+        let word = recsys::models::word2vec::WORD_EMBEDDING;
+        if model.table(recsys::model::ITEM_EMBEDDING).is_none() && model.table(word).is_some() {
+            word.to_string()
+        } else {
+            recsys::model::ITEM_EMBEDDING.to_string()
+        }
+    });
+    let table = model.table(&name).with_context(|| {
+        format!(
+            "model {} has no table '{}' (tables: {})",
+            a.model.display(),
+            name,
+            checkpoint::table_names(&model).join(", ")
+        )
+    })?;
+    let t = table.as_standard_layout();
+    let flat = t.as_slice().context("table not contiguous")?;
+    let c = recsys::cluster::kmeans(flat, table.ncols(), a.k, a.restarts, a.seed)?;
+    let column = recsys::Model::column_of(&name);
+    let vocab = model.vocab(column);
+    let label = |i: usize| -> (String, Option<String>) {
+        let key = vocab
+            .and_then(|v| v.key(i))
+            .map_or_else(|| i.to_string(), str::to_string);
+        let title = (column == "item")
+            .then(|| model.title(i))
+            .flatten()
+            .map(String::from);
+        (key, title)
+    };
+    let mut clusters = Vec::new();
+    for j in 0..a.k {
+        let size = c.labels.iter().filter(|&&l| l == j).count();
+        let central: Vec<serde_json::Value> =
+            recsys::cluster::central(flat, table.ncols(), &c, j, a.top)
+                .into_iter()
+                .map(|i| {
+                    let (key, title) = label(i);
+                    json!({ "key": key, "title": title })
+                })
+                .collect();
+        clusters.push(json!({ "cluster": j, "size": size, "central": central }));
+    }
+    if cli.json {
+        print_json(&json!({ "table": name, "k": a.k, "inertia": c.inertia, "clusters": clusters }));
+    } else {
+        println!(
+            "{} rows of {name} in {} clusters (inertia {:.3}):",
+            table.nrows(),
+            a.k,
+            c.inertia
+        );
+        for cl in &clusters {
+            let names: Vec<String> = cl["central"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|h| {
+                    h["title"]
+                        .as_str()
+                        .or_else(|| h["key"].as_str())
+                        .unwrap_or_default()
+                        .to_string()
+                })
+                .collect();
+            println!(
+                "{:>3} ({:>4}): {}",
+                cl["cluster"],
+                cl["size"],
+                names.join("; ")
+            );
+        }
     }
     Ok(())
 }
