@@ -703,24 +703,38 @@ fn evaluate(cli: &Cli, a: &EvalArgs) -> Result<()> {
     Ok(())
 }
 
-fn export(cli: &Cli, a: &ExportArgs) -> Result<()> {
-    let model = checkpoint::load(&a.model)?;
-    let name = a.table.clone().unwrap_or_else(|| {
-        let word = recsys::models::word2vec::WORD_EMBEDDING;
-        if model.table(recsys::model::ITEM_EMBEDDING).is_none() && model.table(word).is_some() {
-            word.to_string()
-        } else {
-            recsys::model::ITEM_EMBEDDING.to_string()
-        }
-    });
-    let table = model.table(&name).with_context(|| {
+/// The table a command works on: `--table`, else `item/embedding`, else the word table of a
+/// word model; an unknown name lists the model's tables.
+fn chosen_table<'m>(
+    model: &'m recsys::Model,
+    table: Option<&str>,
+    dir: &Path,
+) -> Result<(String, ndarray::ArrayView2<'m, f32>)> {
+    let name = table.map_or_else(
+        || {
+            let word = recsys::models::word2vec::WORD_EMBEDDING;
+            if model.table(recsys::model::ITEM_EMBEDDING).is_none() && model.table(word).is_some() {
+                word.to_string()
+            } else {
+                recsys::model::ITEM_EMBEDDING.to_string()
+            }
+        },
+        str::to_string,
+    );
+    let view = model.table(&name).with_context(|| {
         format!(
             "model {} has no table '{}' (tables: {})",
-            a.model.display(),
+            dir.display(),
             name,
-            checkpoint::table_names(&model).join(", ")
+            checkpoint::table_names(model).join(", ")
         )
     })?;
+    Ok((name, view))
+}
+
+fn export(cli: &Cli, a: &ExportArgs) -> Result<()> {
+    let model = checkpoint::load(&a.model)?;
+    let (name, table) = chosen_table(&model, a.table.as_deref(), &a.model)?;
     let column = recsys::Model::column_of(&name);
     let keys: Vec<String> = match model.vocab(column) {
         Some(v) => v.keys().to_vec(),
@@ -979,22 +993,7 @@ fn build_index(cli: &Cli, a: &IndexArgs) -> Result<()> {
 
 fn cluster(cli: &Cli, a: &ClusterArgs) -> Result<()> {
     let model = checkpoint::load(&a.model)?;
-    let name = a.table.clone().unwrap_or_else(|| {
-        let word = recsys::models::word2vec::WORD_EMBEDDING;
-        if model.table(recsys::model::ITEM_EMBEDDING).is_none() && model.table(word).is_some() {
-            word.to_string()
-        } else {
-            recsys::model::ITEM_EMBEDDING.to_string()
-        }
-    });
-    let table = model.table(&name).with_context(|| {
-        format!(
-            "model {} has no table '{}' (tables: {})",
-            a.model.display(),
-            name,
-            checkpoint::table_names(&model).join(", ")
-        )
-    })?;
+    let (name, table) = chosen_table(&model, a.table.as_deref(), &a.model)?;
     let t = table.as_standard_layout();
     let flat = t.as_slice().context("table not contiguous")?;
     let c = recsys::cluster::kmeans(flat, table.ncols(), a.k, a.restarts, a.seed)?;

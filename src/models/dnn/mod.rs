@@ -445,9 +445,11 @@ impl Dnn {
         let mut opt = Optimizer::new(params.optimizer, params.learning_rate, &net);
         let mut epochs = Vec::new();
         let mut first = 0;
+        // the row keys are only needed to check a resumed run's vocabularies
         let vocabs: Vec<(String, Vocab)> = net
             .tables
             .iter()
+            .filter(|_| ctx.resume.is_some())
             .map(|t| {
                 let c = features
                     .columns
