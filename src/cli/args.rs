@@ -161,6 +161,19 @@ pub enum Algo {
     Item2vec,
     /// A small network over a schema's embedding columns (needs --schema).
     Dnn,
+    /// GloVe over text: weighted least squares on windowed co-occurrence counts.
+    Glove,
+    /// LSA over text: PPMI (or log-count) co-occurrences, truncated SVD.
+    Lsa,
+}
+
+/// How LSA weights co-occurrence counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WeightingArg {
+    /// Positive PMI with context-distribution smoothing (α = 0.75).
+    Ppmi,
+    /// ln(1 + count).
+    LogCount,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -186,10 +199,10 @@ pub struct HyperArgs {
     /// L2 regularisation.
     #[arg(long)]
     pub reg: Option<f32>,
-    /// ALS confidence slope: c = 1 + alpha·r.
+    /// ALS confidence slope: c = 1 + alpha·r; glove: exponent of the weighting function (0.75).
     #[arg(long)]
     pub alpha: Option<f32>,
-    /// SGD learning rate (mf, bpr).
+    /// Learning rate (mf, bpr: SGD; word2vec: initial; glove: AdaGrad, default 0.05).
     #[arg(long)]
     pub lr: Option<f32>,
     /// Learning-rate multiplier per epoch (mf).
@@ -261,6 +274,16 @@ pub struct HyperArgs {
     /// dnn: epochs without a better validation loss before stopping (default 2).
     #[arg(long)]
     pub patience: Option<usize>,
+    /// glove: counts at or above this get full weight (default 100).
+    #[arg(long)]
+    pub x_max: Option<f32>,
+    /// lsa: cell weighting (default ppmi).
+    #[arg(long, value_enum)]
+    pub weighting: Option<WeightingArg>,
+    /// glove/lsa: memory budget of co-occurrence counting in MiB; beyond it, sorted runs are
+    /// spilled to temporary files and merged (default 2048).
+    #[arg(long)]
+    pub memory_mb: Option<usize>,
     /// ALS: CG steps per row solve.
     #[arg(long)]
     pub cg_steps: Option<usize>,

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::args::{
     Algo, Cli, ClusterArgs, Command, EvalArgs, ExportArgs, Format, GenerateArgs, HyperArgs,
     IndexArgs, InputKind, RecommendArgs, ServeArgs, SimilarArgs, SplitKind, TrainArgs, TuneArgs,
-    TuneParam,
+    TuneParam, WeightingArg,
 };
 use recsys::checkpoint::{self, formats};
 use recsys::data::{self, Dataset, ReadOptions};
@@ -17,7 +17,9 @@ use recsys::eval::{self, Split};
 use recsys::features::Schema;
 use recsys::models::als::{Als, AlsParams};
 use recsys::models::bpr::{Bpr, BprParams};
+use recsys::models::glove::{Glove, GloveParams};
 use recsys::models::item2vec::{Item2Vec, Item2VecParams};
+use recsys::models::lsa::{Lsa, LsaParams, Weighting};
 use recsys::models::mf::{Mf, MfParams};
 use recsys::models::word2vec::{Arch, Word2Vec, Word2VecParams};
 use recsys::models::{TrainContext, Trainer};
@@ -107,9 +109,53 @@ fn trainer(h: &HyperArgs, n_items: usize) -> Result<Box<dyn Trainer>> {
         Algo::Dnn => bail!(
             "dnn trains on a schema's joined files: `recsys train DATA --algo dnn --schema FILE`"
         ),
-        Algo::Word2vec => bail!(
-            "word2vec trains on text, not interactions: `recsys train CORPUS.txt[.gz] --algo word2vec`"
+        Algo::Word2vec | Algo::Glove | Algo::Lsa => bail!(
+            "{} trains on text, not interactions: `recsys train CORPUS.txt[.gz] --algo {}`",
+            algo_name(h.algo),
+            algo_name(h.algo)
         ),
+    })
+}
+
+/// The `--algo` spelling of `a`.
+fn algo_name(a: Algo) -> String {
+    format!("{a:?}").to_lowercase()
+}
+
+/// Algorithms that train on text files (word vectors, or item2vec sessions).
+fn trains_on_text(h: &HyperArgs) -> bool {
+    matches!(h.algo, Algo::Word2vec | Algo::Glove | Algo::Lsa)
+        || (h.algo == Algo::Item2vec && h.input == InputKind::Sessions)
+}
+
+/// GloVe parameters from the flags (`--alpha` is the weighting exponent, `--lr` AdaGrad's rate).
+fn glove_params(h: &HyperArgs) -> Result<GloveParams> {
+    let d = GloveParams::default();
+    Ok(GloveParams {
+        dim: word_dim(h)?.unwrap_or(d.dim),
+        window: h.window.unwrap_or(d.window),
+        min_count: h.min_count.unwrap_or(d.min_count),
+        x_max: h.x_max.unwrap_or(d.x_max),
+        alpha: h.alpha.unwrap_or(d.alpha),
+        lr: h.lr.unwrap_or(d.lr),
+        epochs: h.epochs.unwrap_or(d.epochs),
+        memory_mb: h.memory_mb.unwrap_or(d.memory_mb),
+    })
+}
+
+/// LSA parameters from the flags.
+fn lsa_params(h: &HyperArgs) -> Result<LsaParams> {
+    let d = LsaParams::default();
+    Ok(LsaParams {
+        dim: word_dim(h)?.unwrap_or(d.dim),
+        window: h.window.unwrap_or(d.window),
+        min_count: h.min_count.unwrap_or(d.min_count),
+        weighting: match h.weighting {
+            Some(WeightingArg::LogCount) => Weighting::LogCount,
+            Some(WeightingArg::Ppmi) | None => Weighting::Ppmi,
+        },
+        memory_mb: h.memory_mb.unwrap_or(d.memory_mb),
+        ..d
     })
 }
 
@@ -188,6 +234,12 @@ fn fit_text(cli: &Cli, h: &HyperArgs, paths: &[std::path::PathBuf]) -> Result<re
     let model = if h.algo == Algo::Word2vec {
         let files = text_files(paths, Tokenizer::Words)?;
         Word2Vec::new(w2v_params(h, Word2VecParams::default(), word_dim(h)?)?)?.fit(&files, &ctx)?
+    } else if h.algo == Algo::Glove {
+        let files = text_files(paths, Tokenizer::Words)?;
+        Glove::new(glove_params(h)?)?.fit(&files, &ctx)?
+    } else if h.algo == Algo::Lsa {
+        let files = text_files(paths, Tokenizer::Words)?;
+        Lsa::new(lsa_params(h)?)?.fit(&files, &ctx)?
     } else {
         let files = text_files(paths, Tokenizer::Whitespace)?;
         let d = Item2VecParams::default();
@@ -232,6 +284,8 @@ fn train_text(cli: &Cli, a: &TrainArgs) -> Result<()> {
             "build_vocab_s": g("build_vocab_s"),
             "fit_s": fit_s,
             "raw_words_per_s": g("raw_words_per_s"),
+            "count_s": model.info.get("count_s"),
+            "cooc_pairs": model.info.get("cooc_pairs"),
             "threads": a.hyper.threads,
             "peak_rss_mb": peak_rss_mb(),
             "init": model.info.get("init"),
@@ -339,7 +393,7 @@ fn train(cli: &Cli, a: &TrainArgs) -> Result<()> {
     if h.algo == Algo::Dnn {
         return super::dnn::train(cli, a);
     }
-    if h.algo == Algo::Word2vec || (h.algo == Algo::Item2vec && h.input == InputKind::Sessions) {
+    if trains_on_text(h) {
         return train_text(cli, a);
     }
     let ds = load(one_path(&a.data, h.algo)?, h.schema.as_deref())?;
@@ -554,9 +608,21 @@ fn evaluate_words(cli: &Cli, a: &EvalArgs) -> Result<()> {
             "build_vocab_s",
             "fit_s",
             "raw_words_per_s",
+            "count_s",
+            "train_s",
+            "svd_s",
+            "cooc_pairs",
         ] {
-            out[k] = model.info.get(k).cloned().unwrap_or_default();
+            if let Some(v) = model.info.get(k) {
+                out[k] = v.clone();
+            }
         }
+        out["epoch_losses"] = model
+            .epochs
+            .iter()
+            .map(|e| e.loss)
+            .collect::<Vec<_>>()
+            .into();
         out["threads"] = a.hyper.threads.into();
         out["peak_rss_mb"] = peak_rss_mb().into();
     } else if let Some(dir) = &a.model {
@@ -618,7 +684,7 @@ fn evaluate(cli: &Cli, a: &EvalArgs) -> Result<()> {
     if a.hyper.algo == Algo::Dnn && a.model.is_none() {
         return super::dnn::evaluate(cli, a);
     }
-    if a.model.is_some() || a.hyper.algo == Algo::Word2vec {
+    if a.model.is_some() || matches!(a.hyper.algo, Algo::Word2vec | Algo::Glove | Algo::Lsa) {
         return evaluate_words(cli, a);
     }
     let (train, test, catalog, source) = match (&a.train, &a.test, a.data.as_slice()) {
@@ -829,8 +895,11 @@ fn tune(cli: &Cli, a: &TuneArgs) -> Result<()> {
         folds.push(Fold { train, test });
     }
     if let Some(d) = &a.data {
-        if a.hyper.algo == Algo::Word2vec {
-            bail!("tune works on interaction data; word2vec is not supported");
+        if matches!(a.hyper.algo, Algo::Word2vec | Algo::Glove | Algo::Lsa) {
+            bail!(
+                "tune works on interaction data; {} is not supported",
+                algo_name(a.hyper.algo)
+            );
         }
         let ds = load(d, a.hyper.schema.as_deref())?;
         let split = split_kind(a.split.unwrap_or(SplitKind::Time), a.hyper.seed);

@@ -4,11 +4,15 @@
 pub mod als;
 mod blocks;
 pub mod bpr;
+pub mod cooccur;
 pub mod dnn;
+pub mod glove;
 pub mod hybrid;
 pub mod item2vec;
 pub(crate) mod linalg;
+pub mod lsa;
 pub mod mf;
+mod rsvd;
 pub mod svdpp;
 pub mod word2vec;
 

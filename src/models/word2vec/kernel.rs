@@ -104,7 +104,7 @@ impl Table {
     }
 
     #[inline(always)]
-    fn row(&self, r: usize) -> &[AtomicU32] {
+    pub(crate) fn row(&self, r: usize) -> &[AtomicU32] {
         &self.data[r * self.dim..(r + 1) * self.dim]
     }
 }
@@ -112,7 +112,7 @@ impl Table {
 use crate::simd::{axpy, dot};
 
 #[inline(always)]
-fn load(src: &[AtomicU32], dst: &mut [f32]) {
+pub(crate) fn load(src: &[AtomicU32], dst: &mut [f32]) {
     for (d, s) in dst.iter_mut().zip(src) {
         *d = f32::from_bits(s.load(Relaxed));
     }
@@ -120,7 +120,7 @@ fn load(src: &[AtomicU32], dst: &mut [f32]) {
 
 /// `dst = src`.
 #[inline(always)]
-fn store(dst: &[AtomicU32], src: &[f32]) {
+pub(crate) fn store(dst: &[AtomicU32], src: &[f32]) {
     for (d, s) in dst.iter().zip(src) {
         d.store(s.to_bits(), Relaxed);
     }

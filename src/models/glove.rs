@@ -1,0 +1,621 @@
+//! GloVe (Pennington, Socher, Manning 2014): weighted least squares on the log of windowed
+//! co-occurrence counts, "matrix factorisation over co-occurrences".
+//!
+//! Minimises `Σ_ij f(X_ij) (w_i·w̃_j + b_i + b̃_j − ln X_ij)²` over the nonzero cells of the
+//! symmetric count matrix ([`super::cooccur`]), with `f(x) = (x/x_max)^α` below `x_max` and 1
+//! above, by AdaGrad (squared-gradient accumulators start at 1, constant learning rate) —
+//! the update rule of the reference `glove.c`. Each off-diagonal cell is trained in both
+//! directions (`(i, j)` and `(j, i)`), like the reference's symmetric cooccurrence file.
+//!
+//! The cells are shuffled once (seeded), then every epoch each of `threads` workers walks its
+//! contiguous slice (Hogwild over atomic `f32` rows, as in word2vec: relaxed loads and stores,
+//! no data races, no `unsafe`). With one thread a run is bit-reproducible.
+//!
+//! The saved word vector is `w + w̃` (the paper's choice; the reference's `model = 2`):
+//! `word/embedding`. `word/context` holds `w̃`, `word/bias` and `word/context_bias` the biases.
+//! A prior (`--init-from`) sets `w = w̃ = prior / 2`, so `word/embedding` starts at the prior
+//! exactly; frozen rows keep both halves fixed, so their saved vectors stay bit-identical.
+
+use std::time::Instant;
+
+use ndarray::{Array1, Array2};
+use rand::{seq::SliceRandom, Rng as _, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use serde::{Deserialize, Serialize};
+
+use super::cooccur::{self, Cooc, CoocParams, Pair};
+use super::word2vec::kernel::{load, store, Table};
+use super::word2vec::{Corpus, WordVocab, WORD_CONTEXT, WORD_COUNT, WORD_EMBEDDING};
+use super::TrainContext;
+use crate::error::{Error, Result};
+use crate::model::EpochLog;
+use crate::vocab::Vocab;
+
+/// Bias of each word's main vector.
+pub const WORD_BIAS: &str = "word/bias";
+/// Bias of each word's context vector.
+pub const WORD_CONTEXT_BIAS: &str = "word/context_bias";
+
+/// Hyper-parameters (defaults: the reference `demo.sh`, window 10 as in the paper).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GloveParams {
+    /// Vector width; 0 = the fourth-root rule over the vocabulary size.
+    pub dim: usize,
+    /// Co-occurrence window (maximum distance).
+    pub window: usize,
+    /// Words seen fewer times are dropped.
+    pub min_count: u64,
+    /// Counts at or above this get weight 1.
+    pub x_max: f32,
+    /// Exponent α of the weighting function.
+    pub alpha: f32,
+    /// AdaGrad learning rate.
+    pub lr: f32,
+    /// Passes over the co-occurrence cells.
+    pub epochs: usize,
+    /// Memory budget of co-occurrence counting in MiB (beyond it, sorted runs spill to disk).
+    pub memory_mb: usize,
+}
+
+impl Default for GloveParams {
+    fn default() -> Self {
+        GloveParams {
+            dim: 100,
+            window: 10,
+            min_count: 5,
+            x_max: 100.0,
+            alpha: 0.75,
+            lr: 0.05,
+            epochs: 15,
+            memory_mb: 2048,
+        }
+    }
+}
+
+impl GloveParams {
+    /// Reject parameters that cannot train.
+    pub fn check(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::Param(m));
+        if self.window == 0 {
+            return bad("window must be at least 1".into());
+        }
+        if !(self.x_max.is_finite() && self.x_max > 0.0) {
+            return bad(format!("x-max must be positive, not {}", self.x_max));
+        }
+        if !(self.alpha.is_finite() && self.alpha >= 0.0) {
+            return bad(format!("glove's alpha must be ≥ 0, not {}", self.alpha));
+        }
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return bad(format!("learning rate must be positive, not {}", self.lr));
+        }
+        if self.epochs == 0 {
+            return bad("epochs must be at least 1".into());
+        }
+        if self.memory_mb == 0 {
+            return bad("--memory-mb must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+/// The GloVe trainer.
+#[derive(Debug, Clone, Default)]
+pub struct Glove {
+    /// Hyper-parameters.
+    pub params: GloveParams,
+}
+
+/// The four shared tables of a run: rows of `dim + 1` (the bias last).
+struct Tables {
+    main: Table,
+    ctx: Table,
+    g_main: Table,
+    g_ctx: Table,
+}
+
+/// Per-worker scratch rows.
+struct Scratch {
+    w: Vec<f32>,
+    c: Vec<f32>,
+    gw: Vec<f32>,
+    gc: Vec<f32>,
+}
+
+impl Scratch {
+    fn new(width: usize) -> Scratch {
+        Scratch {
+            w: vec![0.0; width],
+            c: vec![0.0; width],
+            gw: vec![0.0; width],
+            gc: vec![0.0; width],
+        }
+    }
+}
+
+/// One AdaGrad step on cell `(a, b)` with count `x`; returns its cost `½ f(x) diff²`.
+#[inline]
+fn step(
+    t: &Tables,
+    s: &mut Scratch,
+    a: usize,
+    b: usize,
+    x: f32,
+    p: &GloveParams,
+    locked: &[bool],
+) -> f64 {
+    let width = s.w.len();
+    let d = width - 1;
+    load(t.main.row(a), &mut s.w);
+    load(t.ctx.row(b), &mut s.c);
+    let diff = crate::simd::dot(&s.w[..d], &s.c[..d]) + s.w[d] + s.c[d] - x.ln();
+    let weight = if x >= p.x_max {
+        1.0
+    } else {
+        (x / p.x_max).powf(p.alpha)
+    };
+    let fdiff = weight * diff;
+    if !fdiff.is_finite() {
+        return 0.0;
+    }
+    let cost = 0.5 * f64::from(fdiff) * f64::from(diff);
+    let g = p.lr * fdiff;
+    load(t.g_main.row(a), &mut s.gw);
+    load(t.g_ctx.row(b), &mut s.gc);
+    let (fa, fb) = (locked[a], locked[b]);
+    for k in 0..d {
+        let (wk, ck) = (s.w[k], s.c[k]);
+        let (t1, t2) = (g * ck, g * wk);
+        if !fa {
+            s.w[k] = wk - t1 / s.gw[k].sqrt();
+            s.gw[k] += t1 * t1;
+        }
+        if !fb {
+            s.c[k] = ck - t2 / s.gc[k].sqrt();
+            s.gc[k] += t2 * t2;
+        }
+    }
+    s.w[d] -= g / s.gw[d].sqrt();
+    s.gw[d] += g * g;
+    s.c[d] -= g / s.gc[d].sqrt();
+    s.gc[d] += g * g;
+    store(t.main.row(a), &s.w);
+    store(t.ctx.row(b), &s.c);
+    store(t.g_main.row(a), &s.gw);
+    store(t.g_ctx.row(b), &s.gc);
+    cost
+}
+
+/// One epoch over `cells` on `threads` workers (contiguous slices); mean cost per update.
+fn epoch(
+    t: &Tables,
+    cells: &[Pair],
+    p: &GloveParams,
+    locked: &[bool],
+    threads: usize,
+    width: usize,
+) -> Result<f64> {
+    let per = cells.len().div_ceil(threads.max(1)).max(1);
+    let results: Vec<std::thread::Result<(f64, u64)>> = std::thread::scope(|scope| {
+        let hs: Vec<_> = cells
+            .chunks(per)
+            .map(|slice| {
+                scope.spawn(move || {
+                    let mut s = Scratch::new(width);
+                    let (mut cost, mut n) = (0.0f64, 0u64);
+                    for c in slice {
+                        let (i, j) = (c.i as usize, c.j as usize);
+                        cost += step(t, &mut s, i, j, c.x, p, locked);
+                        n += 1;
+                        if i != j {
+                            cost += step(t, &mut s, j, i, c.x, p, locked);
+                            n += 1;
+                        }
+                    }
+                    (cost, n)
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join()).collect()
+    });
+    let (mut cost, mut n) = (0.0, 0u64);
+    for r in results {
+        let (c, k) = r.map_err(|_| Error::Param("a glove worker panicked".into()))?;
+        cost += c;
+        n += k;
+    }
+    Ok(if n > 0 { cost / n as f64 } else { 0.0 })
+}
+
+/// Trained GloVe tables.
+#[derive(Debug, Clone)]
+pub struct GloveTrained {
+    /// `w + w̃` per word.
+    pub embedding: Array2<f32>,
+    /// `w̃` per word.
+    pub context: Array2<f32>,
+    /// `b` per word.
+    pub bias: Array1<f32>,
+    /// `b̃` per word.
+    pub context_bias: Array1<f32>,
+    /// Mean cost per update, per epoch.
+    pub epochs: Vec<EpochLog>,
+    /// What transfer did.
+    pub inits: Vec<crate::transfer::InitReport>,
+}
+
+/// Train GloVe vectors for `vocab` (row keys `keys`) on the counts `m`.
+pub fn train(m: &Cooc, keys: &Vocab, p: &GloveParams, ctx: &TrainContext) -> Result<GloveTrained> {
+    p.check()?;
+    let n = m.n;
+    if n < 2 || m.pairs.is_empty() {
+        return Err(Error::Param(
+            "nothing to train: the corpus has no co-occurring words (lower --min-count or give more text)".into(),
+        ));
+    }
+    let dim = if p.dim == 0 {
+        crate::embedding::fourth_root_dim(n)
+    } else {
+        p.dim
+    };
+    let width = dim + 1;
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(ctx.seed);
+    let mut main = Array2::from_shape_fn((n, width), |_| (rng.random::<f32>() - 0.5) / dim as f32);
+    let mut cx = Array2::from_shape_fn((n, width), |_| (rng.random::<f32>() - 0.5) / dim as f32);
+    // priors: w = w̃ = prior / 2 (halving is exact, so w + w̃ = prior bit for bit)
+    let mut prior = Array2::from_elem((n, dim), f32::NAN);
+    let mut inits = Vec::new();
+    let locked = ctx.init_table(WORD_EMBEDDING, &mut prior, keys, &mut inits)?;
+    for (r, row) in prior.outer_iter().enumerate() {
+        if row.iter().all(|v| !v.is_nan()) {
+            for k in 0..dim {
+                main[[r, k]] = row[k] * 0.5;
+                cx[[r, k]] = row[k] * 0.5;
+            }
+        }
+    }
+    drop(prior);
+    let t = Tables {
+        main: Table::from_array(&main),
+        ctx: Table::from_array(&cx),
+        g_main: Table::from_array(&Array2::from_elem((n, width), 1.0)),
+        g_ctx: Table::from_array(&Array2::from_elem((n, width), 1.0)),
+    };
+    drop((main, cx));
+    let mut cells = m.pairs.clone();
+    cells.shuffle(&mut rng);
+    let threads = if ctx.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        ctx.threads
+    };
+    let bar = crate::progress::bar(p.epochs as u64, "glove", ctx.progress);
+    let mut epochs = Vec::with_capacity(p.epochs);
+    for e in 0..p.epochs {
+        let t0 = Instant::now();
+        let loss = epoch(&t, &cells, p, &locked, threads, width)?;
+        if !loss.is_finite() {
+            return Err(Error::Param(format!(
+                "glove diverged in epoch {} (cost {loss}); try a lower --lr",
+                e + 1
+            )));
+        }
+        epochs.push(EpochLog {
+            epoch: e + 1,
+            loss,
+            seconds: t0.elapsed().as_secs_f64(),
+        });
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let main = t.main.into_array();
+    let cx = t.ctx.into_array();
+    let mut embedding = Array2::zeros((n, dim));
+    let mut context = Array2::zeros((n, dim));
+    for r in 0..n {
+        for k in 0..dim {
+            context[[r, k]] = cx[[r, k]];
+            embedding[[r, k]] = main[[r, k]] + cx[[r, k]];
+        }
+    }
+    Ok(GloveTrained {
+        embedding,
+        context,
+        bias: main.column(dim).to_owned(),
+        context_bias: cx.column(dim).to_owned(),
+        epochs,
+        inits,
+    })
+}
+
+impl Glove {
+    /// A trainer with checked parameters.
+    pub fn new(params: GloveParams) -> Result<Glove> {
+        params.check()?;
+        Ok(Glove { params })
+    }
+
+    /// Count co-occurrences in `corpus` and train; the model has the `word` vocabulary and
+    /// [`WORD_EMBEDDING`] (`w + w̃`), [`WORD_CONTEXT`], biases and counts.
+    pub fn fit(&self, corpus: &dyn Corpus, ctx: &TrainContext) -> Result<crate::Model> {
+        let start = Instant::now();
+        let p = &self.params;
+        ctx.check_inits("glove", &[WORD_EMBEDDING])?;
+        if ctx.resume.is_some() {
+            return Err(Error::Param(
+                "--resume is not supported for glove; start from the saved vectors with --init-from".into(),
+            ));
+        }
+        let (vocab, m, count_s) =
+            count_corpus(corpus, p.min_count, p.window, true, p.memory_mb, ctx)?;
+        let keys = Vocab::from_keys(vocab.words.iter().cloned());
+        let t = train(&m, &keys, p, ctx)?;
+        let mut model = text_model(
+            "glove",
+            serde_json::to_value(p).unwrap_or_default(),
+            &vocab,
+            keys,
+        );
+        model.params["dim"] = t.embedding.ncols().into();
+        model.record_run(t.epochs, start, ctx.seed, &t.inits);
+        record_counts(&mut model, &vocab, &m, count_s);
+        model.tables.insert(WORD_EMBEDDING.into(), t.embedding);
+        model.tables.insert(WORD_CONTEXT.into(), t.context);
+        model.vectors.insert(WORD_BIAS.into(), t.bias);
+        model
+            .vectors
+            .insert(WORD_CONTEXT_BIAS.into(), t.context_bias);
+        Ok(model)
+    }
+}
+
+/// The vocabulary pass and the co-occurrence pass over `corpus`; seconds of both.
+pub(crate) fn count_corpus(
+    corpus: &dyn Corpus,
+    min_count: u64,
+    window: usize,
+    harmonic: bool,
+    memory_mb: usize,
+    ctx: &TrainContext,
+) -> Result<(WordVocab, Cooc, f64)> {
+    let t0 = Instant::now();
+    let vocab = WordVocab::build(corpus, min_count)?;
+    vocab.check_trainable("the corpus")?;
+    let threads = if ctx.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        ctx.threads
+    };
+    let m = cooccur::count(
+        corpus,
+        &vocab,
+        &CoocParams {
+            window,
+            harmonic,
+            memory_mb,
+        },
+        threads,
+    )?;
+    Ok((vocab, m, t0.elapsed().as_secs_f64()))
+}
+
+/// An empty word model with its vocabulary and counts.
+pub(crate) fn text_model(
+    algo: &str,
+    params: serde_json::Value,
+    vocab: &WordVocab,
+    keys: Vocab,
+) -> crate::Model {
+    let mut model = crate::Model {
+        algo: algo.into(),
+        params,
+        ..Default::default()
+    };
+    model.vocabs.insert("word".into(), keys);
+    model.vectors.insert(
+        WORD_COUNT.into(),
+        Array1::from_iter(vocab.counts.iter().map(|&c| c as f32)),
+    );
+    model
+}
+
+/// Corpus and counting facts; `fit_s` becomes counting + training (the whole job).
+pub(crate) fn record_counts(model: &mut crate::Model, vocab: &WordVocab, m: &Cooc, count_s: f64) {
+    let info = &mut model.info;
+    let train_s = info.get("fit_s").and_then(|v| v.as_f64()).unwrap_or(0.0);
+    info.insert("corpus_words".into(), vocab.corpus_words.into());
+    info.insert("sentences".into(), vocab.sentences.into());
+    info.insert("vocab".into(), vocab.len().into());
+    info.insert("cooc_pairs".into(), m.pairs.len().into());
+    info.insert("cooc_spilled_runs".into(), m.spilled_runs.into());
+    info.insert("count_s".into(), count_s.into());
+    info.insert("train_s".into(), train_s.into());
+    info.insert("fit_s".into(), (count_s + train_s).into());
+    if count_s + train_s > 0.0 {
+        info.insert(
+            "raw_words_per_s".into(),
+            (vocab.corpus_words as f64 / (count_s + train_s))
+                .round()
+                .into(),
+        );
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::models::word2vec::Sentences;
+
+    /// Two planted topics: a sentence draws 80 % of its words from its topic and 20 % from
+    /// the other, so words of a topic co-occur about 4× as often as words of different topics
+    /// (GloVe fits only nonzero cells: a corpus whose topics never meet would leave the
+    /// across-topic geometry unconstrained).
+    pub(crate) fn topics(sentences: usize) -> Sentences {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+        Sentences(
+            (0..sentences)
+                .map(|s| {
+                    (0..10)
+                        .map(|_| {
+                            let own = rng.random::<f32>() < 0.8;
+                            let t = if (s % 2 == 0) == own { "a" } else { "b" };
+                            format!("{t}{}", rng.random_range(0..12))
+                        })
+                        .collect()
+                })
+                .collect(),
+        )
+    }
+
+    pub(crate) fn separation(m: &crate::Model) -> f32 {
+        let v = m.vocab("word").unwrap();
+        let t = m.table(WORD_EMBEDDING).unwrap();
+        let cos = |x: ndarray::ArrayView1<'_, f32>, y: ndarray::ArrayView1<'_, f32>| {
+            x.dot(&y) / (x.dot(&x).sqrt() * y.dot(&y).sqrt() + 1e-12)
+        };
+        let (mut within, mut nw, mut across, mut na) = (0.0, 0, 0.0, 0);
+        for i in 0..v.len() {
+            for j in i + 1..v.len() {
+                let c = cos(t.row(i), t.row(j));
+                if v.key(i).unwrap()[..1] == v.key(j).unwrap()[..1] {
+                    within += c;
+                    nw += 1;
+                } else {
+                    across += c;
+                    na += 1;
+                }
+            }
+        }
+        within / nw as f32 - across / na as f32
+    }
+
+    fn ctx1() -> TrainContext {
+        TrainContext {
+            threads: 1,
+            seed: 3,
+            ..Default::default()
+        }
+    }
+
+    fn small() -> GloveParams {
+        GloveParams {
+            dim: 8,
+            window: 4,
+            min_count: 1,
+            x_max: 10.0,
+            epochs: 30,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn loss_falls_and_topics_separate() {
+        let m = Glove::new(small())
+            .unwrap()
+            .fit(&topics(400), &ctx1())
+            .unwrap();
+        let l: Vec<f64> = m.epochs.iter().map(|e| e.loss).collect();
+        assert!(
+            l.windows(2).all(|w| w[1] <= w[0] * 1.0001),
+            "loss not falling: {l:?}"
+        );
+        assert!(l[l.len() - 1] < l[0] * 0.2, "{l:?}");
+        let s = separation(&m);
+        assert!(s > 0.5, "separation {s}");
+        assert_eq!(m.table(WORD_EMBEDDING).unwrap().ncols(), 8);
+    }
+
+    #[test]
+    fn the_gradient_is_the_one_of_the_objective() {
+        // one cell, plain SGD view: AdaGrad's first step is g / sqrt(1) = lr·f·diff·other
+        let m = Cooc {
+            n: 2,
+            pairs: vec![Pair { i: 0, j: 1, x: 5.0 }],
+            spilled_runs: 0,
+        };
+        let p = GloveParams {
+            dim: 3,
+            epochs: 1,
+            ..small()
+        };
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+        let init = |rng: &mut Xoshiro256PlusPlus| {
+            Array2::from_shape_fn((2, 4), |_| rng.random::<f32>() - 0.5)
+        };
+        let (main, cx) = (init(&mut rng), init(&mut rng));
+        let t = Tables {
+            main: Table::from_array(&main),
+            ctx: Table::from_array(&cx),
+            g_main: Table::from_array(&Array2::from_elem((2, 4), 1.0)),
+            g_ctx: Table::from_array(&Array2::from_elem((2, 4), 1.0)),
+        };
+        let mut s = Scratch::new(4);
+        let cost = step(&t, &mut s, 0, 1, 5.0, &p, &[false, false]);
+        // finite-difference gradient of J = ½ f (w·c + b + b̃ − ln x)² w.r.t. w_0[0]
+        let j = |w: &Array2<f32>, c: &Array2<f32>| {
+            let diff: f64 = (0..3)
+                .map(|k| f64::from(w[[0, k]]) * f64::from(c[[1, k]]))
+                .sum::<f64>()
+                + f64::from(w[[0, 3]])
+                + f64::from(c[[1, 3]])
+                - 5f64.ln();
+            0.5 * (5.0f64 / 10.0).powf(0.75) * diff * diff
+        };
+        assert!((cost - j(&main, &cx)).abs() < 1e-5);
+        let h = 1e-3f32;
+        let mut wp = main.clone();
+        wp[[0, 0]] += h;
+        let mut wm = main.clone();
+        wm[[0, 0]] -= h;
+        let grad = (j(&wp, &cx) - j(&wm, &cx)) / (2.0 * f64::from(h));
+        let after = t.main.into_array();
+        let moved = f64::from(main[[0, 0]] - after[[0, 0]]);
+        assert!(
+            (moved - f64::from(p.lr) * grad).abs() < 1e-4,
+            "{moved} vs {}",
+            f64::from(p.lr) * grad
+        );
+        let _ = m;
+    }
+
+    #[test]
+    fn one_thread_repeats_and_frozen_rows_stay_bit_identical() {
+        let corpus = topics(200);
+        let a = Glove::new(small()).unwrap().fit(&corpus, &ctx1()).unwrap();
+        let b = Glove::new(small()).unwrap().fit(&corpus, &ctx1()).unwrap();
+        assert_eq!(a.table(WORD_EMBEDDING), b.table(WORD_EMBEDDING));
+        // freeze a prior made of a's vectors; train another seed
+        let keys = a.vocab("word").unwrap().clone();
+        let prior = a.table(WORD_EMBEDDING).unwrap().to_owned();
+        // only the first 5 words come from the prior
+        let sub_keys = Vocab::from_keys(keys.keys()[..5].iter().cloned());
+        let half = prior.slice(ndarray::s![..5, ..]).to_owned();
+        let init = crate::transfer::TableInit {
+            table: WORD_EMBEDDING.into(),
+            keys: sub_keys,
+            vectors: half,
+            freeze: true,
+            source: "test".into(),
+        };
+        let mut ctx = TrainContext { seed: 11, ..ctx1() };
+        ctx.inits.insert(WORD_EMBEDDING.into(), init);
+        let c = Glove::new(small()).unwrap().fit(&corpus, &ctx).unwrap();
+        let t = c.table(WORD_EMBEDDING).unwrap();
+        let v = c.vocab("word").unwrap();
+        for r in 0..5 {
+            let key = keys.key(r).unwrap();
+            let row = v.get(key).unwrap();
+            let same = t
+                .row(row as usize)
+                .iter()
+                .zip(prior.row(r))
+                .all(|(x, y)| x.to_bits() == y.to_bits());
+            assert!(same, "frozen row {key} moved");
+        }
+        let moved = (0..v.len()).any(|r| {
+            let key = v.key(r).unwrap();
+            let pr = keys.get(key).unwrap();
+            pr >= 5 && t.row(r) != prior.row(pr as usize)
+        });
+        assert!(moved);
+    }
+}
