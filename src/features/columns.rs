@@ -126,6 +126,33 @@ pub enum ColumnSpec {
         /// The flag fields, in id order.
         flags: Vec<String>,
     },
+    /// A text field (title, review, tag) tokenised by the word2vec tokenizer
+    /// ([`crate::text::Tokenizer::Words`]: lower-cased `[a-z]+('[a-z]+)?`, `<br />` removed)
+    /// into a bag of word ids — one id per token, repeats kept, so a `mean` embedding is the
+    /// mean of the tokens' word vectors (TensorFlow Hub's `text_embedding_column`). Tokens
+    /// outside the vocabulary go to `num_oov_buckets` hashed buckets, or are dropped.
+    Text {
+        /// Column name.
+        name: String,
+        /// The field it reads.
+        key: String,
+        /// File with one word per line (relative to the schema).
+        #[serde(default)]
+        vocabulary_file: Option<String>,
+        /// A model directory whose `word` vocabulary is used (typically the word vectors the
+        /// embedding starts from), relative to the schema.
+        #[serde(default)]
+        vocabulary_from: Option<String>,
+        /// When learned from data: words seen fewer times are out of vocabulary.
+        #[serde(default = "one")]
+        min_count: usize,
+        /// Keep only the first N tokens of a field.
+        #[serde(default)]
+        max_tokens: Option<usize>,
+        /// Out-of-vocabulary tokens are hashed into this many extra buckets (0: dropped).
+        #[serde(default)]
+        num_oov_buckets: usize,
+    },
     /// The cross of other columns (by name). Exact (mixed radix) unless `hash_bucket_size`.
     Crossed {
         /// Column name.
@@ -152,6 +179,7 @@ impl ColumnSpec {
             | ColumnSpec::HashBucket { name, .. }
             | ColumnSpec::Bucketized { name, .. }
             | ColumnSpec::Flags { name, .. }
+            | ColumnSpec::Text { name, .. }
             | ColumnSpec::Crossed { name, .. } => name,
         }
     }
@@ -163,7 +191,8 @@ impl ColumnSpec {
             ColumnSpec::Vocabulary { key, .. }
             | ColumnSpec::Identity { key, .. }
             | ColumnSpec::HashBucket { key, .. }
-            | ColumnSpec::Bucketized { key, .. } => vec![key],
+            | ColumnSpec::Bucketized { key, .. }
+            | ColumnSpec::Text { key, .. } => vec![key],
             ColumnSpec::Flags { flags, .. } => flags.iter().map(String::as_str).collect(),
             ColumnSpec::Crossed { .. } => vec![],
         }
@@ -197,6 +226,16 @@ fn derived(value: &str, derive: Option<Derive>, column: &str) -> Result<String, 
             column: column.to_string(),
             message: format!("cannot derive {d:?} from '{value}'"),
         }),
+    }
+}
+
+/// Call `f` with the first `max` (all when `None`) word tokens of a text field.
+pub(crate) fn for_each_token(value: &str, max: Option<usize>, mut f: impl FnMut(&str)) {
+    let mut buf = String::new();
+    let mut toks = Vec::new();
+    crate::text::Tokenizer::Words.tokenize(value, &mut buf, &mut toks);
+    for t in toks.iter().take(max.unwrap_or(usize::MAX)) {
+        f(t);
     }
 }
 
@@ -240,6 +279,9 @@ impl Column {
     pub fn num_buckets(&self) -> usize {
         match &self.spec {
             ColumnSpec::Vocabulary {
+                num_oov_buckets, ..
+            }
+            | ColumnSpec::Text {
                 num_oov_buckets, ..
             } => self.vocab.as_ref().map_or(0, Vocab::len) + num_oov_buckets,
             ColumnSpec::Identity { num_buckets, .. } => *num_buckets,
@@ -351,6 +393,27 @@ impl Column {
                         out.push(i as u32);
                     }
                 }
+                Ok(out)
+            }
+            ColumnSpec::Text {
+                key,
+                max_tokens,
+                num_oov_buckets,
+                ..
+            } => {
+                let raw = field(row, name, key)?;
+                let vocab = self.vocab.as_ref().ok_or_else(|| ColumnError::BadValue {
+                    column: name.to_string(),
+                    message: "vocabulary not fitted".into(),
+                })?;
+                let mut out = Vec::new();
+                for_each_token(raw, *max_tokens, |t| match vocab.get(t) {
+                    Some(i) => out.push(i),
+                    None if *num_oov_buckets > 0 => {
+                        out.push(vocab.len() as u32 + hash::bucket(t, *num_oov_buckets))
+                    }
+                    None => {}
+                });
                 Ok(out)
             }
             ColumnSpec::Crossed { .. } => Err(ColumnError::BadValue {
@@ -481,6 +544,29 @@ mod tests {
         assert_eq!(id("35"), 3);
         assert_eq!(id("99"), 3);
         assert_eq!(c.num_buckets(), 4);
+    }
+
+    #[test]
+    fn text_is_a_bag_of_word_ids() {
+        let spec = |oov: usize, max: Option<usize>| ColumnSpec::Text {
+            name: "review".into(),
+            key: "text".into(),
+            vocabulary_file: None,
+            vocabulary_from: None,
+            min_count: 1,
+            max_tokens: max,
+            num_oov_buckets: oov,
+        };
+        let v = Vocab::from_keys(["good", "film", "don't"]);
+        let row: &[(&str, &str)] = &[("text", "Good<br />film, GOOD film! Don't... zzz")];
+        let c = Column::new(spec(0, None), Some(v.clone()));
+        assert_eq!(c.ids(row).unwrap(), vec![0, 1, 0, 1, 2]);
+        assert_eq!(c.num_buckets(), 3);
+        let c = Column::new(spec(2, Some(6)), Some(v));
+        let ids = c.ids(row).unwrap();
+        assert_eq!(ids.len(), 6);
+        assert_eq!(ids[5], 3 + hash::bucket("zzz", 2));
+        assert_eq!(c.num_buckets(), 5);
     }
 
     #[test]

@@ -232,6 +232,9 @@ pub fn row_keys(features: &FeatureSet, c: usize) -> Vec<String> {
     let keys: Vec<String> = match &col.spec {
         ColumnSpec::Vocabulary {
             num_oov_buckets, ..
+        }
+        | ColumnSpec::Text {
+            num_oov_buckets, ..
         } => col
             .vocab
             .iter()

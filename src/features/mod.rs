@@ -65,6 +65,36 @@ impl FeatureSet {
                     learn = Some(HashMap::new());
                 }
             }
+            if let ColumnSpec::Text {
+                vocabulary_file,
+                vocabulary_from,
+                ..
+            } = spec
+            {
+                if let Some(f) = vocabulary_file {
+                    let p = base.join(f);
+                    let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
+                    vocab = Some(Vocab::from_keys(
+                        text.lines().map(str::trim).filter(|l| !l.is_empty()),
+                    ));
+                } else if let Some(dir) = vocabulary_from {
+                    let p = base.join(dir);
+                    let m = crate::checkpoint::load(&p)?;
+                    let v = m.vocab("word").ok_or_else(|| {
+                        Error::schema(
+                            &schema.path,
+                            format!(
+                                "column '{}': {} has no word vocabulary (vocabulary_from needs a word2vec, glove or lsa model)",
+                                spec.name(),
+                                p.display()
+                            ),
+                        )
+                    })?;
+                    vocab = Some(v.clone());
+                } else {
+                    learn = Some(HashMap::new());
+                }
+            }
             counts.push(learn);
             columns.push(Column::new(spec.clone(), vocab));
         }
@@ -72,6 +102,27 @@ impl FeatureSet {
             for row in rows {
                 for (c, cnt) in columns.iter().zip(counts.iter_mut()) {
                     let Some(cnt) = cnt else { continue };
+                    if let ColumnSpec::Text {
+                        key, max_tokens, ..
+                    } = &c.spec
+                    {
+                        let Some(raw) = row.get(key) else {
+                            return Err(Error::schema(
+                                &schema.path,
+                                format!(
+                                    "column '{}': the data has no field '{key}'",
+                                    c.spec.name()
+                                ),
+                            ));
+                        };
+                        columns::for_each_token(raw, *max_tokens, |t| {
+                            if let Some(n) = cnt.get_mut(t) {
+                                *n += 1;
+                            } else {
+                                cnt.insert(t.to_string(), 1);
+                            }
+                        });
+                    }
                     if let ColumnSpec::Vocabulary {
                         key,
                         derive,
@@ -112,7 +163,8 @@ impl FeatureSet {
             for (c, cnt) in columns.iter_mut().zip(counts) {
                 let Some(cnt) = cnt else { continue };
                 let min = match &c.spec {
-                    ColumnSpec::Vocabulary { min_count, .. } => *min_count,
+                    ColumnSpec::Vocabulary { min_count, .. }
+                    | ColumnSpec::Text { min_count, .. } => *min_count,
                     _ => 1,
                 };
                 let mut keys: Vec<(String, usize)> =

@@ -219,7 +219,9 @@ impl Schema {
                                 c.name()
                             )))
                         }
-                        Some(ColumnSpec::Crossed { .. }) | Some(ColumnSpec::Flags { .. }) => {
+                        Some(ColumnSpec::Crossed { .. })
+                        | Some(ColumnSpec::Flags { .. })
+                        | Some(ColumnSpec::Text { .. }) => {
                             return Err(self.err(format!(
                                 "crossed column '{}': '{x}' must be a single-valued column",
                                 c.name()

@@ -36,7 +36,8 @@ pub const WORD_BIAS: &str = "word/bias";
 /// Bias of each word's context vector.
 pub const WORD_CONTEXT_BIAS: &str = "word/context_bias";
 
-/// Hyper-parameters (defaults: the reference `demo.sh`, window 10 as in the paper).
+/// Hyper-parameters (defaults: the reference `demo.sh` — `x_max` 10, 15 epochs, lr 0.05 —
+/// with the paper's window of 10).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GloveParams {
     /// Vector width; 0 = the fourth-root rule over the vocabulary size.
@@ -63,7 +64,7 @@ impl Default for GloveParams {
             dim: 100,
             window: 10,
             min_count: 5,
-            x_max: 100.0,
+            x_max: 10.0,
             alpha: 0.75,
             lr: 0.05,
             epochs: 15,
@@ -105,35 +106,31 @@ pub struct Glove {
     pub params: GloveParams,
 }
 
-/// The four shared tables of a run: rows of `dim + 1` (the bias last).
+/// The two shared tables of a run. A row is `[w (dim), b, g_w (dim), g_b]`: the vector, its
+/// bias and their AdaGrad accumulators side by side, so one update touches two contiguous
+/// spans of memory (one per side), which the cells' random order makes the cost that counts.
 struct Tables {
     main: Table,
     ctx: Table,
-    g_main: Table,
-    g_ctx: Table,
 }
 
 /// Per-worker scratch rows.
 struct Scratch {
     w: Vec<f32>,
     c: Vec<f32>,
-    gw: Vec<f32>,
-    gc: Vec<f32>,
 }
 
-impl Scratch {
-    fn new(width: usize) -> Scratch {
-        Scratch {
-            w: vec![0.0; width],
-            c: vec![0.0; width],
-            gw: vec![0.0; width],
-            gc: vec![0.0; width],
-        }
-    }
+/// A table of `n` rows of `2·(dim + 1)` for vectors `v` (with biases): accumulators at 1.
+fn with_accumulators(v: &Array2<f32>) -> Table {
+    let (n, h) = v.dim();
+    let mut t = Array2::from_elem((n, 2 * h), 1.0f32);
+    t.slice_mut(ndarray::s![.., ..h]).assign(v);
+    Table::from_array(&t)
 }
 
 /// One AdaGrad step on cell `(a, b)` with count `x`; returns its cost `½ f(x) diff²`.
-#[inline]
+/// A frozen row keeps its vector (its bias still trains: it is not part of the saved vector).
+#[inline(always)]
 fn step(
     t: &Tables,
     s: &mut Scratch,
@@ -143,11 +140,13 @@ fn step(
     p: &GloveParams,
     locked: &[bool],
 ) -> f64 {
-    let width = s.w.len();
-    let d = width - 1;
+    let h = s.w.len() / 2;
+    let d = h - 1;
     load(t.main.row(a), &mut s.w);
     load(t.ctx.row(b), &mut s.c);
-    let diff = crate::simd::dot(&s.w[..d], &s.c[..d]) + s.w[d] + s.c[d] - x.ln();
+    let (w, gw) = s.w.split_at_mut(h);
+    let (c, gc) = s.c.split_at_mut(h);
+    let diff = crate::simd::dot(&w[..d], &c[..d]) + w[d] + c[d] - x.ln();
     let weight = if x >= p.x_max {
         1.0
     } else {
@@ -159,31 +158,74 @@ fn step(
     }
     let cost = 0.5 * f64::from(fdiff) * f64::from(diff);
     let g = p.lr * fdiff;
-    load(t.g_main.row(a), &mut s.gw);
-    load(t.g_ctx.row(b), &mut s.gc);
-    let (fa, fb) = (locked[a], locked[b]);
     for k in 0..d {
-        let (wk, ck) = (s.w[k], s.c[k]);
+        let (wk, ck) = (w[k], c[k]);
         let (t1, t2) = (g * ck, g * wk);
-        if !fa {
-            s.w[k] = wk - t1 / s.gw[k].sqrt();
-            s.gw[k] += t1 * t1;
-        }
-        if !fb {
-            s.c[k] = ck - t2 / s.gc[k].sqrt();
-            s.gc[k] += t2 * t2;
-        }
+        w[k] = wk - t1 / gw[k].sqrt();
+        gw[k] += t1 * t1;
+        c[k] = ck - t2 / gc[k].sqrt();
+        gc[k] += t2 * t2;
     }
-    s.w[d] -= g / s.gw[d].sqrt();
-    s.gw[d] += g * g;
-    s.c[d] -= g / s.gc[d].sqrt();
-    s.gc[d] += g * g;
-    store(t.main.row(a), &s.w);
-    store(t.ctx.row(b), &s.c);
-    store(t.g_main.row(a), &s.gw);
-    store(t.g_ctx.row(b), &s.gc);
+    // the biases see a gradient of g on both sides
+    w[d] -= g / gw[d].sqrt();
+    gw[d] += g * g;
+    c[d] -= g / gc[d].sqrt();
+    gc[d] += g * g;
+    let (ra, rb) = (t.main.row(a), t.ctx.row(b));
+    if locked[a] {
+        store(&ra[d..], &s.w[d..]);
+    } else {
+        store(ra, &s.w);
+    }
+    if locked[b] {
+        store(&rb[d..], &s.c[d..]);
+    } else {
+        store(rb, &s.c);
+    }
     cost
 }
+
+/// Train one worker's slice of cells; `out` gets (cost, updates).
+#[inline(always)]
+fn slice_impl(
+    t: &Tables,
+    cells: &[Pair],
+    p: &GloveParams,
+    locked: &[bool],
+    width: usize,
+    out: &mut (f64, u64),
+) {
+    let mut s = Scratch {
+        w: vec![0.0; width],
+        c: vec![0.0; width],
+    };
+    let (mut cost, mut n) = (0.0f64, 0u64);
+    for (k, c) in cells.iter().enumerate() {
+        if let Some(next) = cells.get(k + 1) {
+            let (i, j) = (next.i as usize, next.j as usize);
+            crate::simd::prefetch(t.main.row(i));
+            crate::simd::prefetch(t.ctx.row(j));
+            if i != j {
+                crate::simd::prefetch(t.main.row(j));
+                crate::simd::prefetch(t.ctx.row(i));
+            }
+        }
+        let (i, j) = (c.i as usize, c.j as usize);
+        cost += step(t, &mut s, i, j, c.x, p, locked);
+        n += 1;
+        if i != j {
+            cost += step(t, &mut s, j, i, c.x, p, locked);
+            n += 1;
+        }
+    }
+    *out = (cost, n);
+}
+
+crate::simd::dispatch!(
+    /// [`slice_impl`] compiled for this CPU (AVX2/FMA when present: the update loop's
+    /// square roots and divisions run 8 wide).
+    fn train_slice(t: &Tables, cells: &[Pair], p: &GloveParams, locked: &[bool], width: usize, out: &mut (f64, u64)) => slice_impl
+);
 
 /// One epoch over `cells` on `threads` workers (contiguous slices); mean cost per update.
 fn epoch(
@@ -200,18 +242,9 @@ fn epoch(
             .chunks(per)
             .map(|slice| {
                 scope.spawn(move || {
-                    let mut s = Scratch::new(width);
-                    let (mut cost, mut n) = (0.0f64, 0u64);
-                    for c in slice {
-                        let (i, j) = (c.i as usize, c.j as usize);
-                        cost += step(t, &mut s, i, j, c.x, p, locked);
-                        n += 1;
-                        if i != j {
-                            cost += step(t, &mut s, j, i, c.x, p, locked);
-                            n += 1;
-                        }
-                    }
-                    (cost, n)
+                    let mut out = (0.0, 0);
+                    train_slice(t, slice, p, locked, width, &mut out);
+                    out
                 })
             })
             .collect();
@@ -275,10 +308,8 @@ pub fn train(m: &Cooc, keys: &Vocab, p: &GloveParams, ctx: &TrainContext) -> Res
     }
     drop(prior);
     let t = Tables {
-        main: Table::from_array(&main),
-        ctx: Table::from_array(&cx),
-        g_main: Table::from_array(&Array2::from_elem((n, width), 1.0)),
-        g_ctx: Table::from_array(&Array2::from_elem((n, width), 1.0)),
+        main: with_accumulators(&main),
+        ctx: with_accumulators(&cx),
     };
     drop((main, cx));
     let mut cells = m.pairs.clone();
@@ -292,7 +323,7 @@ pub fn train(m: &Cooc, keys: &Vocab, p: &GloveParams, ctx: &TrainContext) -> Res
     let mut epochs = Vec::with_capacity(p.epochs);
     for e in 0..p.epochs {
         let t0 = Instant::now();
-        let loss = epoch(&t, &cells, p, &locked, threads, width)?;
+        let loss = epoch(&t, &cells, p, &locked, threads, 2 * width)?;
         if !loss.is_finite() {
             return Err(Error::Param(format!(
                 "glove diverged in epoch {} (cost {loss}); try a lower --lr",
@@ -543,12 +574,13 @@ pub(crate) mod tests {
         };
         let (main, cx) = (init(&mut rng), init(&mut rng));
         let t = Tables {
-            main: Table::from_array(&main),
-            ctx: Table::from_array(&cx),
-            g_main: Table::from_array(&Array2::from_elem((2, 4), 1.0)),
-            g_ctx: Table::from_array(&Array2::from_elem((2, 4), 1.0)),
+            main: with_accumulators(&main),
+            ctx: with_accumulators(&cx),
         };
-        let mut s = Scratch::new(4);
+        let mut s = Scratch {
+            w: vec![0.0; 8],
+            c: vec![0.0; 8],
+        };
         let cost = step(&t, &mut s, 0, 1, 5.0, &p, &[false, false]);
         // finite-difference gradient of J = ½ f (w·c + b + b̃ − ln x)² w.r.t. w_0[0]
         let j = |w: &Array2<f32>, c: &Array2<f32>| {

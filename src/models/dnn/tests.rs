@@ -313,3 +313,63 @@ fn early_stopping_keeps_the_best_epoch() {
     .check()
     .is_err());
 }
+
+/// A text column's input to the network is the mean of its tokens' word vectors (repeats
+/// counted, unknown words dropped), through the real schema → columns → encode path.
+#[test]
+fn text_column_bag_is_the_mean_of_its_word_vectors() {
+    let schema = crate::features::Schema::parse(
+        r#"
+name = "t"
+[label]
+column = "y"
+threshold = 0.5
+[[columns]]
+type = "text"
+name = "word"
+key = "review"
+[[embeddings]]
+column = "word"
+dimension = 3
+combiner = "mean"
+"#,
+        Path::new("t.toml"),
+    )
+    .unwrap();
+    let rows: Vec<Vec<(&str, &str)>> = vec![
+        vec![("review", "Good film, good cast."), ("y", "1")],
+        vec![("review", "A dull film<br />dull!"), ("y", "0")],
+    ];
+    let features =
+        crate::features::FeatureSet::fit(&schema, rows.iter().map(|r| r.as_slice())).unwrap();
+    let col = features.column("word").unwrap();
+    let v = col.vocab.clone().unwrap();
+    assert_eq!(v.len(), 5);
+    let x = crate::features::encode::encode(
+        &schema,
+        &features,
+        rows.iter().enumerate().map(|(i, r)| (i + 1, r.as_slice())),
+        Path::new("t.tsv"),
+    )
+    .unwrap();
+    let t = table("word", v.len(), 3, Combiner::Mean, 5);
+    let w = t.w.clone();
+    let net = Net::new(vec![t], &[4], Task::Binary, 1);
+    let input = net.input(&Packed::new(&x), &[0, 1]);
+    for (r, words) in [
+        vec!["good", "film", "good", "cast"],
+        vec!["a", "dull", "film", "dull"],
+    ]
+    .iter()
+    .enumerate()
+    {
+        for k in 0..3 {
+            let mean: f32 = words
+                .iter()
+                .map(|wd| w[[v.get(wd).unwrap() as usize, k]])
+                .sum::<f32>()
+                / words.len() as f32;
+            assert!((input[[r, k]] - mean).abs() < 1e-6, "row {r} dim {k}");
+        }
+    }
+}
