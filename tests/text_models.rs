@@ -229,3 +229,178 @@ fn text_model_errors_are_one_line_and_clear() {
     assert!(e.contains("lsa is not supported"), "{e}");
     assert!(!std::path::Path::new(&m).exists());
 }
+
+/// Planted sentiment: positive reviews use words of one set, negative of another, both with
+/// shared filler. Returns the labelled TSV and the unlabelled corpus (same generator).
+fn planted_reviews(dir: &std::path::Path) -> (String, String, String) {
+    let pos = [
+        "superb",
+        "moving",
+        "brilliant",
+        "charming",
+        "delightful",
+        "gripping",
+    ];
+    let neg = ["tedious", "dull", "clumsy", "boring", "awful", "lifeless"];
+    let filler = [
+        "the", "film", "plot", "actor", "scene", "story", "camera", "music",
+    ];
+    let mut state = 12345u64;
+    let mut next = |n: usize| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((state >> 33) as usize) % n
+    };
+    let mut review = |good: bool| {
+        let words = if good { &pos } else { &neg };
+        (0..12)
+            .map(|i| {
+                if i % 3 == 0 {
+                    words[next(words.len())]
+                } else {
+                    filler[next(filler.len())]
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut train = String::from("label\treview\n");
+    let mut test = String::from("label\treview\n");
+    let mut corpus = String::new();
+    for i in 0..400 {
+        let good = i % 2 == 0;
+        let r = review(good);
+        let target = if i < 300 { &mut train } else { &mut test };
+        target.push_str(&format!("{}\t\"{r}\"\n", u8::from(good)));
+        corpus.push_str(&review(good));
+        corpus.push('\n');
+    }
+    let (a, b, c) = (
+        dir.join("train.tsv"),
+        dir.join("test.tsv"),
+        dir.join("corpus.txt"),
+    );
+    std::fs::write(&a, train).unwrap();
+    std::fs::write(&b, test).unwrap();
+    std::fs::write(&c, corpus).unwrap();
+    let s = |p: std::path::PathBuf| p.to_string_lossy().into_owned();
+    (s(a), s(b), s(c))
+}
+
+#[test]
+fn text_column_learns_sentiment_and_a_frozen_word2vec_prior_stays_bit_identical() {
+    let dir = tempdir("text-column");
+    let (train_f, test_f, corpus) = planted_reviews(&dir);
+    let schema = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("schemas/imdb-sentiment.toml")
+        .to_string_lossy()
+        .into_owned();
+    let w2v = dir.join("w2v").to_string_lossy().into_owned();
+    ok(&[
+        "--quiet",
+        "train",
+        &corpus,
+        "--algo",
+        "word2vec",
+        "--dim",
+        "100",
+        "--min-count",
+        "1",
+        "--epochs",
+        "3",
+        "--threads",
+        "1",
+        "--model",
+        &w2v,
+    ]);
+    // random init: the shipped schema's text column learns the planted words
+    let r = json(&ok(&[
+        "--json",
+        "eval",
+        "--algo",
+        "dnn",
+        "--schema",
+        &schema,
+        "--train",
+        &train_f,
+        "--test",
+        &test_f,
+        "--epochs",
+        "10",
+        "--batch",
+        "16",
+        "--threads",
+        "1",
+    ]));
+    assert!(r["auc"].as_f64().unwrap() > 0.95, "{r}");
+    // frozen prior: train a model, its text table's prior rows are bit-identical
+    let frozen = dir.join("frozen").to_string_lossy().into_owned();
+    let out = json(&ok(&[
+        "--json",
+        "train",
+        &train_f,
+        "--algo",
+        "dnn",
+        "--schema",
+        &schema,
+        "--epochs",
+        "3",
+        "--threads",
+        "1",
+        "--init-from",
+        &w2v,
+        "--init-tensor",
+        "word/embedding",
+        "--freeze",
+        "--model",
+        &frozen,
+    ]));
+    assert!(out["init"][0]["matched"].as_u64().unwrap() >= 20, "{out}");
+    let prior = recsys::checkpoint::load(w2v.as_ref()).unwrap();
+    let m = recsys::checkpoint::load(frozen.as_ref()).unwrap();
+    let (pv, mv) = (prior.vocab("word").unwrap(), m.vocab("word").unwrap());
+    let (pt, mt) = (
+        prior.table("word/embedding").unwrap(),
+        m.table("word/embedding").unwrap(),
+    );
+    let mut checked = 0;
+    for (r, key) in mv.keys().iter().enumerate() {
+        if let Some(p) = pv.get(key) {
+            let same = mt
+                .row(r)
+                .iter()
+                .zip(pt.row(p as usize))
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(same, "frozen row '{key}' changed");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20);
+    // fine-tuned: the same rows move
+    let tuned = dir.join("tuned").to_string_lossy().into_owned();
+    ok(&[
+        "--quiet",
+        "train",
+        &train_f,
+        "--algo",
+        "dnn",
+        "--schema",
+        &schema,
+        "--epochs",
+        "3",
+        "--threads",
+        "1",
+        "--init-from",
+        &w2v,
+        "--init-tensor",
+        "word/embedding",
+        "--model",
+        &tuned,
+    ]);
+    let t = recsys::checkpoint::load(tuned.as_ref()).unwrap();
+    let tt = t.table("word/embedding").unwrap();
+    let tv = t.vocab("word").unwrap();
+    let row = tv.get("superb").unwrap() as usize;
+    assert_ne!(tt.row(row), pt.row(pv.get("superb").unwrap() as usize));
+}
