@@ -32,19 +32,31 @@ fn factorisations_resume_to_the_uninterrupted_result() {
     let dir = tempdir("resume-mf");
     let data = synthetic();
     let data = data.to_str().unwrap();
-    for algo in ["als", "mf", "bpr"] {
-        let m = |n: &str| dir.join(format!("{algo}-{n}"));
+    let variants: [(&str, &[&str]); 5] = [
+        ("als", &[]),
+        ("mf", &[]),
+        ("bpr", &[]),
+        ("mf", &["--svdpp"]),
+        ("bpr", &["--item-features"]),
+    ];
+    for (algo, extra) in variants {
+        let tag = format!("{algo}{}", extra.concat());
+        let m = |n: &str| dir.join(format!("{tag}-{n}"));
         let p = |n: &str| m(n).to_str().unwrap().to_string();
         let base = [
-            "train",
-            data,
-            "--algo",
-            algo,
-            "--threads",
-            "1",
-            "--seed",
-            "5",
-        ];
+            &[
+                "train",
+                data,
+                "--algo",
+                algo,
+                "--threads",
+                "1",
+                "--seed",
+                "5",
+            ][..],
+            extra,
+        ]
+        .concat();
         ok(&[&base[..], &["--epochs", "3", "--model", &p("part")]].concat());
         ok(&[
             &base[..],

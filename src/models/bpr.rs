@@ -199,11 +199,6 @@ impl Trainer for Bpr {
             return Err(Error::Param("no interactions to train on".into()));
         }
         if p.item_features {
-            if ctx.resume.is_some() {
-                return Err(Error::Param(
-                    "--resume is not supported for bpr --item-features yet".into(),
-                ));
-            }
             return super::hybrid::fit(p, data, catalog, ctx);
         }
         // Implicit feedback: one positive per distinct (user, item).

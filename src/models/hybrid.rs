@@ -29,6 +29,23 @@ use crate::vocab::Vocab;
 pub const GENRE_EMBEDDING: &str = "genre/embedding";
 /// Vector of feature (genre) biases.
 pub const GENRE_BIAS: &str = "genre/bias";
+/// The items' own id vectors `q_i` (without their features), kept so a run can be resumed.
+pub const ITEM_ID_EMBEDDING: &str = "item/id_embedding";
+/// The items' own biases `b_i` (without their features).
+pub const ITEM_ID_BIAS: &str = "item/id_bias";
+
+/// Draw the negative of event `(u, i)`: up to 16 uniform tries for an item `u` has not liked.
+/// The draws depend on the data and the generator only, never on the model, so a resumed run
+/// can replay the epochs it skips to reach the uninterrupted run's generator state.
+fn negative(rng: &mut Xoshiro256PlusPlus, ni: usize, i: usize, liked: &[u32]) -> Option<usize> {
+    for _ in 0..16 {
+        let c = rng.random_range(0..ni as u32);
+        if c as usize != i && liked.binary_search(&c).is_err() {
+            return Some(c as usize);
+        }
+    }
+    None
+}
 
 struct State {
     k: usize,
@@ -88,6 +105,8 @@ pub(crate) fn fit(
     })?;
     ctx.check_inits("bpr --item-features", &[])?;
     let (nu, ni, k) = (data.users.len(), data.items.len(), p.factors);
+    let mut params = serde_json::to_value(p).unwrap_or_default();
+    params["item_features"] = "genres".into();
     let mut genres = Vocab::new();
     let feats: Vec<Vec<u32>> = data
         .items
@@ -131,29 +150,49 @@ pub(crate) fn fit(
         bi: vec![0.0; ni],
         be: vec![0.0; genres.len()],
     };
+    let mut epochs = Vec::with_capacity(p.epochs);
+    let mut first = 0;
+    let vocabs = [("user", &data.users), ("item", &data.items), ("genre", &genres)];
+    if let Some((m, done)) = ctx.resumed("bpr", &params, "epochs", p.epochs, &vocabs)? {
+        let raw = |name: &str| -> Result<Vec<f32>> {
+            Ok(super::saved_table(m, name)?.into_raw_vec_and_offset().0)
+        };
+        s.p = raw(USER_EMBEDDING)?;
+        s.q = raw(ITEM_ID_EMBEDDING)?;
+        s.e = raw(GENRE_EMBEDDING)?;
+        s.bi = super::saved_vector(m, ITEM_ID_BIAS)?;
+        s.be = super::saved_vector(m, GENRE_BIAS)?;
+        if s.p.len() != nu * k || s.q.len() != ni * k || s.e.len() != genres.len() * k {
+            return Err(Error::Param(
+                "--resume: the saved tables do not match the data's users, items and genres".into(),
+            ));
+        }
+        // replay the skipped epochs' negative draws
+        for _ in 0..done {
+            for &(u, i) in &events {
+                let _ = negative(&mut rng, ni, i as usize, &liked[u as usize]);
+            }
+        }
+        first = done;
+        epochs.extend(m.epochs.iter().cloned());
+    }
     let start = Instant::now();
     let pb = crate::progress::bar(p.epochs as u64, "bpr+features", ctx.progress);
+    pb.inc(first as u64);
     let (mut qi, mut qj, mut gp, mut g) = (
         vec![0.0f32; k],
         vec![0.0f32; k],
         vec![0.0f32; k],
         vec![0.0f32; k],
     );
-    let mut epochs = Vec::with_capacity(p.epochs);
-    for epoch in 0..p.epochs {
+    for epoch in first..p.epochs {
         let t0 = Instant::now();
         let mut loss = 0.0f64;
         for &(u, i) in &events {
             let (u, i) = (u as usize, i as usize);
-            let mut j = None;
-            for _ in 0..16 {
-                let c = rng.random_range(0..ni as u32);
-                if c as usize != i && liked[u].binary_search(&c).is_err() {
-                    j = Some(c as usize);
-                    break;
-                }
-            }
-            let Some(j) = j else { continue };
+            let Some(j) = negative(&mut rng, ni, i, &liked[u]) else {
+                continue;
+            };
             let bi_eff = s.effective(i, &feats[i], &mut qi);
             let bj_eff = s.effective(j, &feats[j], &mut qj);
             let pu = &s.p[u * k..(u + 1) * k];
@@ -204,9 +243,9 @@ pub(crate) fn fit(
         Array2::from_shape_vec((r, k), v).map_err(|e| Error::Param(e.to_string()))
     };
     let mut model = Model::for_interactions("bpr", data, Some(catalog));
-    let mut params = serde_json::to_value(p).unwrap_or_default();
-    params["item_features"] = "genres".into();
     model.params = params;
+    model.tables.insert(ITEM_ID_EMBEDDING.into(), shape(ni, s.q)?);
+    model.vectors.insert(ITEM_ID_BIAS.into(), Array1::from_vec(s.bi));
     model.tables.insert(USER_EMBEDDING.into(), shape(nu, s.p)?);
     model.tables.insert(ITEM_EMBEDDING.into(), items);
     model

@@ -27,6 +27,9 @@ use crate::model::{
 
 /// Table name of the implicit item factors `y_j`.
 pub const ITEM_IMPLICIT: &str = "item/implicit";
+/// Table name of the users' own factors `p_u` (`user/embedding` holds `p_u + z_u`, the
+/// vector look-ups use); kept so that a run can be resumed.
+pub const USER_FACTORS: &str = "user/factors";
 
 struct State {
     k: usize,
@@ -114,11 +117,6 @@ pub(crate) fn fit(
     catalog: Option<&Catalog>,
     ctx: &TrainContext,
 ) -> Result<Model> {
-    if ctx.resume.is_some() {
-        return Err(Error::Param(
-            "--resume is not supported for --svdpp yet".into(),
-        ));
-    }
     let k = p.factors;
     let (nu, ni) = (data.users.len(), data.items.len());
     let (mu, lo, hi) = data.rating_stats();
@@ -148,11 +146,37 @@ pub(crate) fn fit(
         bu: vec![0.0; nu],
         bi: vec![0.0; ni],
     };
+    let mut epochs = Vec::with_capacity(p.epochs);
+    let mut first = 0;
+    let params = serde_json::to_value(p).unwrap_or_default();
+    let vocabs = [("user", &data.users), ("item", &data.items)];
+    if let Some((m, done)) = ctx.resumed("mf", &params, "epochs", p.epochs, &vocabs)? {
+        // the state of an SVD++ run: p, q, y and the biases; the shuffles above are the
+        // saved run's (same seed and data), and the learning rate is decayed `done` times
+        let raw = |name: &str| -> Result<Vec<f32>> {
+            Ok(super::saved_table(m, name)?.into_raw_vec_and_offset().0)
+        };
+        s.p = raw(USER_FACTORS)?;
+        s.q = raw(ITEM_EMBEDDING)?;
+        s.y = raw(ITEM_IMPLICIT)?;
+        s.bu = super::saved_vector(m, USER_BIAS)?;
+        s.bi = super::saved_vector(m, ITEM_BIAS)?;
+        if s.p.len() != nu * k || s.q.len() != ni * k || s.y.len() != ni * k {
+            return Err(Error::Param(
+                "--resume: the saved SVD++ tables do not match the data's users and items".into(),
+            ));
+        }
+        first = done;
+        epochs.extend(m.epochs.iter().cloned());
+    }
     let start = Instant::now();
     let pb = crate::progress::bar(p.epochs as u64, "svd++", ctx.progress);
-    let mut epochs = Vec::with_capacity(p.epochs);
+    pb.inc(first as u64);
     let mut lr = p.learning_rate;
-    for e in 0..p.epochs {
+    for _ in 0..first {
+        lr *= p.lr_decay;
+    }
+    for e in first..p.epochs {
         let t0 = Instant::now();
         let mut sse = 0.0;
         let h = Hyper {
@@ -180,8 +204,9 @@ pub(crate) fn fit(
     }
     pb.finish_and_clear();
     // Effective user vectors p_u + z_u; unseen keys get zeros (prediction μ + known bias).
-    let mut users =
+    let factors =
         Array2::from_shape_vec((nu, k), s.p).map_err(|e| Error::Param(e.to_string()))?;
+    let mut users = factors.clone();
     let y = Array2::from_shape_vec((ni, k), s.y).map_err(|e| Error::Param(e.to_string()))?;
     for (u, row) in rows.iter().enumerate() {
         if row.is_empty() {
@@ -206,6 +231,7 @@ pub(crate) fn fit(
     model.tables.insert(USER_EMBEDDING.into(), users);
     model.tables.insert(ITEM_EMBEDDING.into(), items);
     model.tables.insert(ITEM_IMPLICIT.into(), y);
+    model.tables.insert(USER_FACTORS.into(), factors);
     model
         .vectors
         .insert(USER_BIAS.into(), Array1::from_vec(s.bu));
