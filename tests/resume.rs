@@ -181,3 +181,176 @@ fn a_killed_dnn_run_resumes_from_its_last_checkpoint_to_the_same_result() {
     same_tensors(&resumed, &whole);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_killed_word2vec_run_resumes_from_its_last_checkpoint_to_the_same_result() {
+    let lee = datasets().join("lee-corpus/lee_background.cor");
+    let dir = tempdir("resume-w2v");
+    let (killed, whole) = (dir.join("killed"), dir.join("whole"));
+    let args = |model: &Path| -> Vec<String> {
+        [
+            "train",
+            lee.to_str().unwrap(),
+            "--algo",
+            "word2vec",
+            "--dim",
+            "16",
+            "--min-count",
+            "2",
+            "--epochs",
+            "60",
+            "--threads",
+            "1",
+            "--quiet",
+            "--model",
+            model.to_str().unwrap(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let mut run = args(&killed);
+    run.extend(["--checkpoint-every".to_string(), "1".to_string()]);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_recsys"))
+        .args(&run)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    let saved_epochs = |p: &Path| -> usize {
+        std::fs::read_to_string(p.join("manifest.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|v| v["epochs"].as_array().map(Vec::len))
+            .unwrap_or(0)
+    };
+    while saved_epochs(&killed) < 2 && t0.elapsed() < Duration::from_secs(120) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let finished = child.try_wait().unwrap().is_some();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!finished, "the run ended before it could be killed");
+    let done = saved_epochs(&killed);
+    assert!((2..60).contains(&done), "{done} epochs saved");
+    let resumed = dir.join("resumed");
+    let mut cont = args(&resumed);
+    cont.extend(["--resume".to_string(), killed.to_str().unwrap().to_string()]);
+    let cont: Vec<&str> = cont.iter().map(String::as_str).collect();
+    ok(&cont);
+    let all = args(&whole);
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    ok(&all);
+    same_tensors(&resumed, &whole);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn item2vec_resumes_on_interactions_and_sessions() {
+    let dir = tempdir("resume-i2v");
+    let data = synthetic();
+    let data = data.to_str().unwrap();
+    let sessions = dir.join("sessions.txt");
+    std::fs::write(
+        &sessions,
+        (0..300)
+            .map(|s| {
+                (0..8)
+                    .map(|t| format!("i{}", (s * 3 + t * t) % 40))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    + "\n"
+            })
+            .collect::<String>(),
+    )
+    .unwrap();
+    let s = sessions.to_str().unwrap().to_string();
+    for input in [
+        vec![data, "--algo", "item2vec"],
+        vec![s.as_str(), "--algo", "item2vec", "--input", "sessions"],
+    ] {
+        let m = |n: &str| {
+            dir.join(format!("{}-{n}", input.len()))
+                .to_str()
+                .unwrap()
+                .to_string()
+        };
+        let base = [
+            &["train"][..],
+            &input[..],
+            &["--threads", "1", "--dim", "8"],
+        ]
+        .concat();
+        ok(&[&base[..], &["--epochs", "2", "--model", &m("part")]].concat());
+        let out = json(&ok(&[
+            &base[..],
+            &[
+                "--json",
+                "--epochs",
+                "4",
+                "--resume",
+                &m("part"),
+                "--model",
+                &m("more"),
+            ],
+        ]
+        .concat()));
+        assert_eq!(out["epochs"], 4, "{out}");
+        let (a, b) = (
+            recsys::checkpoint::load(m("part").as_ref()).unwrap(),
+            recsys::checkpoint::load(m("more").as_ref()).unwrap(),
+        );
+        assert_eq!(b.epochs.len(), 4);
+        assert_eq!(a.epochs[..], b.epochs[..2]);
+        assert_ne!(a.table("item/embedding"), b.table("item/embedding"));
+        let e = fails(
+            &[
+                &base[..],
+                &[
+                    "--epochs",
+                    "4",
+                    "--window",
+                    "3",
+                    "--resume",
+                    &m("part"),
+                    "--model",
+                    &m("x"),
+                ],
+            ]
+            .concat(),
+        );
+        assert!(e.contains("window"), "{e}");
+    }
+    let hs = dir.join("hs").to_str().unwrap().to_string();
+    ok(&[
+        "train",
+        data,
+        "--algo",
+        "item2vec",
+        "--hs",
+        "--negative",
+        "0",
+        "--epochs",
+        "2",
+        "--model",
+        &hs,
+    ]);
+    let e = fails(&[
+        "train",
+        data,
+        "--algo",
+        "item2vec",
+        "--hs",
+        "--negative",
+        "0",
+        "--epochs",
+        "4",
+        "--resume",
+        &hs,
+        "--model",
+        &hs,
+    ]);
+    assert!(e.contains("hierarchical-softmax"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -304,11 +304,12 @@ pub struct HyperArgs {
     #[arg(long, requires = "init_from")]
     pub freeze: bool,
     /// Continue the run saved in this model directory (same data and settings; --epochs is
-    /// the new total): tables, biases, optimiser state and epoch log (als, mf, bpr, dnn).
+    /// the new total): tables, biases, optimiser state and epoch log (als, mf, bpr, dnn,
+    /// word2vec, item2vec).
     #[arg(long, conflicts_with = "init_from")]
     pub resume: Option<PathBuf>,
-    /// dnn: save the model directory after every N epochs, so that a killed run can be
-    /// continued with --resume.
+    /// dnn, word2vec: save the model directory after every N epochs, so that a killed run
+    /// can be continued with --resume.
     #[arg(long)]
     pub checkpoint_every: Option<usize>,
     /// Schema describing the files and columns (see schemas/).

@@ -229,11 +229,25 @@ fn text_files(paths: &[std::path::PathBuf], tokenizer: Tokenizer) -> Result<Text
 }
 
 /// Train word2vec (or item2vec on sessions) on text files.
-fn fit_text(cli: &Cli, h: &HyperArgs, paths: &[std::path::PathBuf]) -> Result<recsys::Model> {
+/// `save_to`: where `--checkpoint-every` saves the model so far (word2vec).
+fn fit_text(
+    cli: &Cli,
+    h: &HyperArgs,
+    paths: &[std::path::PathBuf],
+    save_to: Option<&Path>,
+) -> Result<recsys::Model> {
     let ctx = context(cli, h)?;
     let model = if h.algo == Algo::Word2vec {
         let files = text_files(paths, Tokenizer::Words)?;
-        Word2Vec::new(w2v_params(h, Word2VecParams::default(), word_dim(h)?)?)?.fit(&files, &ctx)?
+        let every = h.checkpoint_every.unwrap_or(0);
+        let mut save = |m: &recsys::Model| -> recsys::Result<()> {
+            match save_to {
+                Some(dir) => checkpoint::save(m, dir),
+                None => Ok(()),
+            }
+        };
+        Word2Vec::new(w2v_params(h, Word2VecParams::default(), word_dim(h)?)?)?
+            .fit_with(&files, &ctx, every, &mut save)?
     } else if h.algo == Algo::Glove {
         let files = text_files(paths, Tokenizer::Words)?;
         Glove::new(glove_params(h)?)?.fit(&files, &ctx)?
@@ -257,7 +271,7 @@ fn info_f64(model: &recsys::Model, key: &str) -> f64 {
 }
 
 fn train_text(cli: &Cli, a: &TrainArgs) -> Result<()> {
-    let mut model = fit_text(cli, &a.hyper, &a.data)?;
+    let mut model = fit_text(cli, &a.hyper, &a.data, Some(&a.model))?;
     note_inits(cli, &model);
     model.info.insert(
         "text_files".into(),
@@ -338,8 +352,8 @@ pub(super) fn context(cli: &Cli, h: &HyperArgs) -> Result<TrainContext> {
         Some(dir) => Some(std::sync::Arc::new(checkpoint::load(dir)?)),
         None => None,
     };
-    if h.checkpoint_every.is_some() && h.algo != Algo::Dnn {
-        bail!("--checkpoint-every is for --algo dnn (other trainers finish in seconds; --resume continues any saved als, mf or bpr model)");
+    if h.checkpoint_every.is_some() && !matches!(h.algo, Algo::Dnn | Algo::Word2vec) {
+        bail!("--checkpoint-every is for --algo dnn and word2vec (other trainers finish in seconds; --resume continues any saved als, mf, bpr or item2vec model)");
     }
     Ok(TrainContext {
         inits,
@@ -583,7 +597,7 @@ fn evaluate_words(cli: &Cli, a: &EvalArgs) -> Result<()> {
     }
     let (model, trained) = match &a.model {
         Some(dir) => (checkpoint::load(dir)?, false),
-        None => (fit_text(cli, &a.hyper, &a.data)?, true),
+        None => (fit_text(cli, &a.hyper, &a.data, None)?, true),
     };
     let (Some(table), Some(vocab)) = (
         model.table(recsys::models::word2vec::WORD_EMBEDDING),

@@ -152,7 +152,11 @@ pub(crate) fn fit(
     };
     let mut epochs = Vec::with_capacity(p.epochs);
     let mut first = 0;
-    let vocabs = [("user", &data.users), ("item", &data.items), ("genre", &genres)];
+    let vocabs = [
+        ("user", &data.users),
+        ("item", &data.items),
+        ("genre", &genres),
+    ];
     if let Some((m, done)) = ctx.resumed("bpr", &params, "epochs", p.epochs, &vocabs)? {
         let raw = |name: &str| -> Result<Vec<f32>> {
             Ok(super::saved_table(m, name)?.into_raw_vec_and_offset().0)
@@ -244,8 +248,12 @@ pub(crate) fn fit(
     };
     let mut model = Model::for_interactions("bpr", data, Some(catalog));
     model.params = params;
-    model.tables.insert(ITEM_ID_EMBEDDING.into(), shape(ni, s.q)?);
-    model.vectors.insert(ITEM_ID_BIAS.into(), Array1::from_vec(s.bi));
+    model
+        .tables
+        .insert(ITEM_ID_EMBEDDING.into(), shape(ni, s.q)?);
+    model
+        .vectors
+        .insert(ITEM_ID_BIAS.into(), Array1::from_vec(s.bi));
     model.tables.insert(USER_EMBEDDING.into(), shape(nu, s.p)?);
     model.tables.insert(ITEM_EMBEDDING.into(), items);
     model

@@ -79,7 +79,20 @@ impl Item2Vec {
         let vocab = WordVocab::build(files, self.params.w2v.min_count)?;
         let build_s = start.elapsed().as_secs_f64();
         let keys = Vocab::from_keys(vocab.words.iter().cloned());
-        let t = word2vec::train(files, &vocab, &keys, ITEM_EMBEDDING, &self.params.w2v, ctx)?;
+        let (p, resume) = self.resume_state(ctx, &vocab, &keys, |m| {
+            word2vec::Resume::from_model(m, "item", &self.resolved(vocab.len()), m.epochs.len())
+        })?;
+        let t = word2vec::train_with(
+            files,
+            &vocab,
+            &keys,
+            ITEM_EMBEDDING,
+            &p,
+            ctx,
+            resume,
+            0,
+            &mut |_| Ok(()),
+        )?;
         let mut model = Model {
             algo: "item2vec".into(),
             params: self.params_json(),
@@ -100,6 +113,41 @@ impl Item2Vec {
             model.tables.insert(ITEM_CONTEXT.into(), c);
         }
         Ok(model)
+    }
+
+    /// The engine parameters with `dim` resolved for a vocabulary of `n`.
+    fn resolved(&self, n: usize) -> word2vec::Word2VecParams {
+        let mut p = self.params.w2v.clone();
+        if p.dim == 0 {
+            p.dim = crate::embedding::fourth_root_dim(n);
+        }
+        p
+    }
+
+    /// The resolved parameters and, for `ctx.resume`, the saved run's state (`state` reads its
+    /// tables in `vocab`'s order). The item vocabulary checked is `items`.
+    fn resume_state(
+        &self,
+        ctx: &TrainContext,
+        vocab: &WordVocab,
+        items: &Vocab,
+        state: impl Fn(&Model) -> Result<word2vec::Resume>,
+    ) -> Result<(word2vec::Word2VecParams, Option<word2vec::Resume>)> {
+        let p = self.resolved(vocab.len());
+        let mut params = self.params_json();
+        params["dim"] = p.dim.into();
+        match ctx.resumed("item2vec", &params, "epochs", p.epochs, &[("item", items)])? {
+            None => Ok((p, None)),
+            Some((m, _)) => {
+                if p.hs {
+                    return Err(Error::Param(
+                        "--resume: item2vec does not save its hierarchical-softmax tree nodes, so an --hs run cannot be continued; train it again or start from its vectors with --init-from".into(),
+                    ));
+                }
+                let r = state(m)?;
+                Ok((p, Some(r)))
+            }
+        }
     }
 
     fn params_json(&self) -> serde_json::Value {
@@ -181,13 +229,43 @@ impl Trainer for Item2Vec {
         let vocab = WordVocab::build(&corpus as &dyn Corpus, self.params.w2v.min_count)?;
         let build_s = start.elapsed().as_secs_f64();
         let wkeys = Vocab::from_keys(vocab.words.iter().cloned());
-        let t = word2vec::train(
+        // a saved model's rows are in the interactions' item order: back to the vocabulary's
+        let to_vocab_order = |t: &Array2<f32>| -> Result<Array2<f32>> {
+            let mut out = Array2::zeros((vocab.len(), t.ncols()));
+            for (r, word) in vocab.words.iter().enumerate() {
+                let i = data.items.get(word).ok_or_else(|| {
+                    Error::Param(format!("--resume: item '{word}' is not in the saved model"))
+                })? as usize;
+                if i >= t.nrows() {
+                    return Err(Error::Param(
+                        "--resume: the saved item table is too short".into(),
+                    ));
+                }
+                out.row_mut(r).assign(&t.row(i));
+            }
+            Ok(out)
+        };
+        let (p, resume) = self.resume_state(ctx, &vocab, &data.items, |m| {
+            let mut r = word2vec::Resume::from_model(
+                m,
+                "item",
+                &self.resolved(vocab.len()),
+                m.epochs.len(),
+            )?;
+            r.input = to_vocab_order(&r.input)?;
+            r.context = r.context.as_ref().map(&to_vocab_order).transpose()?;
+            Ok(r)
+        })?;
+        let t = word2vec::train_with(
             &corpus,
             &vocab,
             &wkeys,
             ITEM_EMBEDDING,
-            &self.params.w2v,
+            &p,
             ctx,
+            resume,
+            0,
+            &mut |_| Ok(()),
         )?;
         // rows back in the interactions' item order; items below min_count stay zero
         let dim = t.input.ncols();

@@ -204,8 +204,7 @@ pub(crate) fn fit(
     }
     pb.finish_and_clear();
     // Effective user vectors p_u + z_u; unseen keys get zeros (prediction μ + known bias).
-    let factors =
-        Array2::from_shape_vec((nu, k), s.p).map_err(|e| Error::Param(e.to_string()))?;
+    let factors = Array2::from_shape_vec((nu, k), s.p).map_err(|e| Error::Param(e.to_string()))?;
     let mut users = factors.clone();
     let y = Array2::from_shape_vec((ni, k), s.y).map_err(|e| Error::Param(e.to_string()))?;
     for (u, row) in rows.iter().enumerate() {

@@ -93,6 +93,18 @@ impl Table {
         }
     }
 
+    /// A copy of the current values (for checkpoints while workers may still run: each value
+    /// is one relaxed load).
+    pub(crate) fn to_array(&self) -> Array2<f32> {
+        let rows = self.data.len().checked_div(self.dim).unwrap_or(0);
+        let v: Vec<f32> = self
+            .data
+            .iter()
+            .map(|a| f32::from_bits(a.load(Relaxed)))
+            .collect();
+        Array2::from_shape_vec((rows, self.dim), v).unwrap_or_else(|_| Array2::zeros((0, 0)))
+    }
+
     pub(crate) fn into_array(self) -> Array2<f32> {
         let rows = self.data.len().checked_div(self.dim).unwrap_or(0);
         let v: Vec<f32> = self

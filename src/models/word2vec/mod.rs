@@ -221,6 +221,73 @@ pub struct Trained {
     pub effective_words: u64,
     /// What transfer did.
     pub inits: Vec<InitReport>,
+    /// The epochs the learning-rate schedule of this run was planned for.
+    pub planned_epochs: usize,
+    /// The learning rate reached at the end of the last epoch trained.
+    pub alpha_done: f32,
+}
+
+/// A saved run to continue: its tables (rows in the vocabulary's order), the epochs it has
+/// done and where its learning-rate schedule stands.
+#[derive(Debug, Clone)]
+pub struct Resume {
+    /// Input vectors.
+    pub input: Array2<f32>,
+    /// Negative-sampling output vectors (when `negative > 0`).
+    pub context: Option<Array2<f32>>,
+    /// Hierarchical-softmax node vectors (when `hs`).
+    pub hs_nodes: Option<Array2<f32>>,
+    /// Epochs done.
+    pub done: usize,
+    /// The epoch count the saved run's schedule was planned for.
+    pub planned: usize,
+    /// The learning rate at the end of the saved run's last epoch.
+    pub alpha_done: f32,
+    /// The saved run's epoch log.
+    pub log: Vec<EpochLog>,
+    /// Tokens trained on so far.
+    pub effective_words: u64,
+}
+
+impl Resume {
+    /// The state of the word or item model `m` (rows in its vocabulary's order) for `p`;
+    /// `prefix` is `word` or `item`.
+    pub fn from_model(
+        m: &crate::Model,
+        prefix: &str,
+        p: &Word2VecParams,
+        done: usize,
+    ) -> Result<Resume> {
+        let table = |suffix: &str| crate::models::saved_table(m, &format!("{prefix}/{suffix}"));
+        let planned = m
+            .info
+            .get("planned_epochs")
+            .and_then(serde_json::Value::as_u64)
+            .map_or(done, |v| v as usize);
+        let alpha_done = m
+            .info
+            .get("alpha_done")
+            .and_then(serde_json::Value::as_f64)
+            .map_or(p.min_alpha, |v| v as f32);
+        Ok(Resume {
+            input: table("embedding")?,
+            context: if p.negative > 0 {
+                Some(table("context")?)
+            } else {
+                None
+            },
+            hs_nodes: if p.hs { Some(table("hs_nodes")?) } else { None },
+            done,
+            planned,
+            alpha_done,
+            log: m.epochs.clone(),
+            effective_words: m
+                .info
+                .get("effective_words")
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0),
+        })
+    }
 }
 
 /// Train vectors for `vocab` on `corpus`. `init_name` is the table name under which a prior
@@ -233,6 +300,36 @@ pub fn train(
     p: &Word2VecParams,
     ctx: &TrainContext,
 ) -> Result<Trained> {
+    if ctx.resume.is_some() {
+        return Err(Error::Param(
+            "--resume: this trainer continues word vectors through word2vec::train_with".into(),
+        ));
+    }
+    train_with(corpus, vocab, keys, init_name, p, ctx, None, 0, &mut |_| {
+        Ok(())
+    })
+}
+
+/// [`train`], continuing `resume` when given, and calling `checkpoint` with the run so far
+/// after every `every` epochs (0 = never; not after the last).
+///
+/// Learning rate: a fresh run, and a resumed run with the saved plan (the same `epochs`),
+/// follow the linear schedule of the planned run, so a run continued from a checkpoint ends
+/// where the uninterrupted one would (bit for bit with one thread: chunk seeds depend only on
+/// the seed, the epoch and the chunk). A run resumed with another epoch count decays linearly
+/// from the learning rate the saved run reached to `min_alpha` over the epochs left.
+#[allow(clippy::too_many_arguments)]
+pub fn train_with(
+    corpus: &dyn Corpus,
+    vocab: &WordVocab,
+    keys: &Vocab,
+    init_name: &str,
+    p: &Word2VecParams,
+    ctx: &TrainContext,
+    resume: Option<Resume>,
+    every: usize,
+    checkpoint: &mut dyn FnMut(&Trained) -> Result<()>,
+) -> Result<Trained> {
     p.check()?;
     vocab.check_trainable("the corpus")?;
     let n = vocab.len();
@@ -241,21 +338,39 @@ pub fn train(
     } else {
         p.dim
     };
-    if ctx.resume.is_some() {
-        return Err(Error::Param(
-            "--resume is not supported for word2vec/item2vec yet (their learning rate decays over the planned run); start from the saved vectors with --init-from instead".into(),
-        ));
-    }
-    // gensim 4 init: uniform in [-1, 1) / dim, output layers zero
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(ctx.seed);
-    let mut input =
-        Array2::from_shape_fn((n, dim), |_| (rng.random::<f32>() * 2.0 - 1.0) / dim as f32);
     let mut inits = Vec::new();
-    let locked = ctx.init_table(init_name, &mut input, keys, &mut inits)?;
-    let syn0 = Table::from_array(&input);
-    drop(input);
-    let syn1neg = (p.negative > 0).then(|| Table::from_array(&Array2::zeros((n, dim))));
-    let syn1 = p.hs.then(|| Table::from_array(&Array2::zeros((n, dim))));
+    let (syn0, syn1neg, syn1, locked) = match &resume {
+        Some(r) => {
+            let shape_ok = |t: &Array2<f32>| t.dim() == (n, dim);
+            let ok = shape_ok(&r.input)
+                && r.context.as_ref().is_none_or(shape_ok)
+                && r.hs_nodes.as_ref().is_none_or(shape_ok);
+            if !ok {
+                return Err(Error::Param(format!(
+                    "--resume: the saved tables are not {n} × {dim} (vocabulary × width of this run)"
+                )));
+            }
+            (
+                Table::from_array(&r.input),
+                r.context.as_ref().map(Table::from_array),
+                r.hs_nodes.as_ref().map(Table::from_array),
+                vec![false; n],
+            )
+        }
+        None => {
+            // gensim 4 init: uniform in [-1, 1) / dim, output layers zero
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(ctx.seed);
+            let mut input =
+                Array2::from_shape_fn((n, dim), |_| (rng.random::<f32>() * 2.0 - 1.0) / dim as f32);
+            let locked = ctx.init_table(init_name, &mut input, keys, &mut inits)?;
+            (
+                Table::from_array(&input),
+                (p.negative > 0).then(|| Table::from_array(&Array2::zeros((n, dim)))),
+                p.hs.then(|| Table::from_array(&Array2::zeros((n, dim)))),
+                locked,
+            )
+        }
+    };
     let huffman = if p.hs {
         huffman::Huffman::new(&vocab.counts)
     } else {
@@ -294,12 +409,40 @@ pub fn train(
     let mut epochs = Vec::with_capacity(p.epochs);
     let mut effective_words = 0u64;
     let mut raw_words = 0u64;
-    for epoch in 0..p.epochs {
+    let mut first = 0;
+    // the schedule: the planned run's (fresh, or resumed with the same plan), or a new linear
+    // decay from where the saved run stood
+    let mut replan: Option<(f32, usize)> = None;
+    let mut alpha_done = p.alpha;
+    if let Some(r) = resume {
+        first = r.done;
+        epochs = r.log;
+        effective_words = r.effective_words;
+        alpha_done = r.alpha_done;
+        if r.planned != p.epochs {
+            replan = Some((r.alpha_done, r.done));
+        }
+        bar.inc(first as u64);
+    }
+    let alpha_at = |epoch: usize, raw_so_far: u64| -> f32 {
+        match replan {
+            None => {
+                let done_before = (epoch as u64 * vocab.corpus_words) as f64;
+                let progress = ((done_before + raw_so_far as f64) / total).min(1.0);
+                p.alpha - (p.alpha - p.min_alpha) * progress as f32
+            }
+            Some((a0, from)) => {
+                let left = (vocab.corpus_words.max(1) * (p.epochs - from) as u64) as f64;
+                let done = ((epoch - from) as u64 * vocab.corpus_words) as f64;
+                let progress = ((done + raw_so_far as f64) / left).min(1.0);
+                a0 - (a0 - p.min_alpha) * progress as f32
+            }
+        }
+    };
+    for epoch in first..p.epochs {
         let t0 = Instant::now();
-        let done_before = (epoch as u64 * vocab.corpus_words) as f64;
         let (raw, work) = run_epoch(corpus, vocab, &setup, threads, |raw_so_far, chunk_no| {
-            let progress = ((done_before + raw_so_far as f64) / total).min(1.0);
-            let alpha = p.alpha - (p.alpha - p.min_alpha) * progress as f32;
+            let alpha = alpha_at(epoch, raw_so_far);
             let seed = ctx
                 .seed
                 .wrapping_mul(0x9e37_79b9_7f4a_7c15)
@@ -318,7 +461,21 @@ pub fn train(
             },
             seconds: t0.elapsed().as_secs_f64(),
         });
+        alpha_done = alpha_at(epoch, vocab.corpus_words).max(p.min_alpha);
         bar.inc(1);
+        if every > 0 && (epoch + 1) % every == 0 && epoch + 1 < p.epochs {
+            checkpoint(&Trained {
+                input: syn0.to_array(),
+                context: syn1neg.as_ref().map(Table::to_array),
+                hs_nodes: syn1.as_ref().map(Table::to_array),
+                epochs: epochs.clone(),
+                raw_words,
+                effective_words,
+                inits: inits.clone(),
+                planned_epochs: p.epochs,
+                alpha_done,
+            })?;
+        }
     }
     bar.finish_and_clear();
     Ok(Trained {
@@ -329,6 +486,8 @@ pub fn train(
         raw_words,
         effective_words,
         inits,
+        planned_epochs: p.epochs,
+        alpha_done,
     })
 }
 
@@ -437,21 +596,69 @@ impl Word2Vec {
 
     /// Train on `corpus` (e.g. [`TextFiles`]).
     pub fn fit(&self, corpus: &dyn Corpus, ctx: &TrainContext) -> Result<crate::Model> {
+        self.fit_with(corpus, ctx, 0, &mut |_| Ok(()))
+    }
+
+    /// [`Word2Vec::fit`], continuing `ctx.resume` when set, and handing `checkpoint` the
+    /// model so far after every `every` epochs (0 = never), e.g. to save it so that a killed
+    /// run can be resumed.
+    pub fn fit_with(
+        &self,
+        corpus: &dyn Corpus,
+        ctx: &TrainContext,
+        every: usize,
+        checkpoint: &mut dyn FnMut(&crate::Model) -> Result<()>,
+    ) -> Result<crate::Model> {
         let start = Instant::now();
         ctx.check_inits("word2vec", &[WORD_EMBEDDING])?;
         let vocab = WordVocab::build(corpus, self.params.min_count)?;
         let build_vocab_s = start.elapsed().as_secs_f64();
         let keys = Vocab::from_keys(vocab.words.iter().cloned());
-        let t = train(corpus, &vocab, &keys, WORD_EMBEDDING, &self.params, ctx)?;
+        let mut p = self.params.clone();
+        if p.dim == 0 {
+            p.dim = crate::embedding::fourth_root_dim(vocab.len());
+        }
+        let mut params = serde_json::to_value(&self.params).unwrap_or_default();
+        params["dim"] = p.dim.into();
+        let resume =
+            match ctx.resumed("word2vec", &params, "epochs", p.epochs, &[("word", &keys)])? {
+                Some((m, done)) => Some(Resume::from_model(m, "word", &p, done)?),
+                None => None,
+            };
+        let to_model = |t: Trained| self.to_model(&vocab, &keys, t, build_vocab_s, start, ctx.seed);
+        let t = train_with(
+            corpus,
+            &vocab,
+            &keys,
+            WORD_EMBEDDING,
+            &p,
+            ctx,
+            resume,
+            every,
+            &mut |t| checkpoint(&to_model(t.clone())),
+        )?;
+        Ok(to_model(t))
+    }
+
+    fn to_model(
+        &self,
+        vocab: &WordVocab,
+        keys: &Vocab,
+        t: Trained,
+        build_vocab_s: f64,
+        start: Instant,
+        seed: u64,
+    ) -> crate::Model {
         let mut model = crate::Model {
             algo: "word2vec".into(),
             params: serde_json::to_value(&self.params).unwrap_or_default(),
             ..Default::default()
         };
-        model.vocabs.insert("word".into(), keys);
+        model.vocabs.insert("word".into(), keys.clone());
         model.params["dim"] = t.input.ncols().into();
-        record_corpus(&mut model, &vocab, &t, build_vocab_s);
-        model.record_run(t.epochs, start, ctx.seed, &t.inits);
+        record_corpus(&mut model, vocab, &t, build_vocab_s);
+        let trained_epochs = t.epochs.len();
+        model.record_run(t.epochs, start, seed, &t.inits);
         model.tables.insert(WORD_EMBEDDING.into(), t.input);
         if let Some(c) = t.context {
             model.tables.insert(WORD_CONTEXT.into(), c);
@@ -471,12 +678,12 @@ impl Word2Vec {
         if fit_s > 0.0 {
             model.info.insert(
                 "raw_words_per_s".into(),
-                ((t.raw_words * self.params.epochs as u64) as f64 / fit_s)
+                ((t.raw_words * trained_epochs as u64) as f64 / fit_s)
                     .round()
                     .into(),
             );
         }
-        Ok(model)
+        model
     }
 }
 
@@ -493,6 +700,8 @@ pub(crate) fn record_corpus(
     info.insert("vocab".into(), vocab.len().into());
     info.insert("effective_words".into(), t.effective_words.into());
     info.insert("build_vocab_s".into(), build_vocab_s.into());
+    info.insert("planned_epochs".into(), t.planned_epochs.into());
+    info.insert("alpha_done".into(), f64::from(t.alpha_done).into());
 }
 
 #[cfg(test)]

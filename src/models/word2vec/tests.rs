@@ -151,3 +151,62 @@ fn bad_parameters_and_empty_corpora_are_errors() {
         .unwrap_err();
     assert!(e.to_string().contains("min_count"), "{e}");
 }
+
+/// A run continued from its checkpoint ends bit-identical to the uninterrupted run (one
+/// thread), for NS and HS; a completed run resumed with more epochs decays on to `min_alpha`.
+#[test]
+fn a_checkpointed_run_resumes_to_the_uninterrupted_result() {
+    let corpus = topics(200, 6);
+    for (neg, hs) in [(5, false), (0, true)] {
+        let p = Word2VecParams {
+            epochs: 4,
+            ..small(Arch::SkipGram, neg, hs)
+        };
+        let w = Word2Vec::new(p.clone()).unwrap();
+        let whole = w.fit(&corpus, &ctx1(3)).unwrap();
+        let mut saved = Vec::new();
+        let again = w
+            .fit_with(&corpus, &ctx1(3), 1, &mut |m| {
+                saved.push(m.clone());
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(again.table(WORD_EMBEDDING), whole.table(WORD_EMBEDDING));
+        assert_eq!(saved.len(), 3, "checkpoints after epochs 1, 2, 3");
+        assert_eq!(saved[1].epochs.len(), 2);
+        let ctx = TrainContext {
+            resume: Some(std::sync::Arc::new(saved[1].clone())),
+            ..ctx1(3)
+        };
+        let resumed = w.fit(&corpus, &ctx).unwrap();
+        for t in [WORD_EMBEDDING, WORD_CONTEXT, WORD_HS] {
+            assert_eq!(resumed.table(t), whole.table(t), "{t}");
+        }
+        let losses = |m: &crate::Model| m.epochs.iter().map(|e| e.loss).collect::<Vec<_>>();
+        assert_eq!(losses(&resumed), losses(&whole));
+        // a finished 4-epoch run continued to 6: two more epochs, the rate decays to the end
+        let six = Word2Vec::new(Word2VecParams {
+            epochs: 6,
+            ..p.clone()
+        })
+        .unwrap();
+        let ctx = TrainContext {
+            resume: Some(std::sync::Arc::new(whole.clone())),
+            ..ctx1(3)
+        };
+        let more = six.fit(&corpus, &ctx).unwrap();
+        assert_eq!(more.epochs.len(), 6);
+        assert_ne!(more.table(WORD_EMBEDDING), whole.table(WORD_EMBEDDING));
+        let end = more.info["alpha_done"].as_f64().unwrap();
+        assert!((end - f64::from(p.min_alpha)).abs() < 1e-6, "{end}");
+        // other settings are refused
+        let other = Word2Vec::new(Word2VecParams {
+            window: 2,
+            epochs: 6,
+            ..p
+        })
+        .unwrap();
+        let e = other.fit(&corpus, &ctx).unwrap_err().to_string();
+        assert!(e.contains("window"), "{e}");
+    }
+}
