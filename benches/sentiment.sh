@@ -11,7 +11,10 @@
 # epochs — see BENCHMARKS.md.)
 # The text column takes the prior's vocabulary (vocabulary_from), so all three inits see the
 # same words; "random (learned vocab)" is the shipped schema (words of the training reviews).
-# Usage: benches/sentiment.sh > results.jsonl    (one JSON line per run; ~10 min on 2 cores)
+# PROTOCOL=fixed instead trains every classifier for a fixed budget without a validation
+# split: 100 / 40 / 10 epochs for 1 / 10 / 100 %.
+# Usage: [PROTOCOL=early|fixed] benches/sentiment.sh > results.jsonl   (one JSON line per run;
+#        ~5 min on 2 cores once the two priors are trained)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 D=${RECSYS_DATASETS:-../shared/datasets}
@@ -27,13 +30,16 @@ for prior in word2vec glove; do
   fi
   sed "s|^min_count = 2|vocabulary_from = \"$W/$prior\"|" schemas/imdb-sentiment.toml > "$W/schema-$prior.toml"
 done
+PROTOCOL=${PROTOCOL:-early}
+if [ "$PROTOCOL" = fixed ]; then stop=(); else stop=(--validation 0.1 --patience 10); fi
 run() { # label, args...
-  local label=$1; shift
-  "$bin" --json eval --algo dnn --test "$W/test.tsv" --threads 2 --validation 0.1 --patience 10 "$@" \
+  local label="$PROTOCOL-$1"; shift
+  "$bin" --json eval --algo dnn --test "$W/test.tsv" --threads 2 "${stop[@]}" "$@" \
     | python3 -c "import json,sys; d=json.load(sys.stdin); print(json.dumps({'bench':'$label','auc':d['auc'],'accuracy':d['accuracy'],'logloss':d['logloss'],'best_epoch':d['best_epoch'],'train_examples':d['train_examples'],'fit_s':d['fit_s'],'init':d.get('init')}))"
 }
 for pct in 1 10 100; do
   case $pct in 1) b=32; e=100;; 10) b=64; e=50;; *) b=256; e=20;; esac
+  if [ "$PROTOCOL" = fixed ]; then case $pct in 1) e=100;; 10) e=40;; *) e=10;; esac; fi
   common=(--train "$W/train-$pct.tsv" --batch "$b" --epochs "$e")
   run "pct$pct-random-learned-vocab" --schema schemas/imdb-sentiment.toml "${common[@]}"
   for prior in word2vec glove; do

@@ -149,6 +149,8 @@ impl Run {
 }
 
 type Map = std::collections::HashMap<u64, f32, foldhash::fast::FixedState>;
+/// A sorted run of cells.
+type Cells = Vec<(u64, f32)>;
 
 /// One counting worker's state.
 struct Counter<'a> {
@@ -234,75 +236,72 @@ pub fn count(
     let (txs, rxs): (Vec<_>, Vec<_>) = (0..threads)
         .map(|_| sync_channel::<(Vec<u32>, Vec<u32>)>(2))
         .unzip();
-    let (runs, mem_runs) =
-        std::thread::scope(|scope| -> Result<(Vec<PathBuf>, Vec<Vec<(u64, f32)>>)> {
-            let workers: Vec<_> = rxs
-                .into_iter()
-                .enumerate()
-                .map(|(tag, rx)| {
-                    let (dir, weights) = (&dir, weights.clone());
-                    scope.spawn(move || -> Result<(Vec<PathBuf>, Vec<(u64, f32)>)> {
-                        let mut c = Counter {
-                            map: Map::default(),
-                            cap: cap.max(1024),
-                            runs: Vec::new(),
-                            dir,
-                            tag,
-                            p: *p,
-                            weights,
-                        };
-                        while let Ok((words, ends)) = rx.recv() {
-                            c.count(&words, &ends)?;
-                        }
-                        let last = c.sorted();
-                        Ok((c.runs, last))
-                    })
+    let (runs, mem_runs) = std::thread::scope(|scope| -> Result<(Vec<PathBuf>, Vec<Cells>)> {
+        let workers: Vec<_> = rxs
+            .into_iter()
+            .enumerate()
+            .map(|(tag, rx)| {
+                let (dir, weights) = (&dir, weights.clone());
+                scope.spawn(move || -> Result<(Vec<PathBuf>, Cells)> {
+                    let mut c = Counter {
+                        map: Map::default(),
+                        cap: cap.max(1024),
+                        runs: Vec::new(),
+                        dir,
+                        tag,
+                        p: *p,
+                        weights,
+                    };
+                    while let Ok((words, ends)) = rx.recv() {
+                        c.count(&words, &ends)?;
+                    }
+                    let last = c.sorted();
+                    Ok((c.runs, last))
                 })
-                .collect();
-            let mut chunk_no = 0usize;
-            let (mut words, mut ends) = (Vec::new(), Vec::new());
-            let read = corpus.for_each_sentence(&mut |toks| {
-                let before = words.len();
-                words.extend(toks.iter().filter_map(|t| vocab.get(t)));
-                if words.len() > before {
-                    ends.push(words.len() as u32);
-                }
-                if words.len() >= CHUNK_TOKENS {
-                    txs[chunk_no % threads]
-                        .send((std::mem::take(&mut words), std::mem::take(&mut ends)))
-                        .map_err(|_| {
-                            Error::Param("a counting worker stopped unexpectedly".into())
-                        })?;
-                    chunk_no += 1;
-                }
-                Ok(())
-            });
-            if read.is_ok() && !words.is_empty() {
-                let _ = txs[chunk_no % threads].send((words, ends));
+            })
+            .collect();
+        let mut chunk_no = 0usize;
+        let (mut words, mut ends) = (Vec::new(), Vec::new());
+        let read = corpus.for_each_sentence(&mut |toks| {
+            let before = words.len();
+            words.extend(toks.iter().filter_map(|t| vocab.get(t)));
+            if words.len() > before {
+                ends.push(words.len() as u32);
             }
-            drop(txs);
-            let mut files = Vec::new();
-            let mut mem = Vec::new();
-            let mut first_err = None;
-            for h in workers {
-                match h.join() {
-                    Ok(Ok((f, m))) => {
-                        files.extend(f);
-                        mem.push(m);
-                    }
-                    Ok(Err(e)) => first_err = first_err.or(Some(e)),
-                    Err(_) => {
-                        first_err =
-                            first_err.or(Some(Error::Param("a counting worker panicked".into())))
-                    }
+            if words.len() >= CHUNK_TOKENS {
+                txs[chunk_no % threads]
+                    .send((std::mem::take(&mut words), std::mem::take(&mut ends)))
+                    .map_err(|_| Error::Param("a counting worker stopped unexpectedly".into()))?;
+                chunk_no += 1;
+            }
+            Ok(())
+        });
+        if read.is_ok() && !words.is_empty() {
+            let _ = txs[chunk_no % threads].send((words, ends));
+        }
+        drop(txs);
+        let mut files = Vec::new();
+        let mut mem = Vec::new();
+        let mut first_err = None;
+        for h in workers {
+            match h.join() {
+                Ok(Ok((f, m))) => {
+                    files.extend(f);
+                    mem.push(m);
+                }
+                Ok(Err(e)) => first_err = first_err.or(Some(e)),
+                Err(_) => {
+                    first_err =
+                        first_err.or(Some(Error::Param("a counting worker panicked".into())))
                 }
             }
-            read?;
-            if let Some(e) = first_err {
-                return Err(e);
-            }
-            Ok((files, mem))
-        })?;
+        }
+        read?;
+        if let Some(e) = first_err {
+            return Err(e);
+        }
+        Ok((files, mem))
+    })?;
     let spilled_runs = runs.len();
     let mut sources: Vec<Run> = mem_runs
         .into_iter()

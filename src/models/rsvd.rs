@@ -40,12 +40,13 @@ impl SymPattern {
             .enumerate()
             .for_each(|(r, mut o)| {
                 let o = o.as_slice_mut().unwrap_or(&mut []);
-                for k in self.indptr[r]..self.indptr[r + 1] {
-                    let v = f64::from(vals[k]);
+                let span = self.indptr[r]..self.indptr[r + 1];
+                for (&c, &v) in self.indices[span.clone()].iter().zip(&vals[span]) {
+                    let v = f64::from(v);
                     if v == 0.0 {
                         continue;
                     }
-                    let xr = x.row(self.indices[k] as usize);
+                    let xr = x.row(c as usize);
                     for (a, b) in o.iter_mut().zip(xr.iter()) {
                         *a += v * b;
                     }
