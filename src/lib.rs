@@ -32,6 +32,7 @@ pub mod data;
 pub mod embedding;
 pub mod error;
 pub mod eval;
+pub mod explore;
 pub mod features;
 pub mod model;
 pub mod models;

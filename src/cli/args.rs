@@ -44,6 +44,100 @@ pub enum Command {
     Index(IndexArgs),
     /// k-means over a table's normalised rows; prints each cluster's most central keys.
     Cluster(ClusterArgs),
+    /// Draw a 2-D map of a table (PCA or t-SNE) or the training curves, to PNG or SVG.
+    Plot(PlotArgs),
+    /// Remove a bias direction (e.g. gender) from word vectors into a new model directory.
+    Debias(DebiasArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MethodArg {
+    /// Barnes–Hut t-SNE.
+    Tsne,
+    /// The first two principal components.
+    Pca,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// The item's first genre (default for item tables with genres).
+    Genre,
+    /// k-means clusters (--clusters; default for other tables).
+    Cluster,
+    /// One colour.
+    None,
+}
+
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// Model directory.
+    #[arg(long, default_value = "recsys-model")]
+    pub model: PathBuf,
+    /// Output file: .png or .svg.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Plot the per-epoch training curves of the manifest instead of a map.
+    #[arg(long)]
+    pub curves: bool,
+    /// Table to map (default: item/embedding, or word/embedding for word models).
+    #[arg(long)]
+    pub table: Option<String>,
+    /// Projection.
+    #[arg(long, value_enum, default_value = "tsne")]
+    pub method: MethodArg,
+    /// Labels: a number (the N most frequent keys) or a file of keys, one per line.
+    #[arg(long, default_value = "40")]
+    pub labels: String,
+    /// Colour points by.
+    #[arg(long, value_enum)]
+    pub color_by: Option<ColorArg>,
+    /// Number of k-means clusters for --color-by cluster.
+    #[arg(long, default_value_t = 10)]
+    pub clusters: usize,
+    /// Draw at most this many rows (the most frequent).
+    #[arg(long, default_value_t = 10_000)]
+    pub max_points: usize,
+    /// t-SNE perplexity.
+    #[arg(long, default_value_t = 30.0)]
+    pub perplexity: f64,
+    /// t-SNE iterations.
+    #[arg(long, default_value_t = 1000)]
+    pub iterations: usize,
+    /// Image width and height in pixels.
+    #[arg(long, default_value = "1400x1100")]
+    pub size: String,
+    /// Worker threads (0 = all cores).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Random seed (k-means colours).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct DebiasArgs {
+    /// Word model directory.
+    #[arg(long, default_value = "recsys-model")]
+    pub model: PathBuf,
+    /// The new model directory.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Definitional pairs, e.g. "she:he,woman:man" (default: the ten gender pairs of
+    /// Bolukbasi et al. 2016).
+    #[arg(long)]
+    pub pairs: Option<String>,
+    /// Pairs to equalise (default: 24 gender pairs such as actress:actor, queen:king).
+    #[arg(long)]
+    pub equalize: Option<String>,
+    /// File of words (one per line) that keep the direction, beside the pairs' words.
+    #[arg(long)]
+    pub specific: Option<PathBuf>,
+    /// Report analogy accuracy on this file before and after (questions-words.txt).
+    #[arg(long)]
+    pub analogies: Option<PathBuf>,
+    /// Analogies: candidates among the N most frequent words.
+    #[arg(long, default_value_t = 300_000)]
+    pub restrict: usize,
 }
 
 #[derive(Debug, Args)]

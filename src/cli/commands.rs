@@ -41,6 +41,8 @@ pub fn dispatch(cli: &Cli) -> Result<()> {
         Command::Serve(a) => serve(cli, a),
         Command::Index(a) => build_index(cli, a),
         Command::Cluster(a) => cluster(cli, a),
+        Command::Plot(a) => super::explore::plot(cli, a),
+        Command::Debias(a) => super::explore::debias(cli, a),
     }
 }
 
@@ -785,7 +787,7 @@ fn evaluate(cli: &Cli, a: &EvalArgs) -> Result<()> {
 
 /// The table a command works on: `--table`, else `item/embedding`, else the word table of a
 /// word model; an unknown name lists the model's tables.
-fn chosen_table<'m>(
+pub(super) fn chosen_table<'m>(
     model: &'m recsys::Model,
     table: Option<&str>,
     dir: &Path,

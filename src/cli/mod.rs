@@ -4,6 +4,7 @@
 mod args;
 mod commands;
 mod dnn;
+mod explore;
 
 use clap::Parser;
 

@@ -23,6 +23,9 @@ use crate::vocab::Vocab;
 
 /// Table name of the items' output (context) vectors.
 pub const ITEM_CONTEXT: &str = "item/context";
+/// Table name of the hierarchical-softmax inner-node vectors (row `n` = inner node `n`; the
+/// rows past the vocabulary's `V − 1` nodes are zero), kept so that an `--hs` run can resume.
+pub const ITEM_HS: &str = "item/hs_nodes";
 
 /// Hyper-parameters: the word2vec engine's, plus the length of the history that makes a
 /// user's query vector.
@@ -112,6 +115,9 @@ impl Item2Vec {
         if let Some(c) = t.context {
             model.tables.insert(ITEM_CONTEXT.into(), c);
         }
+        if let Some(h) = t.hs_nodes {
+            model.tables.insert(ITEM_HS.into(), h);
+        }
         Ok(model)
     }
 
@@ -139,12 +145,16 @@ impl Item2Vec {
         match ctx.resumed("item2vec", &params, "epochs", p.epochs, &[("item", items)])? {
             None => Ok((p, None)),
             Some((m, _)) => {
-                if p.hs {
-                    return Err(Error::Param(
-                        "--resume: item2vec does not save its hierarchical-softmax tree nodes, so an --hs run cannot be continued; train it again or start from its vectors with --init-from".into(),
-                    ));
+                let mut r = state(m)?;
+                // node rows: the first V of the saved (padded) table
+                if let Some(h) = r.hs_nodes.take() {
+                    if h.nrows() < vocab.len() {
+                        return Err(Error::Param(
+                            "--resume: the saved hierarchical-softmax table is too short".into(),
+                        ));
+                    }
+                    r.hs_nodes = Some(h.slice(ndarray::s![..vocab.len(), ..]).to_owned());
                 }
-                let r = state(m)?;
                 Ok((p, Some(r)))
             }
         }
@@ -290,6 +300,12 @@ impl Trainer for Item2Vec {
         );
         if let Some(c) = &t.context {
             model.tables.insert(ITEM_CONTEXT.into(), remap(c));
+        }
+        if let Some(h) = &t.hs_nodes {
+            // node rows are not items: padded with zero rows to the item table's length
+            let mut padded = Array2::zeros((data.items.len(), dim));
+            padded.slice_mut(ndarray::s![..h.nrows(), ..]).assign(h);
+            model.tables.insert(ITEM_HS.into(), padded);
         }
         model.tables.insert(ITEM_EMBEDDING.into(), items);
         Ok(model)

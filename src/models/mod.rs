@@ -12,7 +12,7 @@ pub mod item2vec;
 pub(crate) mod linalg;
 pub mod lsa;
 pub mod mf;
-mod rsvd;
+pub(crate) mod rsvd;
 pub mod svdpp;
 pub mod word2vec;
 
