@@ -201,6 +201,7 @@ impl Lsa {
         }
         let t0 = Instant::now();
         let a = weighted(&m, p);
+        let distinct_pairs = m.pairs.len();
         drop(m);
         let nnz = a.indices.len();
         let (u, sv) =
@@ -246,7 +247,9 @@ impl Lsa {
             spilled_runs: 0,
         };
         record_counts(&mut model, &vocab, &cooc, count_s);
-        model.info.insert("cooc_pairs".into(), (nnz).into());
+        model
+            .info
+            .insert("cooc_pairs".into(), distinct_pairs.into());
         model.info.insert("matrix_nnz".into(), nnz.into());
         model.info.insert("svd_s".into(), svd_s.into());
         model.info.insert("residual_share".into(), residual.into());
