@@ -303,7 +303,7 @@ mod tests {
         };
         let png = dir.join("m.png");
         let placed = render_map(&map, &png, (600, 500)).unwrap();
-        assert!(placed >= 10 && placed < 33, "{placed}");
+        assert!((10..33).contains(&placed), "{placed}");
         let bytes = std::fs::read(&png).unwrap();
         assert_eq!(&bytes[1..4], b"PNG");
         let svg = dir.join("m.svg");
