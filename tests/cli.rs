@@ -848,3 +848,47 @@ fn cluster_groups_every_item_and_names_central_ones() {
     assert!(e.contains("k must be"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `--on-bad-row skip` trains on the good rows and reports how many were skipped; the default
+/// stops at the first bad row with its file, line and field.
+#[test]
+fn bad_rows_are_skipped_and_counted_when_asked() {
+    let dir = tempdir("bad-rows");
+    let f = dir.join("ratings.csv");
+    let mut text = String::from("userId,movieId,rating,timestamp\n");
+    for u in 0..30 {
+        for i in 0..10 {
+            text.push_str(&format!(
+                "{u},{},{}.0,{}\n",
+                (u + i) % 25,
+                1 + (u * i) % 5,
+                1000 + i
+            ));
+        }
+    }
+    text.push_str("7,3,not-a-number,5\n");
+    text.push_str("8\n");
+    text.push_str("9,4,NaN,6\n");
+    text.push_str(",4,3.0,6\n");
+    std::fs::write(&f, text).unwrap();
+    let fp = f.to_str().unwrap();
+    let m = dir.join("m");
+    let e = fails(&["train", fp, "--model", m.to_str().unwrap()]);
+    assert!(e.contains("ratings.csv:302") && e.contains("rating"), "{e}");
+    assert!(!m.exists());
+    let out = json(&ok(&[
+        "--json",
+        "train",
+        fp,
+        "--on-bad-row",
+        "skip",
+        "--dim",
+        "4",
+        "--model",
+        m.to_str().unwrap(),
+    ]));
+    assert_eq!(out["skipped_rows"], 4, "{out}");
+    assert_eq!(out["interactions"], 300, "{out}");
+    let model = recsys::checkpoint::load(&m).unwrap();
+    assert_eq!(model.info["skipped_rows"], 4);
+}

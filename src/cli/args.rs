@@ -271,6 +271,14 @@ pub enum WeightingArg {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BadRow {
+    /// Stop at the first malformed row with its file, line and field.
+    Error,
+    /// Skip malformed rows and report how many were skipped.
+    Skip,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum InputKind {
     /// Interaction data: each user's items in time order form one sentence.
     Interactions,
@@ -409,6 +417,9 @@ pub struct HyperArgs {
     /// Schema describing the files and columns (see schemas/).
     #[arg(long)]
     pub schema: Option<PathBuf>,
+    /// What a malformed interactions row does (files read without a schema).
+    #[arg(long, value_enum, default_value = "error")]
+    pub on_bad_row: BadRow,
 }
 
 #[derive(Debug, Args)]

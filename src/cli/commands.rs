@@ -6,7 +6,7 @@ use anyhow::{bail, Context, Result};
 use serde_json::json;
 
 use super::args::{
-    Algo, Cli, ClusterArgs, Command, EvalArgs, ExportArgs, Format, GenerateArgs, HyperArgs,
+    Algo, BadRow, Cli, ClusterArgs, Command, EvalArgs, ExportArgs, Format, GenerateArgs, HyperArgs,
     IndexArgs, InputKind, RecommendArgs, ServeArgs, SimilarArgs, SplitKind, TrainArgs, TuneArgs,
     TuneParam, WeightingArg,
 };
@@ -394,13 +394,34 @@ pub(super) fn note_inits(cli: &Cli, model: &recsys::Model) {
     }
 }
 
-fn load(data: &Path, schema: Option<&Path>) -> Result<Dataset> {
+fn load(data: &Path, schema: Option<&Path>, bad: BadRow) -> Result<Dataset> {
+    let skip = bad == BadRow::Skip;
+    if skip && schema.is_some() {
+        bail!("--on-bad-row skip works on files read without a schema (a schema's rows must all parse)");
+    }
     Ok(match schema {
         Some(s) => {
             let schema = Schema::load(s)?;
             data::load_with_schema(data, &schema)?
         }
-        None => data::load_dataset(data, &ReadOptions::default())?,
+        None => {
+            let ds = data::load_dataset(
+                data,
+                &ReadOptions {
+                    skip_bad_rows: skip,
+                    ..ReadOptions::default()
+                },
+            )?;
+            let x = &ds.interactions;
+            if x.skipped_rows > 0 {
+                eprintln!(
+                    "note: skipped {} malformed rows (the first: {})",
+                    x.skipped_rows,
+                    x.first_skipped.as_deref().unwrap_or("")
+                );
+            }
+            ds
+        }
     })
 }
 
@@ -412,7 +433,11 @@ fn train(cli: &Cli, a: &TrainArgs) -> Result<()> {
     if trains_on_text(h) {
         return train_text(cli, a);
     }
-    let ds = load(one_path(&a.data, h.algo)?, h.schema.as_deref())?;
+    let ds = load(
+        one_path(&a.data, h.algo)?,
+        h.schema.as_deref(),
+        h.on_bad_row,
+    )?;
     let x = &ds.interactions;
     let t = trainer(&a.hyper, x.items.len())?;
     let mut model = t.fit(x, ds.catalog.as_ref(), &context(cli, &a.hyper)?)?;
@@ -427,6 +452,11 @@ fn train(cli: &Cli, a: &TrainArgs) -> Result<()> {
             .insert("items_file".into(), p.display().to_string().into());
     }
     model.info.insert("interactions".into(), x.len().into());
+    if x.skipped_rows > 0 {
+        model
+            .info
+            .insert("skipped_rows".into(), x.skipped_rows.into());
+    }
     checkpoint::save(&model, &a.model)?;
     let fit_s = model
         .info
@@ -442,6 +472,7 @@ fn train(cli: &Cli, a: &TrainArgs) -> Result<()> {
             "users": x.users.len(),
             "items": x.items.len(),
             "titles": ds.catalog.as_ref().map_or(0, |c| c.len()),
+            "skipped_rows": x.skipped_rows,
             "epochs": model.epochs.len(),
             "loss": loss,
             "fit_s": fit_s,
@@ -718,7 +749,7 @@ fn evaluate(cli: &Cli, a: &EvalArgs) -> Result<()> {
             )
         }
         (None, None, [d]) => {
-            let ds = load(d, a.hyper.schema.as_deref())?;
+            let ds = load(d, a.hyper.schema.as_deref(), a.hyper.on_bad_row)?;
             let split = split_kind(a.split.unwrap_or(SplitKind::Time), a.hyper.seed);
             let (tr, te) = eval::split_rows(&ds.interactions, split);
             let x = &ds.interactions;
@@ -917,7 +948,7 @@ fn tune(cli: &Cli, a: &TuneArgs) -> Result<()> {
                 algo_name(a.hyper.algo)
             );
         }
-        let ds = load(d, a.hyper.schema.as_deref())?;
+        let ds = load(d, a.hyper.schema.as_deref(), a.hyper.on_bad_row)?;
         let split = split_kind(a.split.unwrap_or(SplitKind::Time), a.hyper.seed);
         let (tr, te) = eval::split_rows(&ds.interactions, split);
         folds.push(Fold {

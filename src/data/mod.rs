@@ -78,6 +78,9 @@ pub struct ReadOptions {
     pub rating_col: Option<String>,
     /// Name of the timestamp column.
     pub timestamp_col: Option<String>,
+    /// Skip malformed rows (counted in [`Interactions::skipped_rows`]) instead of failing on
+    /// the first one (`--on-bad-row skip`).
+    pub skip_bad_rows: bool,
 }
 
 /// User–item events with dense indices. Indices refer to `users` and `items`.
@@ -99,6 +102,10 @@ pub struct Interactions {
     pub has_rating: bool,
     /// Whether timestamps came from the file.
     pub has_timestamp: bool,
+    /// Rows skipped as malformed (with [`ReadOptions::skip_bad_rows`]).
+    pub skipped_rows: usize,
+    /// The first skipped row's error (file:line: what was wrong).
+    pub first_skipped: Option<String>,
 }
 
 impl Interactions {
@@ -136,6 +143,8 @@ impl Interactions {
             timestamp: rows.iter().map(|&r| self.timestamp[r]).collect(),
             has_rating: self.has_rating,
             has_timestamp: self.has_timestamp,
+            skipped_rows: 0,
+            first_skipped: None,
         }
     }
 
@@ -343,6 +352,10 @@ fn fast_path_file(
     items: &Vocab,
 ) -> Option<Interactions> {
     use std::io::Read;
+    if opts.skip_bad_rows {
+        // the hand-written reader counts and skips bad rows; polars would stop at the first
+        return None;
+    }
     if std::fs::metadata(path).ok()?.len() < fast::MIN_BYTES {
         return None;
     }
@@ -419,36 +432,48 @@ fn interactions_from_table(
         ..Default::default()
     };
     for rec in table.records() {
-        let rec = rec?;
-        let f = &rec.fields;
-        if f.len() < need {
-            return Err(Error::parse(
-                &table.path,
-                rec.line,
-                format!("expected at least {need} fields, found {}", f.len()),
-            ));
+        let row = rec.and_then(|rec| {
+            let f = &rec.fields;
+            if f.len() < need {
+                return Err(Error::parse(
+                    &table.path,
+                    rec.line,
+                    format!("expected at least {need} fields, found {}", f.len()),
+                ));
+            }
+            let user = f[pos.user].trim();
+            let item = f[pos.item].trim();
+            if user.is_empty() || item.is_empty() {
+                return Err(Error::parse(
+                    &table.path,
+                    rec.line,
+                    format!(
+                        "field '{}': empty key",
+                        if user.is_empty() { "user" } else { "item" }
+                    ),
+                ));
+            }
+            let rating = match pos.rating {
+                Some(c) => parse_f32(&table.path, rec.line, "rating", &f[c])?,
+                None => 1.0,
+            };
+            let ts = match pos.timestamp {
+                Some(c) => parse_ts(&table.path, rec.line, &f[c])?,
+                None => 0,
+            };
+            out.push(user, item, rating, ts);
+            Ok(())
+        });
+        match row {
+            Ok(()) => {}
+            Err(e @ (Error::Parse { .. } | Error::Data { .. })) if opts.skip_bad_rows => {
+                out.skipped_rows += 1;
+                if out.first_skipped.is_none() {
+                    out.first_skipped = Some(e.to_string());
+                }
+            }
+            Err(e) => return Err(e),
         }
-        let user = f[pos.user].trim();
-        let item = f[pos.item].trim();
-        if user.is_empty() || item.is_empty() {
-            return Err(Error::parse(
-                &table.path,
-                rec.line,
-                format!(
-                    "field '{}': empty key",
-                    if user.is_empty() { "user" } else { "item" }
-                ),
-            ));
-        }
-        let rating = match pos.rating {
-            Some(c) => parse_f32(&table.path, rec.line, "rating", &f[c])?,
-            None => 1.0,
-        };
-        let ts = match pos.timestamp {
-            Some(c) => parse_ts(&table.path, rec.line, &f[c])?,
-            None => 0,
-        };
-        out.push(user, item, rating, ts);
     }
     if out.is_empty() {
         return Err(Error::data(
@@ -561,8 +586,11 @@ pub fn load_dataset(path: &Path, opts: &ReadOptions) -> Result<Dataset> {
             )
         })?;
         let catalog = Catalog::from_table(&table)?;
-        let interactions =
-            read_interactions(&inter, &ReadOptions::default(), Vocab::new(), Vocab::new())?;
+        let inter_opts = ReadOptions {
+            skip_bad_rows: opts.skip_bad_rows,
+            ..ReadOptions::default()
+        };
+        let interactions = read_interactions(&inter, &inter_opts, Vocab::new(), Vocab::new())?;
         return Ok(Dataset {
             interactions,
             catalog: Some(catalog),
@@ -631,6 +659,7 @@ pub fn load_with_schema(path: &Path, schema: &crate::features::Schema) -> Result
         item_col: schema.roles.item.clone(),
         rating_col: schema.roles.rating.clone(),
         timestamp_col: schema.roles.timestamp.clone(),
+        skip_bad_rows: false,
     };
     let table = TextTable::open(&inter_path, opts.delimiter.clone(), opts.has_header)?;
     let items_table = match schema.source(SourceKind::Items) {
