@@ -497,27 +497,7 @@ pub(crate) mod tests {
         )
     }
 
-    pub(crate) fn separation(m: &crate::Model) -> f32 {
-        let v = m.vocab("word").unwrap();
-        let t = m.table(WORD_EMBEDDING).unwrap();
-        let cos = |x: ndarray::ArrayView1<'_, f32>, y: ndarray::ArrayView1<'_, f32>| {
-            x.dot(&y) / (x.dot(&x).sqrt() * y.dot(&y).sqrt() + 1e-12)
-        };
-        let (mut within, mut nw, mut across, mut na) = (0.0, 0, 0.0, 0);
-        for i in 0..v.len() {
-            for j in i + 1..v.len() {
-                let c = cos(t.row(i), t.row(j));
-                if v.key(i).unwrap()[..1] == v.key(j).unwrap()[..1] {
-                    within += c;
-                    nw += 1;
-                } else {
-                    across += c;
-                    na += 1;
-                }
-            }
-        }
-        within / nw as f32 - across / na as f32
-    }
+    pub(crate) use crate::models::word2vec::tests::separation;
 
     fn ctx1() -> TrainContext {
         TrainContext {

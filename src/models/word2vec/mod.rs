@@ -705,4 +705,4 @@ pub(crate) fn record_corpus(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

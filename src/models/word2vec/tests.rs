@@ -24,7 +24,7 @@ fn cos(x: ndarray::ArrayView1<'_, f32>, y: ndarray::ArrayView1<'_, f32>) -> f32 
 }
 
 /// Mean cosine within topics minus mean cosine across topics.
-fn separation(m: &crate::Model) -> f32 {
+pub(crate) fn separation(m: &crate::Model) -> f32 {
     let v = m.vocab("word").unwrap();
     let t = m.table(WORD_EMBEDDING).unwrap();
     let (mut within, mut nw, mut across, mut na) = (0.0, 0, 0.0, 0);
