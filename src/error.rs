@@ -57,6 +57,18 @@ pub enum Error {
     /// A key or title that is not in the model.
     #[error("{0}")]
     NotFound(String),
+    /// Training produced a non-finite loss or parameter; nothing was saved.
+    #[error("{algo} diverged in epoch {epoch} ({what} is not finite); {hint}")]
+    Diverged {
+        /// The trainer.
+        algo: String,
+        /// 1-based epoch in which the divergence was seen.
+        epoch: usize,
+        /// What was non-finite (the loss, a table).
+        what: String,
+        /// What to change (e.g. a lower learning rate).
+        hint: String,
+    },
 }
 
 impl Error {

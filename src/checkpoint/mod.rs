@@ -34,6 +34,68 @@ pub(crate) fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
     f.sync_all().map_err(|e| Error::io(path, e))
 }
 
+/// The writer's process id from a `.NAME.tmp-PID-NANOS` / `.NAME.old-PID-NANOS` sibling.
+fn writer_pid(file_name: &str, name: &str, kind: &str) -> Option<(u32, u128)> {
+    let rest = file_name.strip_prefix(&format!(".{name}.{kind}-"))?;
+    let (pid, nanos) = rest.split_once('-')?;
+    Some((pid.parse().ok()?, nanos.parse().ok()?))
+}
+
+/// True when the process that wrote a sibling is known to be gone. Where the system cannot
+/// tell (no `/proc`), writers are presumed alive and nothing is touched.
+pub(crate) fn writer_gone(pid: u32) -> bool {
+    Path::new("/proc/self").exists()
+        && pid != std::process::id()
+        && !Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Finish what a save killed between its two renames left behind: when `dest` is missing and
+/// a `.NAME.old-*` sibling from a dead writer holds a model, it is the previous model and is
+/// renamed back. Temporary `.NAME.tmp-*` siblings of dead writers are removed. Returns true
+/// when a model was restored. Safe to call at any time: a live writer's files are not touched.
+pub fn recover_interrupted(dest: &Path) -> bool {
+    let Some(name) = dest.file_name().map(|n| n.to_string_lossy().to_string()) else {
+        return false;
+    };
+    let parent = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let Ok(entries) = fs::read_dir(&parent) else {
+        return false;
+    };
+    let mut olds: Vec<(u128, PathBuf)> = Vec::new();
+    for e in entries.flatten() {
+        let f = e.file_name().to_string_lossy().to_string();
+        if let Some((pid, _)) = writer_pid(&f, &name, "tmp") {
+            if writer_gone(pid) {
+                let _ = fs::remove_dir_all(e.path());
+            }
+        } else if let Some((pid, nanos)) = writer_pid(&f, &name, "old") {
+            if writer_gone(pid) {
+                olds.push((nanos, e.path()));
+            }
+        }
+    }
+    olds.sort();
+    let mut restored = false;
+    if !dest.exists() {
+        // a moved-aside directory is whole until the new one is in place (only then is it
+        // removed, which may have been cut short): the newest with a manifest is restored
+        if let Some(pos) = olds.iter().rposition(|(_, p)| p.join(MANIFEST).is_file()) {
+            let (_, newest) = olds.remove(pos);
+            restored = fs::rename(&newest, dest).is_ok();
+        }
+    }
+    // with `dest` in place, what dead writers moved aside is superseded
+    if dest.exists() {
+        for (_, old) in olds {
+            let _ = fs::remove_dir_all(old);
+        }
+    }
+    restored
+}
+
 /// Write a directory atomically: `fill` populates a fresh temporary sibling of `dest`, which
 /// is then renamed into place. If `dest` exists it must be a directory that `is_replaceable`
 /// accepts; it is moved aside, the new one renamed in, and the old one removed. A crash
@@ -54,6 +116,7 @@ pub fn atomic_dir_write(
         _ => PathBuf::from("."),
     };
     fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+    recover_interrupted(dest);
     if dest.exists() && !is_replaceable(dest) {
         return Err(Error::checkpoint(
             dest,
@@ -104,6 +167,29 @@ pub fn is_model_dir_or_empty(dir: &Path) -> bool {
 
 /// Save `model` as a model directory at `dir`, atomically.
 pub fn save(model: &Model, dir: &Path) -> Result<()> {
+    // The last line of defence: NaN or inf never reach a saved table.
+    let bad = model
+        .tables
+        .iter()
+        .filter(|(_, t)| t.iter().any(|x| !x.is_finite()))
+        .map(|(n, _)| n.as_str())
+        .chain(
+            model
+                .vectors
+                .iter()
+                .filter(|(_, v)| v.iter().any(|x| !x.is_finite()))
+                .map(|(n, _)| n.as_str()),
+        )
+        .next();
+    if let Some(name) = bad {
+        return Err(Error::checkpoint(
+            dir,
+            format!(
+                "tensor `{name}` holds NaN or inf; training diverged, nothing was saved \
+                 (try a lower learning rate)"
+            ),
+        ));
+    }
     let mut tensors: Vec<(String, Dtype, Vec<usize>, Vec<u8>)> = Vec::new();
     for (name, t) in &model.tables {
         let data: Vec<f32> = t.iter().copied().collect();
@@ -187,7 +273,7 @@ pub fn save(model: &Model, dir: &Path) -> Result<()> {
 /// Read and validate only the manifest of a model directory.
 pub fn read_manifest(dir: &Path) -> Result<Manifest> {
     let p = dir.join(MANIFEST);
-    if !dir.is_dir() {
+    if !dir.is_dir() && !recover_interrupted(dir) {
         return Err(Error::checkpoint(
             dir,
             "no such model directory (train one with `recsys train DATA --model DIR`)",

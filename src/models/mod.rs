@@ -20,6 +20,30 @@ use crate::data::{Catalog, Interactions};
 use crate::error::{Error, Result};
 use crate::model::Model;
 
+/// Stop a trainer whose epoch ended with a non-finite loss or parameter, so NaN or inf never
+/// reach a saved table: the error names the algorithm, the 1-based epoch and what to change.
+pub(crate) fn check_finite(
+    algo: &str,
+    epoch: usize,
+    what: &str,
+    finite: bool,
+    hint: &str,
+) -> Result<()> {
+    if finite {
+        Ok(())
+    } else {
+        Err(Error::Diverged {
+            algo: algo.into(),
+            epoch,
+            what: what.into(),
+            hint: hint.into(),
+        })
+    }
+}
+
+/// The usual advice when SGD-style training diverges.
+pub(crate) const LOWER_LR: &str = "try a lower --lr (learning rate)";
+
 /// Run settings shared by every trainer.
 #[derive(Debug, Clone)]
 pub struct TrainContext {

@@ -32,6 +32,7 @@ pub fn atomic_file_stream(
         _ => std::path::PathBuf::from("."),
     };
     std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+    remove_dead_temporaries(&parent, &name);
     let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| -> std::io::Result<()> {
         let mut w = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
@@ -44,6 +45,21 @@ pub fn atomic_file_stream(
         return Err(Error::io(path, e));
     }
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+/// Remove `.NAME.tmp-PID` files left in `parent` by writers that were killed.
+fn remove_dead_temporaries(parent: &Path, name: &str) {
+    let prefix = format!(".{name}.tmp-");
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let f = e.file_name().to_string_lossy().to_string();
+        let pid = f.strip_prefix(&prefix).and_then(|p| p.parse::<u32>().ok());
+        if pid.is_some_and(crate::checkpoint::writer_gone) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 /// Open `path` for a streaming read: a buffered reader (decompressing gzip, detected by its

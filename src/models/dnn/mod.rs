@@ -548,11 +548,13 @@ impl Dnn {
                     bar.inc(1);
                 }
                 let loss = total / order.len() as f64;
-                if !loss.is_finite() {
-                    return Err(Error::Param(format!(
-                        "dnn diverged in epoch {epoch} (loss {loss}); try a lower --lr"
-                    )));
-                }
+                super::check_finite(
+                    "dnn",
+                    epoch,
+                    "the training loss",
+                    loss.is_finite(),
+                    "try a lower --lr",
+                )?;
                 epochs.push(EpochLog {
                     epoch,
                     loss,

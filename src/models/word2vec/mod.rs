@@ -461,6 +461,14 @@ pub fn train_with(
             },
             seconds: t0.elapsed().as_secs_f64(),
         });
+        let loss = epochs.last().map_or(0.0, |e| e.loss);
+        super::check_finite(
+            "word2vec",
+            epoch + 1,
+            "the training loss",
+            loss.is_finite(),
+            super::LOWER_LR,
+        )?;
         alpha_done = alpha_at(epoch, vocab.corpus_words).max(p.min_alpha);
         bar.inc(1);
         if every > 0 && (epoch + 1) % every == 0 && epoch + 1 < p.epochs {

@@ -1,0 +1,291 @@
+//! Crash safety: `train` and `export` are killed with SIGKILL at random moments, many times,
+//! some of them while the model directory or export file is being written. After every kill
+//! the previous model (or the new one, if the kill came after the final rename) must load,
+//! and no half-written directory or file may ever be taken for a model or an export.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{ok, synthetic, tempdir};
+
+/// A small xorshift generator: the kill moments are random but repeatable per test run.
+struct Rng(u64);
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n.max(1)
+    }
+}
+
+fn spawn(args: &[String]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_recsys"))
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn recsys")
+}
+
+/// Siblings of `dest` whose names start with `.NAME.` (temporary or moved-aside copies).
+fn leftovers(dest: &Path) -> Vec<PathBuf> {
+    let name = dest.file_name().unwrap().to_string_lossy().to_string();
+    std::fs::read_dir(dest.parent().unwrap())
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(&format!(".{name}."))
+        })
+        .map(|e| e.path())
+        .collect()
+}
+
+/// Kill `child` either after `delay`, or — when `during_write` — as soon as a temporary
+/// sibling of `dest` appears (then after a further random 0–2 ms). Returns true when the
+/// process was killed (false: it had already finished).
+fn kill_at(
+    mut child: Child,
+    dest: &Path,
+    delay: Duration,
+    during_write: bool,
+    extra_us: u64,
+) -> bool {
+    let t0 = Instant::now();
+    loop {
+        if let Ok(Some(_)) = child.try_wait() {
+            return false;
+        }
+        let writing = during_write && !leftovers(dest).is_empty();
+        if writing || (!during_write && t0.elapsed() >= delay) {
+            if writing {
+                std::thread::sleep(Duration::from_micros(extra_us));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+            return true;
+        }
+        if t0.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the run neither finished nor started writing in 60 s");
+        }
+        if !during_write {
+            std::thread::sleep(Duration::from_micros(200));
+        }
+    }
+}
+
+/// Median over three uninterrupted runs of (whole run, write phase): the write phase lasts
+/// from the first temporary sibling of `dest` appearing to the process exiting.
+fn timings(run: &dyn Fn() -> Child, dest: &Path) -> (Duration, Duration) {
+    let mut fulls = Vec::new();
+    let mut windows = Vec::new();
+    for _ in 0..3 {
+        let t0 = Instant::now();
+        let mut child = run();
+        let mut seen = None;
+        loop {
+            if let Ok(Some(st)) = child.try_wait() {
+                assert!(st.success());
+                break;
+            }
+            if seen.is_none() && !leftovers(dest).is_empty() {
+                seen = Some(Instant::now());
+            }
+        }
+        fulls.push(t0.elapsed());
+        windows.push(seen.map_or(Duration::from_millis(1), |s| s.elapsed()));
+    }
+    fulls.sort();
+    windows.sort();
+    (fulls[1], windows[1].max(Duration::from_micros(200)))
+}
+
+#[test]
+fn a_train_killed_at_random_moments_never_loses_the_previous_model() {
+    let dir = tempdir("crash-train");
+    let model = dir.join("model");
+    let data = synthetic();
+    let train = |dim: usize, seed: u64| -> Vec<String> {
+        [
+            "train",
+            data.to_str().unwrap(),
+            "--model",
+            model.to_str().unwrap(),
+            "--quiet",
+            "--dim",
+            &dim.to_string(),
+            "--seed",
+            &seed.to_string(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    // the previous model; how long an uninterrupted run takes, and how long its write lasts
+    let (full, window) = timings(&|| spawn(&train(8, 0)), &model);
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let (mut killed, mut mid_write, mut restored) = (0, 0, 0);
+    let mut dims_seen = std::collections::BTreeSet::new();
+    let mut previous = 8;
+    for round in 0..200u64 {
+        let dim = 8 + 8 * (round as usize % 3);
+        let during_write = round % 2 == 1;
+        let delay = Duration::from_micros(rng.below(full.as_micros() as u64 * 13 / 10));
+        let extra = rng.below(window.as_micros() as u64 * 13 / 10);
+        let child = spawn(&train(dim, round + 1));
+        if kill_at(child, &model, delay, during_write, extra) {
+            killed += 1;
+        }
+        let left = leftovers(&model);
+        if left.iter().any(|p| p.to_string_lossy().contains(".tmp-")) {
+            mid_write += 1;
+        }
+        // no half-written directory has a manifest (it is written last)
+        for p in &left {
+            if p.to_string_lossy().contains(".tmp-") {
+                assert!(
+                    !p.join("manifest.json").exists() || recsys::checkpoint::load(p).is_ok(),
+                    "a half-written directory looks like a model: {}",
+                    p.display()
+                );
+            }
+        }
+        let before = model.is_dir();
+        let m = recsys::checkpoint::load(&model)
+            .unwrap_or_else(|e| panic!("round {round}: the model does not load after a kill: {e}"));
+        if !before {
+            restored += 1;
+        }
+        let width = m.tables.get("item/embedding").expect("item table").ncols();
+        assert!(
+            width == previous || width == dim,
+            "round {round}: width {width} is neither the previous model's ({previous}) nor the new one's ({dim})"
+        );
+        previous = width;
+        dims_seen.insert(width);
+        // the next save cleans up after a dead writer: at most this round's leftover remains
+        assert!(
+            leftovers(&model).len() <= 1,
+            "leftovers pile up: {:?}",
+            leftovers(&model)
+        );
+    }
+    eprintln!(
+        "crash-train: {killed} kills, {mid_write} mid-write (temporary directory left), \
+         {restored} between the two renames (previous model restored), widths seen {dims_seen:?}"
+    );
+    assert!(killed >= 100, "most runs should have been killed: {killed}");
+    assert!(
+        mid_write >= 5,
+        "too few kills landed while writing: {mid_write}"
+    );
+    assert!(dims_seen.len() >= 2, "no run ever completed: {dims_seen:?}");
+    // the binary itself answers from the surviving model
+    let out = ok(&[
+        "similar",
+        "--model",
+        model.to_str().unwrap(),
+        "--movie",
+        "silent river",
+    ]);
+    assert!(!out.trim().is_empty());
+}
+
+#[test]
+fn an_export_killed_at_random_moments_leaves_the_old_file_or_the_new_one() {
+    let dir = tempdir("crash-export");
+    let model = common::train_synthetic(&dir, 64);
+    let out = dir.join("vectors.txt");
+    let export = |binary: bool| -> Vec<String> {
+        [
+            "export",
+            "--model",
+            model.to_str().unwrap(),
+            "--format",
+            if binary { "word2vec-bin" } else { "word2vec" },
+            "--out",
+            out.to_str().unwrap(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let (full, window) = timings(&|| spawn(&export(false)), &out);
+    let reference = recsys::checkpoint::formats::word2vec::read(&out, false).unwrap();
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let mut mid_write = 0;
+    for round in 0..100u64 {
+        let delay = Duration::from_micros(rng.below(full.as_micros() as u64 * 13 / 10));
+        let extra = rng.below(window.as_micros() as u64 * 13 / 10);
+        kill_at(spawn(&export(false)), &out, delay, round % 2 == 1, extra);
+        if !leftovers(&out).is_empty() {
+            mid_write += 1;
+        }
+        // the next export removes what a dead writer left
+        assert!(leftovers(&out).len() <= 1, "{:?}", leftovers(&out));
+        let (keys, table) = recsys::checkpoint::formats::word2vec::read(&out, false)
+            .unwrap_or_else(|e| panic!("round {round}: the export is damaged: {e}"));
+        assert_eq!(keys, reference.0);
+        assert_eq!(table, reference.1);
+    }
+    eprintln!("crash-export: 100 kills, {mid_write} left a temporary file (mid-write)");
+}
+
+/// A pid that no process has now: a child that has exited and been reaped.
+fn dead_pid() -> u32 {
+    let mut c = Command::new("true").spawn().expect("run true");
+    let pid = c.id();
+    c.wait().unwrap();
+    pid
+}
+
+#[test]
+fn a_save_killed_between_its_two_renames_is_undone_on_the_next_load() {
+    let dir = tempdir("crash-renames");
+    let model = common::train_synthetic(&dir, 8);
+    let want = recsys::checkpoint::load(&model).unwrap();
+    // the state a kill between the renames leaves: the old model moved aside, the new one
+    // still under its temporary name (whole or not), nothing at the model path
+    let pid = dead_pid();
+    let old = dir.join(format!(".model.old-{pid}-100"));
+    let tmp = dir.join(format!(".model.tmp-{pid}-100"));
+    std::fs::rename(&model, &old).unwrap();
+    std::fs::create_dir(&tmp).unwrap();
+    std::fs::write(tmp.join("tensors.safetensors"), b"half").unwrap();
+    let got = recsys::checkpoint::load(&model).expect("the previous model is restored");
+    assert_eq!(got.tables, want.tables);
+    assert!(
+        !old.exists() && !tmp.exists(),
+        "leftovers: {:?}",
+        leftovers(&model)
+    );
+
+    // a live writer's files are never touched (this test process plays the writer)
+    let me = std::process::id();
+    let live = dir.join(format!(".model.old-{me}-200"));
+    std::fs::rename(&model, &live).unwrap();
+    let err = recsys::checkpoint::load(&model).unwrap_err().to_string();
+    assert!(err.contains("no such model directory"), "{err}");
+    assert!(live.join("manifest.json").is_file());
+    std::fs::rename(&live, &model).unwrap();
+
+    // a directory with no manifest is not a model, whatever else it holds
+    let err = recsys::checkpoint::load(&tmp_like(&dir))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("manifest.json"), "{err}");
+}
+
+fn tmp_like(dir: &Path) -> PathBuf {
+    let d = dir.join("half");
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join("tensors.safetensors"), b"\x08\0\0\0\0\0\0\0{}").unwrap();
+    d
+}
