@@ -34,6 +34,7 @@ pub mod error;
 pub mod eval;
 pub mod explore;
 pub mod features;
+pub mod fuzzing;
 pub mod model;
 pub mod models;
 pub mod progress;

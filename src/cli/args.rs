@@ -201,6 +201,15 @@ pub struct ServeArgs {
     /// Check the model directory for a new model every S seconds (0: never).
     #[arg(long, default_value_t = 2.0)]
     pub reload_secs: f64,
+    /// Most connections open at once (more are closed on arrival and counted in /metrics).
+    #[arg(long, default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Time a client has to send a request's headers, in milliseconds (slow-loris guard).
+    #[arg(long, default_value_t = 5_000)]
+    pub header_timeout_ms: u64,
+    /// Close a connection idle for this many seconds (at least the request deadline).
+    #[arg(long, default_value_t = 60.0)]
+    pub idle_secs: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1022,12 +1022,18 @@ fn serve(cli: &Cli, a: &ServeArgs) -> Result<()> {
     if !(a.reload_secs.is_finite() && a.reload_secs >= 0.0) {
         bail!("--reload-secs must be a number of seconds >= 0");
     }
+    if !(a.idle_secs.is_finite() && a.idle_secs > 0.0 && a.idle_secs < 1e9) {
+        bail!("--idle-secs must be a positive number of seconds");
+    }
     let cfg = recsys::serve::ServeConfig {
         max_k: a.max_k.max(1),
         max_batch: a.max_batch.max(1),
         timeout: std::time::Duration::from_millis(a.timeout_ms.max(1)),
         reload_every: (a.reload_secs > 0.0)
             .then(|| std::time::Duration::from_secs_f64(a.reload_secs)),
+        max_connections: a.max_connections.max(1),
+        header_timeout: std::time::Duration::from_millis(a.header_timeout_ms.max(1)),
+        idle_timeout: std::time::Duration::from_secs_f64(a.idle_secs),
         ..Default::default()
     };
     let json = cli.json;

@@ -411,7 +411,7 @@ fn fast_path(
     fast::read(path, delimiter, &names, users.clone(), items.clone())
 }
 
-fn interactions_from_table(
+pub(crate) fn interactions_from_table(
     table: &TextTable,
     opts: &ReadOptions,
     users: Vocab,

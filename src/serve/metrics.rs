@@ -28,6 +28,12 @@ pub struct Metrics {
     pub reloads: AtomicU64,
     /// Failed reload attempts (the previous model kept serving).
     pub reload_failures: AtomicU64,
+    /// Connections accepted.
+    pub connections: AtomicU64,
+    /// Connections open now.
+    pub open_connections: AtomicU64,
+    /// Connections refused because `max_connections` were open.
+    pub refused_connections: AtomicU64,
 }
 
 impl Metrics {
@@ -110,6 +116,21 @@ impl Metrics {
             out,
             "# TYPE recsys_model_reload_failures_total counter\nrecsys_model_reload_failures_total {}",
             self.reload_failures.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# TYPE recsys_connections_total counter\nrecsys_connections_total {}",
+            self.connections.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# TYPE recsys_open_connections gauge\nrecsys_open_connections {}",
+            self.open_connections.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# TYPE recsys_refused_connections_total counter\nrecsys_refused_connections_total {}",
+            self.refused_connections.load(Ordering::Relaxed)
         );
         out
     }

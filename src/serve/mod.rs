@@ -47,6 +47,12 @@ pub struct ServeConfig {
     pub timeout: Duration,
     /// How often the model directory is checked for a new model (`None` = never).
     pub reload_every: Option<Duration>,
+    /// Most connections open at once; more are accepted and closed at once (counted).
+    pub max_connections: usize,
+    /// Time a client has to send a request's headers (slow-loris guard).
+    pub header_timeout: Duration,
+    /// A connection with no request for this long is closed (idle keep-alive guard).
+    pub idle_timeout: Duration,
 }
 
 impl Default for ServeConfig {
@@ -58,6 +64,9 @@ impl Default for ServeConfig {
             max_key: 4096,
             timeout: Duration::from_secs(10),
             reload_every: Some(Duration::from_secs(2)),
+            max_connections: 1024,
+            header_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -495,9 +504,96 @@ async fn serve_until(
             }
         });
     }
-    axum::serve(listener, router(shared))
-        .with_graceful_shutdown(stop)
-        .await
+    accept_loop(shared, listener, stop).await;
+    Ok(())
+}
+
+/// Accept connections until `stop`, then let open requests finish (each within its deadline).
+/// Every connection holds a permit of `max_connections`; its headers must arrive within
+/// `header_timeout`, and it is closed after `idle_timeout` without a request. Accept errors
+/// (e.g. out of file descriptors) pause the loop briefly instead of ending it.
+async fn accept_loop(
+    shared: Arc<Shared>,
+    listener: tokio::net::TcpListener,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let app = router(Arc::clone(&shared));
+    let permits = Arc::new(tokio::sync::Semaphore::new(shared.cfg.max_connections.max(1)));
+    let (closing_tx, closing_rx) = tokio::sync::watch::channel(false);
+    let mut conns = tokio::task::JoinSet::new();
+    tokio::pin!(stop);
+    loop {
+        while conns.try_join_next().is_some() {}
+        let stream = tokio::select! {
+            () = &mut stop => break,
+            r = listener.accept() => match r {
+                Ok((stream, _)) => stream,
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    continue;
+                }
+            },
+        };
+        let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
+            shared
+                .metrics
+                .refused_connections
+                .fetch_add(1, Ordering::Relaxed);
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        shared.metrics.connections.fetch_add(1, Ordering::Relaxed);
+        shared
+            .metrics
+            .open_connections
+            .fetch_add(1, Ordering::Relaxed);
+        let app = app.clone();
+        let s = Arc::clone(&shared);
+        let mut closing = closing_rx.clone();
+        conns.spawn(async move {
+            let last = Arc::new(std::sync::Mutex::new(Instant::now()));
+            let seen = Arc::clone(&last);
+            let svc = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                if let Ok(mut t) = seen.lock() {
+                    *t = Instant::now();
+                }
+                let mut app = app.clone();
+                async move { tower_service::Service::call(&mut app, req).await }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(s.cfg.header_timeout)
+                .max_buf_size(64 * 1024)
+                .serve_connection(TokioIo::new(stream), svc);
+            tokio::pin!(conn);
+            let idle = s.cfg.idle_timeout.max(s.cfg.timeout);
+            let mut idle_closing = false;
+            let mut tick = tokio::time::interval(idle.min(Duration::from_secs(1)).max(Duration::from_millis(10)));
+            loop {
+                tokio::select! {
+                    _ = conn.as_mut() => break,
+                    _ = closing.changed() => {
+                        conn.as_mut().graceful_shutdown();
+                        let _ = tokio::time::timeout(s.cfg.timeout + Duration::from_secs(1), conn.as_mut()).await;
+                        break;
+                    }
+                    _ = tick.tick(), if !idle_closing => {
+                        let quiet = last.lock().map(|t| t.elapsed()).unwrap_or_default();
+                        if quiet >= idle {
+                            idle_closing = true;
+                            conn.as_mut().graceful_shutdown();
+                        }
+                    }
+                }
+            }
+            s.metrics.open_connections.fetch_sub(1, Ordering::Relaxed);
+            drop(permit);
+        });
+    }
+    let _ = closing_tx.send(true);
+    while conns.join_next().await.is_some() {}
 }
 
 /// Start a server for the model in `dir` on `addr` on a background thread.

@@ -1,0 +1,3 @@
+//! Schema TOML.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| recsys::fuzzing::schema(data));
