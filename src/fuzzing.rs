@@ -111,7 +111,14 @@ pub fn http(bytes: &[u8], app: &axum::Router, rt: &tokio::runtime::Runtime) {
     let Ok(line) = std::str::from_utf8(line) else {
         return;
     };
-    let routes = ["/similar?", "/recommend?", "/vectors", "/score", "/", "/healthz"];
+    let routes = [
+        "/similar?",
+        "/recommend?",
+        "/vectors",
+        "/score",
+        "/",
+        "/healthz",
+    ];
     let uri = format!("{}{line}", routes[pick as usize % routes.len()]);
     let method = if pick & 0x80 == 0 { "GET" } else { "POST" };
     let Ok(req) = axum::http::Request::builder()

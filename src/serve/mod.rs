@@ -418,6 +418,21 @@ async fn track(State(s): State<AppState>, req: Request, next: Next) -> Response 
     }
     .to_string();
     let t0 = Instant::now();
+    // a body announced over the limit is refused before a byte of it is read
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u128>().ok());
+    if announced.is_some_and(|n| n > s.cfg.max_body as u128) {
+        let resp = error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("request body over {} bytes", s.cfg.max_body),
+        );
+        s.metrics
+            .observe(&route, resp.status().as_u16(), t0.elapsed());
+        return resp;
+    }
     let resp = match tokio::time::timeout(s.cfg.timeout, next.run(req)).await {
         Ok(r) => r,
         Err(_) => error_response(StatusCode::SERVICE_UNAVAILABLE, "request timed out"),
@@ -519,7 +534,9 @@ async fn accept_loop(
 ) {
     use hyper_util::rt::{TokioIo, TokioTimer};
     let app = router(Arc::clone(&shared));
-    let permits = Arc::new(tokio::sync::Semaphore::new(shared.cfg.max_connections.max(1)));
+    let permits = Arc::new(tokio::sync::Semaphore::new(
+        shared.cfg.max_connections.max(1),
+    ));
     let (closing_tx, closing_rx) = tokio::sync::watch::channel(false);
     let mut conns = tokio::task::JoinSet::new();
     tokio::pin!(stop);
