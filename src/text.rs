@@ -95,6 +95,9 @@ pub struct TextFiles {
     pub tokenizer: Tokenizer,
 }
 
+/// The longest line of a text corpus (one document): 64 MiB.
+pub const MAX_LINE: usize = 64 << 20;
+
 impl TextFiles {
     /// Call `f` with the tokens of every line (empty lines included) of every file, in order.
     /// Invalid UTF-8 is replaced, never fatal; a read error names the file and line.
@@ -107,8 +110,7 @@ impl TextFiles {
             loop {
                 raw.clear();
                 line_no += 1;
-                let n = r
-                    .read_until(b'\n', &mut raw)
+                let n = crate::data::reader::read_until_max(&mut r, b'\n', &mut raw, MAX_LINE)
                     .map_err(|e| Error::parse(path, line_no, format!("cannot read: {e}")))?;
                 if n == 0 {
                     break;

@@ -4,7 +4,7 @@
 //! The whole file is decoded into memory once (files here are at most a few hundred MB);
 //! records are then borrowed slices of that text, so parsing allocates only per field vector.
 
-use std::io::Read;
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -58,16 +58,82 @@ impl Delimiter {
 
 /// Read a file's bytes, transparently un-gzipping (by magic number, not by name).
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
-    let raw = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    if raw.len() >= 2 && raw[0] == 0x1f && raw[1] == 0x8b {
-        let mut out = Vec::with_capacity(raw.len() * 4);
-        flate2::read::MultiGzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .map_err(|e| Error::data(path, format!("not a valid gzip stream: {e}")))?;
-        Ok(out)
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut magic = [0u8; 2];
+    let got = f.read(&mut magic).map_err(|e| Error::io(path, e))?;
+    let head = std::io::Cursor::new(magic[..got].to_vec());
+    let mut whole = head.chain(f);
+    if got == 2 && magic == [0x1f, 0x8b] {
+        let mut gz = flate2::read::MultiGzDecoder::new(whole);
+        read_all_lines_max(&mut gz, path, MAX_LINE).map_err(|e| match e {
+            Error::Data { message, .. } => {
+                Error::data(path, format!("not a valid gzip stream: {message}"))
+            }
+            e => e,
+        })
     } else {
-        Ok(raw)
+        read_all_lines_max(&mut whole, path, MAX_LINE)
     }
+}
+
+/// The longest line (one row) a data file may have: 16 MiB. A longer one is reported with
+/// its line number as soon as it is seen, so a file that is one huge line costs 16 MiB of
+/// memory, not its size.
+pub const MAX_LINE: usize = 16 << 20;
+
+/// `read_until` that reads at most `max` bytes before the delimiter; a longer run is an
+/// `InvalidData` error naming the limit. Returns the bytes read (0 at the end).
+pub fn read_until_max(
+    r: &mut dyn BufRead,
+    delim: u8,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<usize> {
+    let start = buf.len();
+    let n = r.take(max as u64 + 1).read_until(delim, buf)?;
+    if buf.len() - start > max && buf.last() != Some(&delim) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("a line is longer than {} MiB", max >> 20),
+        ));
+    }
+    Ok(n)
+}
+
+/// Read all of `r`, failing at the first line longer than `max` bytes (1-based line number
+/// and what was expected in the message).
+fn read_all_lines_max(r: &mut dyn Read, path: &Path, max: usize) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut chunk = vec![0u8; 1 << 20];
+    let (mut run, mut line) = (0usize, 1usize);
+    loop {
+        let n = match r.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::data(path, format!("read error: {e}"))),
+        };
+        for &b in &chunk[..n] {
+            if b == b'\n' {
+                run = 0;
+                line += 1;
+            } else {
+                run += 1;
+                if run > max {
+                    return Err(Error::parse(
+                        path,
+                        line,
+                        format!(
+                            "the line is longer than {} MiB; expected delimited rows (is this the right file?)",
+                            max >> 20
+                        ),
+                    ));
+                }
+            }
+        }
+        out.extend_from_slice(&chunk[..n]);
+    }
+    Ok(out)
 }
 
 /// Decode bytes as UTF-8, falling back to latin-1 (ISO-8859-1) when they are not valid UTF-8.

@@ -80,6 +80,9 @@ impl GloveParams {
         if self.window == 0 {
             return bad("window must be at least 1".into());
         }
+        if self.dim > 4096 {
+            return bad(format!("dim must be at most 4096, not {}", self.dim));
+        }
         if !(self.x_max.is_finite() && self.x_max > 0.0) {
             return bad(format!("x-max must be positive, not {}", self.x_max));
         }

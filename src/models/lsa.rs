@@ -84,6 +84,9 @@ impl LsaParams {
         if self.window == 0 {
             return bad("window must be at least 1".into());
         }
+        if self.dim > 4096 {
+            return bad(format!("dim must be at most 4096, not {}", self.dim));
+        }
         if !(self.cds.is_finite() && self.cds > 0.0) {
             return bad(format!("cds must be positive, not {}", self.cds));
         }

@@ -79,9 +79,23 @@ pub fn open_read(path: &Path) -> Result<(Box<dyn BufRead>, Option<u64>)> {
 
 /// Read one line (without its `\n`/`\r\n`) into `buf`; false at the end of the stream.
 pub(crate) fn read_line(r: &mut dyn BufRead, buf: &mut Vec<u8>, path: &Path) -> Result<bool> {
+    read_line_max(r, buf, path, MAX_LINE)
+}
+
+/// The longest line an embedding file may have unless its header says otherwise (64 MiB:
+/// a million-dimension text vector).
+pub(crate) const MAX_LINE: usize = 64 << 20;
+
+/// [`read_line`] reading at most `max` bytes: a longer line is an error, never an
+/// allocation the size of the file.
+pub(crate) fn read_line_max(
+    r: &mut dyn BufRead,
+    buf: &mut Vec<u8>,
+    path: &Path,
+    max: usize,
+) -> Result<bool> {
     buf.clear();
-    let n = r
-        .read_until(b'\n', buf)
+    let n = crate::data::reader::read_until_max(r, b'\n', buf, max)
         .map_err(|e| Error::data(path, format!("read error: {e}")))?;
     while buf.last().is_some_and(|&b| b == b'\n' || b == b'\r') {
         buf.pop();

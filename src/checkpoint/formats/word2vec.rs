@@ -7,7 +7,7 @@ use std::path::Path;
 
 use ndarray::{Array2, ArrayView2};
 
-use super::{atomic_file_stream, open_read, read_exact, read_line};
+use super::{atomic_file_stream, open_read, read_exact, read_line, read_line_max};
 use crate::error::{Error, Result};
 
 fn clean_key(k: &str) -> String {
@@ -82,6 +82,11 @@ pub fn parse(bytes: &[u8], binary: bool, path: &Path) -> Result<(Vec<String>, Ar
     read_from(&mut r, Some(bytes.len() as u64), binary, path)
 }
 
+/// The most dimensions a word2vec file may claim.
+pub const MAX_DIM: usize = 1 << 20;
+/// The longest key of a word2vec binary file, in bytes.
+pub const MAX_KEY: usize = 1 << 20;
+
 /// Parse the word2vec format from a reader; `len` (the stream's byte length, when known)
 /// bounds what the header may claim. Without it, the up-front allocation is capped and the
 /// table grows as rows arrive.
@@ -133,9 +138,23 @@ pub fn read_from(
             ),
         ));
     }
-    let cap = if len.is_some() { n } else { n.min(1 << 20) };
+    if dim > MAX_DIM {
+        return Err(Error::parse(
+            path,
+            1,
+            format!("header claims {dim} dimensions; at most {MAX_DIM} are supported"),
+        ));
+    }
+    // a stream of unknown length: reserve at most 64 MiB up front, grow as rows arrive
+    let cap = if len.is_some() {
+        n
+    } else {
+        n.min((16 << 20) / dim)
+    };
     let mut keys = Vec::with_capacity(cap);
     let mut data = Vec::with_capacity(cap.saturating_mul(dim));
+    // a text row: a key and `dim` numbers, each at most ~40 characters
+    let max_line = dim.saturating_mul(48).saturating_add(1 << 20);
     if binary {
         let mut vals = vec![0u8; dim * 4];
         for row in 0..n {
@@ -150,8 +169,8 @@ pub fn read_from(
                 }
             }
             line.clear();
-            r.read_until(b' ', &mut line)
-                .map_err(|e| Error::data(path, format!("read error: {e}")))?;
+            crate::data::reader::read_until_max(r, b' ', &mut line, MAX_KEY)
+                .map_err(|e| Error::parse(path, row + 2, format!("a key: {e}")))?;
             if line.pop() != Some(b' ') {
                 return Err(Error::parse(
                     path,
@@ -171,7 +190,7 @@ pub fn read_from(
         for row in 0..n {
             loop {
                 lineno += 1;
-                if !read_line(r, &mut line, path)? {
+                if !read_line_max(r, &mut line, path, max_line)? {
                     return Err(Error::parse(
                         path,
                         lineno,

@@ -160,6 +160,7 @@ fn build_tables(
             ));
         }
         let dim = e.dimension.resolve(n);
+        crate::embedding::check_table_fits(&names[i], n, dim)?;
         let mut w = e
             .initializer
             .table(n, dim, ctx.seed ^ (0x9e37_79b9 * (i as u64 + 1)));

@@ -170,6 +170,9 @@ impl Word2VecParams {
         if self.window == 0 {
             return bad("window must be at least 1".into());
         }
+        if self.dim > 4096 {
+            return bad(format!("dim must be at most 4096, not {}", self.dim));
+        }
         if self.negative == 0 && !self.hs {
             return bad(
                 "use negative sampling (--negative N > 0), hierarchical softmax (--hs), or both"

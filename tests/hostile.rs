@@ -1,0 +1,207 @@
+//! Hostile sizes through the real binary: headers claiming 10^12 rows or dimensions, lines
+//! over the limits, a 1 MiB key, k = 10^9, tables larger than the machine — each gets one
+//! clear error line (or a bounded answer), never a panic or an abort by allocation.
+
+mod common;
+use common::*;
+
+use std::io::Write;
+use std::path::Path;
+
+fn gz(path: &Path, bytes: &[u8]) {
+    let f = std::fs::File::create(path).unwrap();
+    let mut w = flate2::write::GzEncoder::new(f, flate2::Compression::fast());
+    w.write_all(bytes).unwrap();
+    w.finish().unwrap();
+}
+
+fn train_init(dir: &Path, prior: &Path) -> String {
+    fails(&[
+        "train",
+        synthetic().to_str().unwrap(),
+        "--model",
+        dir.join("m").to_str().unwrap(),
+        "--quiet",
+        "--init-from",
+        prior.to_str().unwrap(),
+    ])
+}
+
+#[test]
+fn embedding_headers_that_lie_about_their_size() {
+    let dir = tempdir("hostile-headers");
+    let cases: [(&str, &[u8], &str); 4] = [
+        (
+            "rows.txt",
+            b"1000000000000 100\nfoo 1 2 3\n",
+            "header claims",
+        ),
+        ("dims.txt", b"3 1000000000000\nfoo 1 2 3\n", "header claims"),
+        (
+            "overflow.txt",
+            b"99999999999999999999 5\n",
+            "expected two integers",
+        ),
+        ("zero.txt", b"1 0\nfoo\n", "header claims"),
+    ];
+    for (name, bytes, want) in cases {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        let e = train_init(&dir, &p);
+        assert!(e.contains(want), "{name}: {e}");
+        // compressed: the reader cannot compare the claim with the file's length
+        let pz = dir.join(format!("{name}.gz"));
+        gz(&pz, bytes);
+        let e = train_init(&dir, &pz);
+        assert!(e.contains(name), "{name}.gz: {e}");
+    }
+    // a binary file whose first key has no end (2 MiB without a space)
+    let mut b = b"2 4\n".to_vec();
+    b.extend(std::iter::repeat_n(b'k', 2 << 20));
+    let p = dir.join("key.bin");
+    gz(&p, &b);
+    let e = fails(&[
+        "train",
+        synthetic().to_str().unwrap(),
+        "--model",
+        dir.join("m").to_str().unwrap(),
+        "--quiet",
+        "--init-from",
+        p.to_str().unwrap(),
+    ]);
+    assert!(e.contains("key.bin"), "{e}");
+}
+
+#[test]
+fn lines_over_the_limits_are_named_with_their_line_number() {
+    let dir = tempdir("hostile-lines");
+    // a data row of 20 MiB (the limit is 16 MiB), plain and compressed
+    let mut b = b"userId,movieId,rating\n1,2,3\n".to_vec();
+    b.extend(std::iter::repeat_n(b'x', 20 << 20));
+    b.extend_from_slice(b",1,1\n");
+    let p = dir.join("ratings.csv");
+    std::fs::write(&p, &b).unwrap();
+    let e = fails(&[
+        "train",
+        p.to_str().unwrap(),
+        "--model",
+        dir.join("m").to_str().unwrap(),
+    ]);
+    assert!(e.contains("ratings.csv:3") && e.contains("16 MiB"), "{e}");
+    let pz = dir.join("ratings.csv.gz");
+    gz(&pz, &b);
+    let e = fails(&[
+        "train",
+        pz.to_str().unwrap(),
+        "--model",
+        dir.join("m").to_str().unwrap(),
+    ]);
+    assert!(e.contains("ratings.csv.gz:3"), "{e}");
+    // a corpus line of 70 MiB (the limit is 64 MiB)
+    let doc = "word ".repeat(14 << 20);
+    let p = dir.join("corpus.txt");
+    std::fs::write(&p, format!("a short line\n{doc}\n")).unwrap();
+    let e = fails(&[
+        "train",
+        p.to_str().unwrap(),
+        "--algo",
+        "word2vec",
+        "--model",
+        dir.join("w").to_str().unwrap(),
+    ]);
+    assert!(e.contains("corpus.txt:2") && e.contains("64 MiB"), "{e}");
+}
+
+#[test]
+fn huge_counts_and_dimensions_are_refused_or_bounded() {
+    let dir = tempdir("hostile-counts");
+    let model = train_synthetic(&dir, 8);
+    let m = model.to_str().unwrap();
+    // k = 10^9: bounded by the catalogue
+    let v = json(&ok(&[
+        "similar",
+        "--model",
+        m,
+        "--item",
+        "1",
+        "--k",
+        "1000000000",
+        "--json",
+    ]));
+    let n = v["results"].as_array().unwrap().len();
+    assert!(n > 0 && n < 1000, "{n}");
+    let v = json(&ok(&[
+        "recommend",
+        "--model",
+        m,
+        "--user",
+        "1",
+        "--k",
+        "1000000000",
+        "--json",
+    ]));
+    assert!(v["results"].as_array().unwrap().len() < 1000);
+    // a dimension of 10^9 for every trainer
+    for algo in ["als", "mf", "bpr", "item2vec"] {
+        let e = fails(&[
+            "train",
+            synthetic().to_str().unwrap(),
+            "--algo",
+            algo,
+            "--model",
+            dir.join("d").to_str().unwrap(),
+            "--dim",
+            "1000000000",
+        ]);
+        assert!(e.contains("4096"), "{algo}: {e}");
+    }
+    // a schema asking for 10^12 hash buckets: refused before any allocation
+    let latest = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/movielens-latest.toml");
+    let text = std::fs::read_to_string(latest).unwrap().replace(
+        "hash_bucket_size = 10000",
+        "hash_bucket_size = 1000000000000",
+    );
+    let schema = dir.join("big.toml");
+    std::fs::write(
+        &schema,
+        format!("{text}\n[[embeddings]]\ncolumn = \"title_hash\"\n"),
+    )
+    .unwrap();
+    let e = fails(&[
+        "train",
+        synthetic().to_str().unwrap(),
+        "--algo",
+        "dnn",
+        "--schema",
+        schema.to_str().unwrap(),
+        "--model",
+        dir.join("s").to_str().unwrap(),
+        "--epochs",
+        "1",
+    ]);
+    assert!(e.contains("title_hash") && e.contains("GiB"), "{e}");
+    // a safetensors header claiming 10^12 × 100 floats, and one claiming a 10^12-byte header
+    for (name, bytes) in [
+        ("claims", {
+            let h = br#"{"t":{"dtype":"F32","shape":[1000000000000,100],"data_offsets":[0,400000000000000]}}"#;
+            let mut b = (h.len() as u64).to_le_bytes().to_vec();
+            b.extend_from_slice(h);
+            b.extend_from_slice(&[0; 16]);
+            b
+        }),
+        ("header", {
+            let mut b = 1_000_000_000_000u64.to_le_bytes().to_vec();
+            b.extend_from_slice(b"{}");
+            b
+        }),
+    ] {
+        let copy = dir.join(format!("m-{name}"));
+        std::fs::create_dir_all(copy.join("vocab")).unwrap();
+        for f in ["manifest.json", "vocab/user.tsv", "vocab/item.tsv"] {
+            std::fs::copy(model.join(f), copy.join(f)).unwrap();
+        }
+        std::fs::write(copy.join("tensors.safetensors"), bytes).unwrap();
+        let e = fails(&["similar", "--model", copy.to_str().unwrap(), "--item", "1"]);
+        assert!(e.contains("tensors.safetensors"), "{e}");
+    }
+}
