@@ -173,6 +173,40 @@ impl Initializer {
     }
 }
 
+/// The memory this machine has, in bytes (`MemTotal` of `/proc/meminfo`; 16 GiB where it
+/// cannot be read).
+#[must_use]
+pub fn machine_memory() -> u64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("MemTotal:"))
+                .and_then(|l| {
+                    l.split_whitespace()
+                        .nth(1)
+                        .and_then(|v| v.parse::<u64>().ok())
+                })
+        })
+        .map_or(16 << 30, |kib| kib * 1024)
+}
+
+/// Refuse a table that could not be allocated (with its optimiser state) instead of aborting
+/// on allocation: `rows × dim` f32 values may use at most a quarter of the machine's memory.
+pub fn check_table_fits(name: &str, rows: usize, dim: usize) -> crate::Result<()> {
+    let bytes = (rows as u128) * (dim as u128) * 4;
+    let limit = u128::from(machine_memory() / 4);
+    if bytes > limit {
+        let gib = |b: u128| b as f64 / f64::from(1u32 << 30);
+        return Err(crate::Error::Param(format!(
+            "table '{name}' would be {rows} rows × {dim} = {:.1} GiB, more than a quarter of this machine's {:.1} GiB; use fewer hash buckets, a hashed cross or a smaller dimension",
+            gib(bytes),
+            gib(limit * 4)
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,38 +247,4 @@ mod tests {
         assert_eq!(Dimension::parse("16"), Some(Dimension::Fixed(16)));
         assert_eq!(Dimension::parse("0"), None);
     }
-}
-
-/// The memory this machine has, in bytes (`MemTotal` of `/proc/meminfo`; 16 GiB where it
-/// cannot be read).
-#[must_use]
-pub fn machine_memory() -> u64 {
-    std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("MemTotal:"))
-                .and_then(|l| {
-                    l.split_whitespace()
-                        .nth(1)
-                        .and_then(|v| v.parse::<u64>().ok())
-                })
-        })
-        .map_or(16 << 30, |kib| kib * 1024)
-}
-
-/// Refuse a table that could not be allocated (with its optimiser state) instead of aborting
-/// on allocation: `rows × dim` f32 values may use at most a quarter of the machine's memory.
-pub fn check_table_fits(name: &str, rows: usize, dim: usize) -> crate::Result<()> {
-    let bytes = (rows as u128) * (dim as u128) * 4;
-    let limit = u128::from(machine_memory() / 4);
-    if bytes > limit {
-        let gib = |b: u128| b as f64 / f64::from(1u32 << 30);
-        return Err(crate::Error::Param(format!(
-            "table '{name}' would be {rows} rows × {dim} = {:.1} GiB, more than a quarter of this machine's {:.1} GiB; use fewer hash buckets, a hashed cross or a smaller dimension",
-            gib(bytes),
-            gib(limit * 4)
-        )));
-    }
-    Ok(())
 }
