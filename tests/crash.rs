@@ -289,3 +289,77 @@ fn tmp_like(dir: &Path) -> PathBuf {
     std::fs::write(d.join("tensors.safetensors"), b"\x08\0\0\0\0\0\0\0{}").unwrap();
     d
 }
+
+/// Mount a tmpfs of `size` at `dir` (root only); false where this system does not allow it.
+fn mount_tmpfs(dir: &Path, size: &str) -> bool {
+    Command::new("mount")
+        .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+        .arg(dir)
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+#[test]
+fn a_full_disk_fails_the_write_and_keeps_the_previous_model_and_export() {
+    let dir = tempdir("crash-full");
+    let disk = dir.join("disk");
+    std::fs::create_dir_all(&disk).unwrap();
+    if !mount_tmpfs(&disk, "300k") {
+        eprintln!("SKIPPED: cannot mount a tmpfs here (not root?)");
+        return;
+    }
+    let model = disk.join("m");
+    let train = |dim: &str| {
+        common::recsys(&[
+            "train",
+            synthetic().to_str().unwrap(),
+            "--model",
+            model.to_str().unwrap(),
+            "--quiet",
+            "--dim",
+            dim,
+        ])
+    };
+    let result = std::panic::catch_unwind(|| {
+        assert!(train("8").status.success());
+        // a model 16 times larger does not fit: a clear error, the old model kept
+        let o = train("128");
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        assert!(!o.status.success());
+        assert!(err.contains("No space left"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+        let m = recsys::checkpoint::load(&model).expect("the previous model survives");
+        assert_eq!(m.tables["item/embedding"].ncols(), 8);
+        assert!(leftovers(&model).is_empty(), "{:?}", leftovers(&model));
+        // an export that does not fit leaves the previous export whole
+        let out = disk.join("v.txt");
+        let export = || {
+            common::recsys(&[
+                "export",
+                "--model",
+                model.to_str().unwrap(),
+                "--format",
+                "word2vec",
+                "--out",
+                out.to_str().unwrap(),
+            ])
+        };
+        assert!(export().status.success());
+        let before = std::fs::read(&out).unwrap();
+        let free = 300 * 1024 - 100 * 1024 - before.len();
+        std::fs::write(
+            disk.join("ballast"),
+            vec![0u8; free.saturating_sub(8 * 1024)],
+        )
+        .unwrap();
+        let o = export();
+        assert!(!o.status.success(), "the export should not fit");
+        assert_eq!(std::fs::read(&out).unwrap(), before);
+        assert!(leftovers(&out).is_empty(), "{:?}", leftovers(&out));
+    });
+    let _ = Command::new("umount").arg(&disk).status();
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+}
