@@ -317,11 +317,7 @@ pub fn train(m: &Cooc, keys: &Vocab, p: &GloveParams, ctx: &TrainContext) -> Res
     drop((main, cx));
     let mut cells = m.pairs.clone();
     cells.shuffle(&mut rng);
-    let threads = if ctx.threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        ctx.threads
-    };
+    let threads = ctx.worker_threads();
     let bar = crate::progress::bar(p.epochs as u64, "glove", ctx.progress);
     let mut epochs = Vec::with_capacity(p.epochs);
     for e in 0..p.epochs {
@@ -414,11 +410,7 @@ pub(crate) fn count_corpus(
     let t0 = Instant::now();
     let vocab = WordVocab::build(corpus, min_count)?;
     vocab.check_trainable("the corpus")?;
-    let threads = if ctx.threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        ctx.threads
-    };
+    let threads = ctx.worker_threads();
     let m = cooccur::count(
         corpus,
         &vocab,

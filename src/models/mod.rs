@@ -73,6 +73,16 @@ impl Default for TrainContext {
 }
 
 impl TrainContext {
+    /// The number of worker threads to start: `threads`, or every core when it is 0.
+    #[must_use]
+    pub fn worker_threads(&self) -> usize {
+        if self.threads == 0 {
+            std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+        } else {
+            self.threads
+        }
+    }
+
     /// Initialise `table` (named `name`, rows indexed by `vocab`) from its prior, if one was
     /// given; returns the frozen-row mask (all false without a frozen prior) and records the
     /// report in `info["init"]`.

@@ -402,11 +402,7 @@ pub fn train_with(
         negative: p.negative,
         batched: p.batched,
     };
-    let threads = if ctx.threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        ctx.threads
-    };
+    let threads = ctx.worker_threads();
     let total = (vocab.corpus_words.max(1) * p.epochs as u64) as f64;
     let bar = crate::progress::bar(p.epochs as u64, "word2vec", ctx.progress);
     let mut epochs = Vec::with_capacity(p.epochs);
