@@ -34,6 +34,13 @@ fn trainers() -> Vec<Box<dyn Trainer>> {
         Box::new(
             Bpr::new(BprParams {
                 factors: 16,
+                ..BprParams::warp_default()
+            })
+            .unwrap(),
+        ),
+        Box::new(
+            Bpr::new(BprParams {
+                factors: 16,
                 item_features: true,
                 ..Default::default()
             })

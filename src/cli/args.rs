@@ -329,6 +329,12 @@ pub struct HyperArgs {
     /// so items without interactions still get vectors.
     #[arg(long)]
     pub item_features: bool,
+    /// bpr: the WARP loss (LightFM's `warp`) instead of BPR's log-loss.
+    #[arg(long)]
+    pub warp: bool,
+    /// bpr --warp: most negatives drawn per positive.
+    #[arg(long)]
+    pub max_sampled: Option<usize>,
     /// word2vec/item2vec: context window, maximum distance (default 5 for words, 50 for items).
     #[arg(long)]
     pub window: Option<usize>,

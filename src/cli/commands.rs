@@ -90,7 +90,11 @@ fn trainer(h: &HyperArgs, n_items: usize) -> Result<Box<dyn Trainer>> {
             })?)
         }
         Algo::Bpr => {
-            let d = BprParams::default();
+            let d = if h.warp {
+                BprParams::warp_default()
+            } else {
+                BprParams::default()
+            };
             Box::new(Bpr::new(BprParams {
                 factors: dim.unwrap_or(d.factors),
                 epochs: h.epochs.unwrap_or(d.epochs),
@@ -98,6 +102,8 @@ fn trainer(h: &HyperArgs, n_items: usize) -> Result<Box<dyn Trainer>> {
                 reg: h.reg.unwrap_or(d.reg),
                 reg_bias: h.reg_bias.unwrap_or(d.reg_bias),
                 item_features: h.item_features,
+                warp: h.warp,
+                max_sampled: h.max_sampled.unwrap_or(d.max_sampled),
                 ..d
             })?)
         }
