@@ -44,8 +44,9 @@ pub struct BprParams {
     pub item_features: bool,
     /// WARP instead of BPR's sampled log-loss (Weston et al. 2011, LightFM's `warp`): draw up to
     /// `max_sampled` negatives until one scores within a margin of 1 of the positive, and
-    /// weight the hinge step by `ln ⌊(n − 1) / trials⌋`, the log of the positive's estimated
-    /// rank — so positives ranked far down get large steps and those already on top none.
+    /// weight the hinge step by `ln ⌊(n − 1) / trials⌋ / ln(n − 1)`, the log of the positive's
+    /// estimated rank scaled to at most 1 (like BPR's σ weight, so plain SGD at BPR's learning
+    /// rate stays stable) — positives ranked far down get full steps, those on top none.
     #[serde(default)]
     pub warp: bool,
     /// Most negatives drawn per positive with `warp`.
@@ -229,6 +230,7 @@ fn bpr_cell(h: &Hyper, events: &[Event], c: &mut Cell<'_>, seed: u64, loss: &mut
                 }
                 let x = margin(h, c, u, i, cand);
                 if x < 1.0 {
+                    // scaled to (0, 1]: the rank weight relative to the worst rank
                     let w = warp_weight(items, trial) / warp_weight(items, 1).max(1.0);
                     push(h, c, u, i, cand, w);
                     *loss += f64::from(w * (1.0 - x));
