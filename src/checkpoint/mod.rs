@@ -265,8 +265,11 @@ pub fn save(model: &Model, dir: &Path) -> Result<()> {
             };
             write_synced(&vdir.join(format!("{col}.tsv")), text.as_bytes())?;
         }
-        // The manifest goes last: a directory without one is never taken for a model.
-        write_synced(&tmp.join(MANIFEST), &manifest_json)
+        // The manifest goes last, itself renamed into place: a directory whose manifest
+        // exists is complete, one without it is never taken for a model.
+        let part = tmp.join(format!("{MANIFEST}.part"));
+        write_synced(&part, &manifest_json)?;
+        fs::rename(&part, tmp.join(MANIFEST)).map_err(|e| Error::io(&part, e))
     })
 }
 
