@@ -196,12 +196,16 @@ fn text_model_errors_are_one_line_and_clear() {
     let lee = lee();
     let m = dir.join("x").to_string_lossy().into_owned();
     let e = fails(&[
-        "train", &lee, "--algo", "lsa", "--dim", "100000", "--model", &m,
+        "train", &lee, "--algo", "lsa", "--dim", "4000", "--model", &m,
     ]);
     assert!(
         e.contains("more than the") && e.contains("words of the vocabulary"),
         "{e}"
     );
+    let e = fails(&[
+        "train", &lee, "--algo", "lsa", "--dim", "100000", "--model", &m,
+    ]);
+    assert!(e.contains("at most 4096"), "{e}");
     let e = fails(&[
         "train", &lee, "--algo", "glove", "--x-max", "0", "--model", &m,
     ]);
