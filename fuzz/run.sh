@@ -38,6 +38,7 @@ for t in "${targets[@]}"; do
                { printf '\x03'; cat "$model"/item.hnsw* 2>/dev/null || true; } > "$corpus/ann" ;;
   esac
   artifacts="$work/artifacts/$t/"
+  rm -rf "$artifacts"
   mkdir -p "$artifacts"
   echo "== $t: ${secs}s"
   set +e
