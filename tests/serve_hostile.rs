@@ -15,24 +15,8 @@ use std::time::{Duration, Instant};
 
 use recsys::serve::{self, ServeConfig};
 
-/// One request on a fresh connection; (status, body). Status 0: the server closed it.
 fn request(addr: SocketAddr, raw: &[u8]) -> (u16, String) {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let _ = s.write_all(raw);
-    let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
-    let text = String::from_utf8_lossy(&out).to_string();
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|x| x.1.to_string())
-        .unwrap_or_default();
-    (status, body)
+    http_raw(addr, raw)
 }
 
 fn get(addr: SocketAddr, path: &str) -> u16 {

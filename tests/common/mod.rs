@@ -97,3 +97,26 @@ pub fn train_synthetic(dir: &Path, dim: usize) -> PathBuf {
     ]);
     model
 }
+
+/// Send raw bytes as one request on a fresh loopback connection and read to the end:
+/// (status, body). Status 0: the server closed the connection without a response.
+pub fn http_raw(addr: std::net::SocketAddr, raw: &[u8]) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let _ = s.write_all(raw);
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out).to_string();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|x| x.1.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
