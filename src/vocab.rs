@@ -88,6 +88,94 @@ impl Vocab {
     }
 }
 
+/// Counts keys in one streaming pass, holding at most `2·cap` distinct keys when a cap is set:
+/// when the table reaches twice the cap it is cut back to the `cap` most frequent keys
+/// (ties: first seen first). A key cut early loses its count so far, so counts near the cut
+/// are lower bounds — the trade gensim's `max_vocab_size` makes; keys above it are exact as
+/// long as they stay in. Memory is bounded by the cap, not by the distinct keys of the data.
+#[derive(Debug, Clone)]
+pub struct KeyCounter {
+    /// key → (count, first-seen order)
+    counts: HashMap<String, (u64, u64), KeyHasher>,
+    cap: Option<usize>,
+    seen: u64,
+    pruned: u64,
+}
+
+impl KeyCounter {
+    /// A counter that keeps every key (`cap = None`) or at most about `2·cap` of them.
+    #[must_use]
+    pub fn new(cap: Option<usize>) -> Self {
+        KeyCounter {
+            counts: HashMap::default(),
+            cap: cap.map(|c| c.max(1)),
+            seen: 0,
+            pruned: 0,
+        }
+    }
+
+    /// Count one occurrence of `key` (allocates only for a key not held).
+    pub fn add(&mut self, key: &str) {
+        if let Some(c) = self.counts.get_mut(key) {
+            c.0 += 1;
+            return;
+        }
+        self.counts.insert(key.to_string(), (1, self.seen));
+        self.seen += 1;
+        if let Some(cap) = self.cap {
+            if self.counts.len() >= cap.saturating_mul(2) {
+                self.prune(cap);
+            }
+        }
+    }
+
+    /// Distinct keys held now.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.counts.len()
+    }
+
+    /// True when nothing was counted.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.counts.is_empty()
+    }
+
+    /// Distinct keys dropped by the cap so far (a key dropped twice counts twice).
+    #[must_use]
+    pub fn pruned(&self) -> u64 {
+        self.pruned
+    }
+
+    fn prune(&mut self, keep: usize) {
+        let mut all: Vec<(String, (u64, u64))> = self.counts.drain().collect();
+        if all.len() > keep {
+            all.select_nth_unstable_by(keep - 1, |a, b| {
+                b.1 .0.cmp(&a.1 .0).then(a.1 .1.cmp(&b.1 .1))
+            });
+            self.pruned += (all.len() - keep) as u64;
+            all.truncate(keep);
+        }
+        self.counts.extend(all);
+    }
+
+    /// Keys seen at least `min_count` times, most frequent first (ties: first seen first), at
+    /// most `cap` of them, with their counts.
+    #[must_use]
+    pub fn into_top(self, min_count: u64) -> Vec<(String, u64)> {
+        let mut kept: Vec<(String, (u64, u64))> = self
+            .counts
+            .into_iter()
+            .filter(|(_, (c, _))| *c >= min_count.max(1))
+            .collect();
+        kept.sort_unstable_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.1 .1.cmp(&b.1 .1)));
+        if let Some(cap) = self.cap {
+            kept.truncate(cap);
+        }
+        kept.into_iter().map(|(k, (c, _))| (k, c)).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,5 +189,55 @@ mod tests {
         assert_eq!(v.intern("c"), 2);
         assert_eq!(v.key(2), Some("c"));
         assert_eq!(v.get("zzz"), None);
+    }
+
+    #[test]
+    fn counter_without_cap_is_exact_and_ordered() {
+        let mut c = KeyCounter::new(None);
+        for k in ["b", "a", "c", "a", "b", "a", "d"] {
+            c.add(k);
+        }
+        assert_eq!(c.pruned(), 0);
+        let top = c.into_top(1);
+        let keys: Vec<&str> = top.iter().map(|(k, _)| k.as_str()).collect();
+        // a:3, b:2, then c and d (1 each) in first-seen order
+        assert_eq!(keys, ["a", "b", "c", "d"]);
+        assert_eq!(top[0].1, 3);
+    }
+
+    #[test]
+    fn counter_min_count_cuts() {
+        let mut c = KeyCounter::new(None);
+        for k in ["x", "y", "x"] {
+            c.add(k);
+        }
+        assert_eq!(c.into_top(2), vec![("x".to_string(), 2)]);
+    }
+
+    #[test]
+    fn capped_counter_stays_bounded_and_keeps_heavy_keys() {
+        // 10 heavy keys recur every 100 tokens; 200,000 distinct one-off keys in between.
+        let mut c = KeyCounter::new(Some(50));
+        let mut max_len = 0;
+        for i in 0..200_000u32 {
+            if i % 100 == 0 {
+                for h in 0..10 {
+                    c.add(&format!("heavy{h}"));
+                }
+            }
+            c.add(&format!("once{i}"));
+            max_len = max_len.max(c.len());
+        }
+        assert!(max_len <= 100, "held {max_len} keys with cap 50");
+        assert!(c.pruned() > 190_000);
+        let top = c.into_top(1);
+        assert_eq!(top.len(), 50);
+        for (h, (k, n)) in top.iter().take(10).enumerate() {
+            assert_eq!(k, &format!("heavy{h}"));
+            assert_eq!(
+                *n, 2000,
+                "heavy keys are never cut, so their counts are exact"
+            );
+        }
     }
 }

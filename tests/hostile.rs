@@ -205,3 +205,85 @@ fn huge_counts_and_dimensions_are_refused_or_bounded() {
         assert!(e.contains("tensors.safetensors"), "{e}");
     }
 }
+
+#[test]
+fn a_corpus_of_a_million_distinct_words_is_counted_in_bounded_memory() {
+    // 1,000,000 one-off tokens, and ten words that recur on every line.
+    let dir = tempdir("hostile-vocab");
+    let corpus = dir.join("distinct.txt");
+    // the tokenizer keeps letters only: spell numbers in base 26
+    let letters = |mut n: usize| {
+        let mut s = String::new();
+        loop {
+            s.push((b'a' + (n % 26) as u8) as char);
+            n /= 26;
+            if n == 0 {
+                return s;
+            }
+        }
+    };
+    let mut text = String::new();
+    for line in 0..10_000 {
+        for w in 0..10 {
+            text.push_str(&format!("common{} ", letters(w)));
+        }
+        for j in 0..100 {
+            text.push_str(&format!("rare{} ", letters(line * 100 + j)));
+        }
+        text.push('\n');
+    }
+    std::fs::write(&corpus, text).unwrap();
+    let model = dir.join("m");
+    ok(&[
+        "train",
+        corpus.to_str().unwrap(),
+        "--algo",
+        "word2vec",
+        "--model",
+        model.to_str().unwrap(),
+        "--min-count",
+        "1",
+        "--max-vocab",
+        "20",
+        "--dim",
+        "8",
+        "--epochs",
+        "1",
+        "--quiet",
+    ]);
+    let words = std::fs::read_to_string(model.join("vocab/word.tsv")).unwrap();
+    let words: Vec<&str> = words
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split('\t').nth(1))
+        .collect();
+    assert_eq!(words.len(), 20, "{words:?}");
+    for w in 0..10 {
+        assert!(
+            words.contains(&format!("common{}", letters(w)).as_str()),
+            "{words:?}"
+        );
+    }
+    let v = json(&ok(&[
+        "similar",
+        "--model",
+        model.to_str().unwrap(),
+        "--word",
+        "commona",
+        "--json",
+    ]));
+    assert!(!v["results"].as_array().unwrap().is_empty());
+    // 0 is not a size (a usage error from the argument parser)
+    let out = recsys(&[
+        "train",
+        corpus.to_str().unwrap(),
+        "--algo",
+        "word2vec",
+        "--model",
+        model.to_str().unwrap(),
+        "--max-vocab",
+        "0",
+    ]);
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && e.contains("--max-vocab"), "{e}");
+}

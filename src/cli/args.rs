@@ -356,6 +356,10 @@ pub struct HyperArgs {
     /// word2vec/item2vec: drop tokens seen fewer times (default 5 for words, 1 for items).
     #[arg(long)]
     pub min_count: Option<u64>,
+    /// word2vec/item2vec/glove/lsa: keep at most N words (the most frequent); the counting
+    /// pass then holds at most 2N distinct words, so memory is bounded on any corpus.
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_vocab: Option<usize>,
     /// word2vec/item2vec: exponent of the unigram^α noise distribution (default 0.75 for
     /// words, 0 for items).
     #[arg(long, allow_hyphen_values = true)]

@@ -143,6 +143,7 @@ fn glove_params(h: &HyperArgs) -> Result<GloveParams> {
         dim: word_dim(h)?.unwrap_or(d.dim),
         window: h.window.unwrap_or(d.window),
         min_count: h.min_count.unwrap_or(d.min_count),
+        max_vocab: h.max_vocab,
         x_max: h.x_max.unwrap_or(d.x_max),
         alpha: h.alpha.unwrap_or(d.alpha),
         lr: h.lr.unwrap_or(d.lr),
@@ -158,6 +159,7 @@ fn lsa_params(h: &HyperArgs) -> Result<LsaParams> {
         dim: word_dim(h)?.unwrap_or(d.dim),
         window: h.window.unwrap_or(d.window),
         min_count: h.min_count.unwrap_or(d.min_count),
+        max_vocab: h.max_vocab,
         weighting: match h.weighting {
             Some(WeightingArg::LogCount) => Weighting::LogCount,
             Some(WeightingArg::Ppmi) | None => Weighting::Ppmi,
@@ -180,6 +182,7 @@ fn w2v_params(h: &HyperArgs, d: Word2VecParams, dim: Option<usize>) -> Result<Wo
         shrink_windows: !h.fixed_window,
         sample: h.sample.unwrap_or(d.sample),
         min_count: h.min_count.unwrap_or(d.min_count),
+        max_vocab: h.max_vocab.or(d.max_vocab),
         ns_exponent: h.ns_exponent.unwrap_or(d.ns_exponent),
         alpha,
         min_alpha: h.min_lr.unwrap_or(d.min_alpha.min(alpha)),

@@ -70,6 +70,10 @@ pub enum ColumnSpec {
         /// When learned from data: keys seen fewer times are out of vocabulary.
         #[serde(default = "one")]
         min_count: usize,
+        /// When learned from data: keep at most this many keys, the most frequent (counted in
+        /// memory bounded by twice this; see [`crate::vocab::KeyCounter`]).
+        #[serde(default)]
+        max_size: Option<usize>,
         /// Out-of-vocabulary keys are hashed into this many extra buckets.
         #[serde(default)]
         num_oov_buckets: usize,
@@ -146,6 +150,9 @@ pub enum ColumnSpec {
         /// When learned from data: words seen fewer times are out of vocabulary.
         #[serde(default = "one")]
         min_count: usize,
+        /// When learned from data: keep at most this many words, the most frequent.
+        #[serde(default)]
+        max_size: Option<usize>,
         /// Keep only the first N tokens of a field.
         #[serde(default)]
         max_tokens: Option<usize>,
@@ -181,6 +188,17 @@ impl ColumnSpec {
             | ColumnSpec::Flags { name, .. }
             | ColumnSpec::Text { name, .. }
             | ColumnSpec::Crossed { name, .. } => name,
+        }
+    }
+
+    /// The cap on a vocabulary learned from data (`max_size`), if any.
+    #[must_use]
+    pub fn max_size(&self) -> Option<usize> {
+        match self {
+            ColumnSpec::Vocabulary { max_size, .. } | ColumnSpec::Text { max_size, .. } => {
+                *max_size
+            }
+            _ => None,
         }
     }
 
@@ -464,6 +482,7 @@ mod tests {
                 vocabulary: None,
                 vocabulary_file: None,
                 min_count: 1,
+                max_size: None,
                 num_oov_buckets: oov,
                 default_value: default,
                 separator: sep.map(String::from),
@@ -554,6 +573,7 @@ mod tests {
             vocabulary_file: None,
             vocabulary_from: None,
             min_count: 1,
+            max_size: None,
             max_tokens: max,
             num_oov_buckets: oov,
         };

@@ -17,9 +17,10 @@ pub use encode::{Bags, Examples};
 pub use schema::{EmbeddingSpec, Label, Roles, Schema, Source, SourceKind};
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::vocab::Vocab;
+use crate::vocab::{KeyCounter, Vocab};
 
 /// The fitted columns of a schema, in declaration order.
 #[derive(Debug, Clone)]
@@ -30,8 +31,8 @@ pub struct FeatureSet {
 
 impl FeatureSet {
     /// Resolve every column: fixed vocabularies from lists or files, learned ones by counting
-    /// keys over `rows` (kept when seen `min_count` times; ordered by descending count, then
-    /// key), and crossed columns wired to their inputs.
+    /// keys over `rows` (kept when seen `min_count` times, at most `max_size` of them, the most
+    /// frequent; ordered by descending count, then key), and crossed columns wired to their inputs.
     pub fn fit<'r, R, I>(schema: &Schema, rows: I) -> Result<FeatureSet>
     where
         R: Row + ?Sized + 'r,
@@ -42,7 +43,7 @@ impl FeatureSet {
             .parent()
             .map(std::path::Path::to_path_buf)
             .unwrap_or_default();
-        let mut counts: Vec<Option<HashMap<String, usize>>> = Vec::new();
+        let mut counts: Vec<Option<KeyCounter>> = Vec::new();
         let mut columns = Vec::new();
         for spec in &schema.columns {
             let mut vocab = None;
@@ -56,13 +57,9 @@ impl FeatureSet {
                 if let Some(list) = vocabulary {
                     vocab = Some(Vocab::from_keys(list.iter().cloned()));
                 } else if let Some(f) = vocabulary_file {
-                    let p = base.join(f);
-                    let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
-                    vocab = Some(Vocab::from_keys(
-                        text.lines().map(str::trim).filter(|l| !l.is_empty()),
-                    ));
+                    vocab = Some(read_vocab_file(&base.join(f))?);
                 } else {
-                    learn = Some(HashMap::new());
+                    learn = Some(KeyCounter::new(spec.max_size()));
                 }
             }
             if let ColumnSpec::Text {
@@ -72,11 +69,7 @@ impl FeatureSet {
             } = spec
             {
                 if let Some(f) = vocabulary_file {
-                    let p = base.join(f);
-                    let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
-                    vocab = Some(Vocab::from_keys(
-                        text.lines().map(str::trim).filter(|l| !l.is_empty()),
-                    ));
+                    vocab = Some(read_vocab_file(&base.join(f))?);
                 } else if let Some(dir) = vocabulary_from {
                     let p = base.join(dir);
                     let m = crate::checkpoint::load(&p)?;
@@ -92,7 +85,7 @@ impl FeatureSet {
                     })?;
                     vocab = Some(v.clone());
                 } else {
-                    learn = Some(HashMap::new());
+                    learn = Some(KeyCounter::new(spec.max_size()));
                 }
             }
             counts.push(learn);
@@ -115,13 +108,7 @@ impl FeatureSet {
                                 ),
                             ));
                         };
-                        columns::for_each_token(raw, *max_tokens, |t| {
-                            if let Some(n) = cnt.get_mut(t) {
-                                *n += 1;
-                            } else {
-                                cnt.insert(t.to_string(), 1);
-                            }
-                        });
+                        columns::for_each_token(raw, *max_tokens, |t| cnt.add(t));
                     }
                     if let ColumnSpec::Vocabulary {
                         key,
@@ -148,14 +135,13 @@ impl FeatureSet {
                             None => vec![raw.trim()],
                         };
                         for p in parts {
-                            let k = match derive {
+                            match derive {
                                 Some(d) => match d.apply(p) {
-                                    Some(v) => v,
+                                    Some(v) => cnt.add(&v),
                                     None => continue,
                                 },
-                                None => p.to_string(),
-                            };
-                            *cnt.entry(k).or_insert(0) += 1;
+                                None => cnt.add(p),
+                            }
                         }
                     }
                 }
@@ -167,8 +153,7 @@ impl FeatureSet {
                     | ColumnSpec::Text { min_count, .. } => *min_count,
                     _ => 1,
                 };
-                let mut keys: Vec<(String, usize)> =
-                    cnt.into_iter().filter(|(_, n)| *n >= min).collect();
+                let mut keys = cnt.into_top(min as u64);
                 keys.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
                 c.vocab = Some(Vocab::from_keys(keys.into_iter().map(|(k, _)| k)));
             }
@@ -242,6 +227,14 @@ impl FeatureSet {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.spec.name() == name)
     }
+}
+
+/// A vocabulary file: one key per line, blank lines skipped, surrounding spaces trimmed.
+fn read_vocab_file(p: &Path) -> Result<Vocab> {
+    let text = std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?;
+    Ok(Vocab::from_keys(
+        text.lines().map(str::trim).filter(|l| !l.is_empty()),
+    ))
 }
 
 #[cfg(test)]
@@ -330,5 +323,33 @@ combiner = "sqrtn"
             e.contains("missing columns") && e.contains("timestamp"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn max_size_keeps_the_most_frequent_keys_in_bounded_memory() {
+        let schema = "name = \"x\"\n[[columns]]\ntype = \"vocabulary\"\nname = \"item\"\nkey = \"item\"\nmax_size = 3\nnum_oov_buckets = 1\n[[embeddings]]\ncolumn = \"item\"\n";
+        let s = Schema::parse(schema, Path::new("v.toml")).unwrap();
+        // "hot0".."hot3" recur (hot0 most), 10,000 one-off keys between them.
+        let mut items: Vec<String> = Vec::new();
+        for i in 0..10_000 {
+            if i % 50 == 0 {
+                for h in 0..4 {
+                    for _ in 0..(4 - h) {
+                        items.push(format!("hot{h}"));
+                    }
+                }
+            }
+            items.push(format!("cold{i}"));
+        }
+        let rows: Vec<Vec<(&str, &str)>> =
+            items.iter().map(|k| vec![("item", k.as_str())]).collect();
+        let fs = FeatureSet::fit(&s, rows.iter().map(|r| r.as_slice())).unwrap();
+        let c = fs.column("item").unwrap();
+        assert_eq!(c.num_buckets(), 3 + 1);
+        let v = c.vocab.as_ref().unwrap();
+        assert_eq!(v.keys(), ["hot0", "hot1", "hot2"]);
+        // the fourth hot key and the cold ones fall to the OOV bucket
+        let hot3 = fs.transform([("item", "hot3")].as_slice()).unwrap();
+        assert_eq!(hot3[0], vec![3]);
     }
 }

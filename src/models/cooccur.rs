@@ -364,7 +364,7 @@ mod tests {
     use crate::models::word2vec::Sentences;
 
     fn vocab(corpus: &Sentences) -> WordVocab {
-        WordVocab::build(corpus, 1).unwrap()
+        WordVocab::build(corpus, 1, None).unwrap()
     }
 
     #[test]

@@ -46,6 +46,10 @@ pub struct GloveParams {
     pub window: usize,
     /// Words seen fewer times are dropped.
     pub min_count: u64,
+    /// Keep at most this many words, the most frequent (`None`: all that reach `min_count`);
+    /// the counting pass then holds at most twice as many distinct words.
+    #[serde(default)]
+    pub max_vocab: Option<usize>,
     /// Counts at or above this get weight 1.
     pub x_max: f32,
     /// Exponent α of the weighting function.
@@ -64,6 +68,7 @@ impl Default for GloveParams {
             dim: 100,
             window: 10,
             min_count: 5,
+            max_vocab: None,
             x_max: 10.0,
             alpha: 0.75,
             lr: 0.05,
@@ -375,8 +380,14 @@ impl Glove {
                 "--resume is not supported for glove; start from the saved vectors with --init-from".into(),
             ));
         }
-        let (vocab, m, count_s) =
-            count_corpus(corpus, p.min_count, p.window, true, p.memory_mb, ctx)?;
+        let (vocab, m, count_s) = count_corpus(
+            corpus,
+            (p.min_count, p.max_vocab),
+            p.window,
+            true,
+            p.memory_mb,
+            ctx,
+        )?;
         let keys = Vocab::from_keys(vocab.words.iter().cloned());
         let t = train(&m, &keys, p, ctx)?;
         let mut model = text_model(
@@ -401,14 +412,14 @@ impl Glove {
 /// The vocabulary pass and the co-occurrence pass over `corpus`; seconds of both.
 pub(crate) fn count_corpus(
     corpus: &dyn Corpus,
-    min_count: u64,
+    (min_count, max_vocab): (u64, Option<usize>),
     window: usize,
     harmonic: bool,
     memory_mb: usize,
     ctx: &TrainContext,
 ) -> Result<(WordVocab, Cooc, f64)> {
     let t0 = Instant::now();
-    let vocab = WordVocab::build(corpus, min_count)?;
+    let vocab = WordVocab::build(corpus, min_count, max_vocab)?;
     vocab.check_trainable("the corpus")?;
     let threads = ctx.worker_threads();
     let m = cooccur::count(

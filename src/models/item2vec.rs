@@ -79,7 +79,7 @@ impl Item2Vec {
     pub fn fit_sessions(&self, files: &TextFiles, ctx: &TrainContext) -> Result<Model> {
         let start = Instant::now();
         ctx.check_inits("item2vec", &[ITEM_EMBEDDING])?;
-        let vocab = WordVocab::build(files, self.params.w2v.min_count)?;
+        let vocab = WordVocab::build(files, self.params.w2v.min_count, self.params.w2v.max_vocab)?;
         let build_s = start.elapsed().as_secs_f64();
         let keys = Vocab::from_keys(vocab.words.iter().cloned());
         let (p, resume) = self.resume_state(ctx, &vocab, &keys, |m| {
@@ -236,7 +236,11 @@ impl Trainer for Item2Vec {
                 .map(|h| h.iter().map(|&i| keys[i as usize].clone()).collect())
                 .collect(),
         );
-        let vocab = WordVocab::build(&corpus as &dyn Corpus, self.params.w2v.min_count)?;
+        let vocab = WordVocab::build(
+            &corpus as &dyn Corpus,
+            self.params.w2v.min_count,
+            self.params.w2v.max_vocab,
+        )?;
         let build_s = start.elapsed().as_secs_f64();
         let wkeys = Vocab::from_keys(vocab.words.iter().cloned());
         // a saved model's rows are in the interactions' item order: back to the vocabulary's

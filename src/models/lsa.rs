@@ -46,6 +46,10 @@ pub struct LsaParams {
     pub harmonic: bool,
     /// Words seen fewer times are dropped.
     pub min_count: u64,
+    /// Keep at most this many words, the most frequent (`None`: all that reach `min_count`);
+    /// the counting pass then holds at most twice as many distinct words.
+    #[serde(default)]
+    pub max_vocab: Option<usize>,
     /// Cell weighting.
     pub weighting: Weighting,
     /// Context-distribution smoothing exponent of PPMI.
@@ -67,6 +71,7 @@ impl Default for LsaParams {
             window: 5,
             harmonic: true,
             min_count: 5,
+            max_vocab: None,
             weighting: Weighting::Ppmi,
             cds: 0.75,
             eig: 0.5,
@@ -189,8 +194,14 @@ impl Lsa {
                 "lsa is a closed-form factorisation: it takes no --init-from or --resume".into(),
             ));
         }
-        let (vocab, m, count_s) =
-            count_corpus(corpus, p.min_count, p.window, p.harmonic, p.memory_mb, ctx)?;
+        let (vocab, m, count_s) = count_corpus(
+            corpus,
+            (p.min_count, p.max_vocab),
+            p.window,
+            p.harmonic,
+            p.memory_mb,
+            ctx,
+        )?;
         let n = vocab.len();
         let dim = if p.dim == 0 {
             crate::embedding::fourth_root_dim(n)

@@ -124,6 +124,10 @@ pub struct Word2VecParams {
     pub sample: f64,
     /// Tokens seen fewer times are dropped.
     pub min_count: u64,
+    /// Keep at most this many words, the most frequent (`None`: all that reach `min_count`);
+    /// the counting pass then holds at most twice as many distinct words.
+    #[serde(default)]
+    pub max_vocab: Option<usize>,
     /// Exponent α of the unigram^α noise distribution.
     pub ns_exponent: f64,
     /// Initial learning rate.
@@ -154,6 +158,7 @@ impl Default for Word2VecParams {
             shrink_windows: true,
             sample: 1e-3,
             min_count: 5,
+            max_vocab: None,
             ns_exponent: 0.75,
             alpha: 0.025,
             min_alpha: 0.0001,
@@ -618,7 +623,7 @@ impl Word2Vec {
     ) -> Result<crate::Model> {
         let start = Instant::now();
         ctx.check_inits("word2vec", &[WORD_EMBEDDING])?;
-        let vocab = WordVocab::build(corpus, self.params.min_count)?;
+        let vocab = WordVocab::build(corpus, self.params.min_count, self.params.max_vocab)?;
         let build_vocab_s = start.elapsed().as_secs_f64();
         let keys = Vocab::from_keys(vocab.words.iter().cloned());
         let mut p = self.params.clone();

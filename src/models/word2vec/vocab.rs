@@ -6,6 +6,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use super::Corpus;
 use crate::error::{Error, Result};
+use crate::vocab::KeyCounter;
 
 /// FNV-1a as a `Hasher`: several times faster than SipHash on short words, and the
 /// vocabulary is built from trusted counts, not keys an attacker picks to collide.
@@ -47,33 +48,27 @@ pub struct WordVocab {
 }
 
 impl WordVocab {
-    /// Count every token of `corpus` and keep those seen at least `min_count` times.
-    pub fn build(corpus: &dyn Corpus, min_count: u64) -> Result<WordVocab> {
-        let mut counts: FnvMap<String, (u64, u32)> = FnvMap::default();
+    /// Count every token of `corpus` and keep those seen at least `min_count` times — at most
+    /// `max_vocab` of them, the most frequent, counted in bounded memory (see
+    /// [`KeyCounter`]: with a cap, the pass holds at most `2·max_vocab` distinct words).
+    pub fn build(
+        corpus: &dyn Corpus,
+        min_count: u64,
+        max_vocab: Option<usize>,
+    ) -> Result<WordVocab> {
+        let mut counts = KeyCounter::new(max_vocab);
         let mut corpus_words = 0u64;
         let mut sentences = 0u64;
         corpus.for_each_sentence(&mut |toks| {
             sentences += 1;
             corpus_words += toks.len() as u64;
             for &t in toks {
-                let n = counts.len() as u32;
-                match counts.get_mut(t) {
-                    Some(c) => c.0 += 1,
-                    None => {
-                        counts.insert(t.to_string(), (1, n));
-                    }
-                }
+                counts.add(t);
             }
             Ok(())
         })?;
-        let mut kept: Vec<(String, u64, u32)> = counts
-            .into_iter()
-            .filter(|(_, (c, _))| *c >= min_count.max(1))
-            .map(|(w, (c, first))| (w, c, first))
-            .collect();
-        kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
         Ok(Self::from_counts(
-            kept.into_iter().map(|(w, c, _)| (w, c)),
+            counts.into_top(min_count),
             corpus_words,
             sentences,
         ))
@@ -165,7 +160,7 @@ mod tests {
     #[test]
     fn counts_cut_and_order() {
         let c = Sentences::from_lines(&["b a b c", "a b", "d"]);
-        let v = WordVocab::build(&c, 2).unwrap();
+        let v = WordVocab::build(&c, 2, None).unwrap();
         assert_eq!(v.words, vec!["b", "a"]);
         assert_eq!(v.counts, vec![3, 2]);
         assert_eq!(v.corpus_words, 7);
@@ -173,7 +168,7 @@ mod tests {
         assert_eq!(v.get("a"), Some(1));
         assert_eq!(v.get("c"), None);
         // ties keep first-seen order
-        let v = WordVocab::build(&Sentences::from_lines(&["y x", "x y z"]), 1).unwrap();
+        let v = WordVocab::build(&Sentences::from_lines(&["y x", "x y z"]), 1, None).unwrap();
         assert_eq!(v.words, vec!["y", "x", "z"]);
     }
 
