@@ -62,13 +62,26 @@ fn cold_items_ranked_by_their_genres() {
     .unwrap();
     assert!(hybrid.tables.contains_key("genre/embedding"));
     assert_eq!(hybrid.vocab("genre").unwrap().len(), 19);
+    let warp = Bpr::new(BprParams {
+        item_features: true,
+        warp: true,
+        reg: BprParams::warp_default().reg,
+        ..params.clone()
+    })
+    .unwrap()
+    .fit(&train, Some(&catalog), &ctx)
+    .unwrap();
     let plain = Bpr::new(params)
         .unwrap()
         .fit(&train, Some(&catalog), &ctx)
         .unwrap();
     let h = mean_percentile(&Lookup::new(hybrid), &held, &cold);
     let p = mean_percentile(&Lookup::new(plain), &held, &cold);
-    eprintln!("mean percentile of held-out cold items: hybrid {h:.3}, plain {p:.3}");
+    let w = mean_percentile(&Lookup::new(warp), &held, &cold);
+    eprintln!(
+        "mean percentile of held-out cold items: hybrid {h:.3}, hybrid warp {w:.3}, plain {p:.3}"
+    );
     assert!(h < 0.40, "hybrid {h}");
     assert!(h < p - 0.05, "hybrid {h} vs plain {p}");
+    assert!(w < 0.45 && w < p - 0.05, "hybrid warp {w} vs plain {p}");
 }

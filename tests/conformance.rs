@@ -46,6 +46,14 @@ fn trainers() -> Vec<Box<dyn Trainer>> {
             })
             .unwrap(),
         ),
+        Box::new(
+            Bpr::new(BprParams {
+                factors: 16,
+                item_features: true,
+                ..BprParams::warp_default()
+            })
+            .unwrap(),
+        ),
     ]
 }
 

@@ -32,12 +32,14 @@ fn factorisations_resume_to_the_uninterrupted_result() {
     let dir = tempdir("resume-mf");
     let data = synthetic();
     let data = data.to_str().unwrap();
-    let variants: [(&str, &[&str]); 5] = [
+    let variants: [(&str, &[&str]); 7] = [
         ("als", &[]),
         ("mf", &[]),
         ("bpr", &[]),
+        ("bpr", &["--warp"]),
         ("mf", &["--svdpp"]),
         ("bpr", &["--item-features"]),
+        ("bpr", &["--item-features", "--warp"]),
     ];
     for (algo, extra) in variants {
         let tag = format!("{algo}{}", extra.concat());

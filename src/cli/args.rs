@@ -532,7 +532,8 @@ pub struct EvalArgs {
     /// How to split DATA.
     #[arg(long, value_enum)]
     pub split: Option<SplitKind>,
-    /// Items file (titles, genres) for --train/--test, e.g. for `--item-features`.
+    /// Items file (titles, genres), e.g. for `--item-features`; with DATA it replaces the
+    /// catalogue found beside the data.
     #[arg(long)]
     pub items: Option<PathBuf>,
     /// Cut-off of the top-k metrics.

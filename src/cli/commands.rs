@@ -746,14 +746,10 @@ fn evaluate(cli: &Cli, a: &EvalArgs) -> Result<()> {
     let (train, test, catalog, source) = match (&a.train, &a.test, a.data.as_slice()) {
         (Some(tr), Some(te), []) => {
             let (train, test) = read_pair(tr, te)?;
-            let catalog = match &a.items {
-                Some(p) => Some(recsys::data::Catalog::read(p)?),
-                None => None,
-            };
             (
                 train,
                 test,
-                catalog,
+                None,
                 json!({"train": tr.display().to_string(), "test": te.display().to_string()}),
             )
         }
@@ -770,6 +766,11 @@ fn evaluate(cli: &Cli, a: &EvalArgs) -> Result<()> {
             )
         }
         _ => bail!("give one DATA (with --split) or both --train and --test"),
+    };
+    // --items names (or replaces) the catalogue: genres for --item-features, titles
+    let catalog = match &a.items {
+        Some(p) => Some(recsys::data::Catalog::read(p)?),
+        None => catalog,
     };
     let t = trainer(&a.hyper, train.items.len())?;
     let model = t.fit(&train, catalog.as_ref(), &context(cli, &a.hyper)?)?;

@@ -99,9 +99,6 @@ impl BprParams {
         if self.warp && !(1..=100_000).contains(&self.max_sampled) {
             return bad("max_sampled must be in 1..=100000");
         }
-        if self.warp && self.item_features {
-            return bad("warp is not available with item features yet; use the BPR loss");
-        }
         if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
             return bad("learning_rate must be > 0");
         }
@@ -209,7 +206,7 @@ fn push(h: &Hyper, c: &mut Cell<'_>, u: usize, i: usize, j: usize, z: f32) {
 /// The WARP rank weight after `trials` draws found the first violating negative:
 /// `ln ⌊(items − 1) / trials⌋` (0 once the estimated rank is 1).
 #[inline(always)]
-fn warp_weight(items: usize, trials: usize) -> f32 {
+pub(crate) fn warp_weight(items: usize, trials: usize) -> f32 {
     (((items.saturating_sub(1)) / trials.max(1)).max(1) as f32).ln()
 }
 

@@ -4,8 +4,10 @@
 //! vector from their features (cold start).
 //!
 //! Feature rows are shared by items of every block, so this trainer runs the SGD sequentially
-//! (one thread, events in one seeded shuffled order, negatives uniform over all items); it is
-//! deterministic for a seed. The saved `item/embedding` and `item/bias` are the *effective*
+//! (one thread; each epoch visits the events in its own seeded shuffled order and draws its
+//! negatives uniformly over all items from its own seeded generator); it is deterministic for
+//! a seed, and a resumed run continues exactly as the uninterrupted one. The loss is BPR's
+//! sampled log-loss or, with `warp`, WARP's rank-weighted hinge (as in [`super::bpr`]). The saved `item/embedding` and `item/bias` are the *effective*
 //! `q̃_i`, `b̃_i`, so look-ups need nothing new; `genre/embedding` (+ `genre/bias`) and the
 //! `genre` vocabulary are saved too.
 
@@ -35,8 +37,6 @@ pub const ITEM_ID_EMBEDDING: &str = "item/id_embedding";
 pub const ITEM_ID_BIAS: &str = "item/id_bias";
 
 /// Draw the negative of event `(u, i)`: up to 16 uniform tries for an item `u` has not liked.
-/// The draws depend on the data and the generator only, never on the model, so a resumed run
-/// can replay the epochs it skips to reach the uninterrupted run's generator state.
 fn negative(rng: &mut Xoshiro256PlusPlus, ni: usize, i: usize, liked: &[u32]) -> Option<usize> {
     for _ in 0..16 {
         let c = rng.random_range(0..ni as u32);
@@ -47,6 +47,14 @@ fn negative(rng: &mut Xoshiro256PlusPlus, ni: usize, i: usize, liked: &[u32]) ->
     None
 }
 
+/// The generator of epoch `epoch` (shuffle, then negatives): a function of the seed and the
+/// epoch only, so a resumed run needs no replay.
+fn epoch_rng(seed: u64, epoch: usize) -> Xoshiro256PlusPlus {
+    Xoshiro256PlusPlus::seed_from_u64(
+        seed ^ 0x4b1d ^ (epoch as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+    )
+}
+
 struct State {
     k: usize,
     p: Vec<f32>,
@@ -54,6 +62,13 @@ struct State {
     e: Vec<f32>,
     bi: Vec<f32>,
     be: Vec<f32>,
+    /// Per-touch L2 share of each feature row: `1 / √(items having it)`. A feature row is
+    /// touched by every update of every item that has it, so full per-touch L2 shrinks it
+    /// that many times harder than an item's own row — with WARP's L2 of 0.1 it erased what
+    /// cold items need (their ranking fell to chance). `1/√n` was best for the BPR loss on a
+    /// validation split and keeps cold items well above chance with both losses (BENCHMARKS.md,
+    /// "Hybrid").
+    share: Vec<f32>,
 }
 
 impl State {
@@ -83,6 +98,7 @@ impl State {
         self.bi[i] += lr * (gb - rb * self.bi[i]);
         for &f in feats {
             let f = f as usize;
+            let (reg, rb) = (reg * self.share[f], rb * self.share[f]);
             for (e, g) in self.e[f * k..(f + 1) * k].iter_mut().zip(grad) {
                 *e += lr * (g - reg * *e);
             }
@@ -133,8 +149,6 @@ pub(crate) fn fit(
             liked[u].push(i as u32);
         }
     }
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(ctx.seed ^ 0x4b1d);
-    events.shuffle(&mut rng);
     let init = Initializer::TruncatedNormal { std: p.init_std };
     let mut s = State {
         k,
@@ -149,6 +163,11 @@ pub(crate) fn fit(
             .0,
         bi: vec![0.0; ni],
         be: vec![0.0; genres.len()],
+        share: {
+            let mut n = vec![0u32; genres.len()];
+            feats.iter().flatten().for_each(|&g| n[g as usize] += 1);
+            n.iter().map(|&c| 1.0 / (c.max(1) as f32).sqrt()).collect()
+        },
     };
     let mut epochs = Vec::with_capacity(p.epochs);
     let mut first = 0;
@@ -171,12 +190,6 @@ pub(crate) fn fit(
                 "--resume: the saved tables do not match the data's users, items and genres".into(),
             ));
         }
-        // replay the skipped epochs' negative draws
-        for _ in 0..done {
-            for &(u, i) in &events {
-                let _ = negative(&mut rng, ni, i as usize, &liked[u as usize]);
-            }
-        }
         first = done;
         epochs.extend(m.epochs.iter().cloned());
     }
@@ -189,24 +202,53 @@ pub(crate) fn fit(
         vec![0.0f32; k],
         vec![0.0f32; k],
     );
+    let mut order = events.clone();
+    let warp_norm = super::bpr::warp_weight(ni, 1).max(1.0);
     for epoch in first..p.epochs {
         let t0 = Instant::now();
         let mut loss = 0.0f64;
-        for &(u, i) in &events {
+        let mut rng = epoch_rng(ctx.seed, epoch);
+        order.copy_from_slice(&events);
+        order.shuffle(&mut rng);
+        for &(u, i) in &order {
             let (u, i) = (u as usize, i as usize);
-            let Some(j) = negative(&mut rng, ni, i, &liked[u]) else {
-                continue;
-            };
             let bi_eff = s.effective(i, &feats[i], &mut qi);
-            let bj_eff = s.effective(j, &feats[j], &mut qj);
-            let pu = &s.p[u * k..(u + 1) * k];
-            let x = dot(pu, &qi) - dot(pu, &qj) + bi_eff - bj_eff;
-            let z = 1.0 / (1.0 + x.exp());
-            loss += f64::from(if x > 0.0 {
-                (-x).exp().ln_1p()
+            // (negative, gradient weight z of the margin x_uij)
+            let step = if p.warp {
+                // WARP: the first sampled negative within the margin, rank-weighted
+                let mut hit = None;
+                for trial in 1..=p.max_sampled {
+                    let c = rng.random_range(0..ni as u32) as usize;
+                    if c == i || liked[u].binary_search(&(c as u32)).is_ok() {
+                        continue;
+                    }
+                    let bj_eff = s.effective(c, &feats[c], &mut qj);
+                    let pu = &s.p[u * k..(u + 1) * k];
+                    let x = dot(pu, &qi) - dot(pu, &qj) + bi_eff - bj_eff;
+                    if x < 1.0 {
+                        let w = super::bpr::warp_weight(ni, trial) / warp_norm;
+                        loss += f64::from(w * (1.0 - x));
+                        hit = Some((c, w));
+                        break;
+                    }
+                }
+                hit
             } else {
-                -x + x.exp().ln_1p()
-            });
+                negative(&mut rng, ni, i, &liked[u]).map(|j| {
+                    let bj_eff = s.effective(j, &feats[j], &mut qj);
+                    let pu = &s.p[u * k..(u + 1) * k];
+                    let x = dot(pu, &qi) - dot(pu, &qj) + bi_eff - bj_eff;
+                    loss += f64::from(if x > 0.0 {
+                        (-x).exp().ln_1p()
+                    } else {
+                        -x + x.exp().ln_1p()
+                    });
+                    // σ(−x): the gradient weight of ln σ(x)
+                    (j, 1.0 / (1.0 + x.exp()))
+                })
+            };
+            let Some((j, z)) = step else { continue };
+            let pu = &s.p[u * k..(u + 1) * k];
             for f in 0..k {
                 gp[f] = z * (qi[f] - qj[f]);
                 g[f] = z * pu[f];
