@@ -520,6 +520,28 @@ fn mf_reports_rating_metrics_and_bpr_trains_from_the_cli() {
     ]));
     assert!(pp["rmse"].as_f64().unwrap() < rmse, "{pp}");
     assert_eq!(pp["params"]["svdpp"], true);
+    // every optimiser option reaches the trainer: with zero initial factors SGD never moves
+    // them (their gradients are products of factors), so only the biases are learned
+    let flat = json(&ok(&[
+        "eval",
+        "--algo",
+        "mf",
+        "--train",
+        d.join("u1.base").to_str().unwrap(),
+        "--test",
+        d.join("u1.test").to_str().unwrap(),
+        "--init-std",
+        "0",
+        "--reg-bias",
+        "0.05",
+        "--lr-decay",
+        "0.9",
+        "--json",
+    ]));
+    assert_eq!(flat["params"]["init_std"], 0.0);
+    assert_eq!(flat["params"]["lr_decay"].as_f64().unwrap() as f32, 0.9);
+    let biases_only = flat["rmse"].as_f64().unwrap();
+    assert!(biases_only > rmse && biases_only < 1.0, "{flat}");
     let dir = tempdir("bpr");
     let model = dir.join("model");
     ok(&[

@@ -322,6 +322,9 @@ pub struct HyperArgs {
     /// L2 regularisation of biases (mf, bpr).
     #[arg(long)]
     pub reg_bias: Option<f32>,
+    /// Standard deviation of the initial factors (mf, bpr; default 0.1, truncated normal).
+    #[arg(long)]
+    pub init_std: Option<f32>,
     /// mf: train SVD++ (adds the implicit feedback of which items a user rated).
     #[arg(long)]
     pub svdpp: bool,

@@ -85,6 +85,7 @@ fn trainer(h: &HyperArgs, n_items: usize) -> Result<Box<dyn Trainer>> {
                 lr_decay: h.lr_decay.unwrap_or(d.lr_decay),
                 reg_factors: h.reg.unwrap_or(d.reg_factors),
                 reg_bias: h.reg_bias.unwrap_or(d.reg_bias),
+                init_std: h.init_std.unwrap_or(d.init_std),
                 svdpp: h.svdpp,
                 ..d
             })?)
@@ -101,6 +102,7 @@ fn trainer(h: &HyperArgs, n_items: usize) -> Result<Box<dyn Trainer>> {
                 learning_rate: h.lr.unwrap_or(d.learning_rate),
                 reg: h.reg.unwrap_or(d.reg),
                 reg_bias: h.reg_bias.unwrap_or(d.reg_bias),
+                init_std: h.init_std.unwrap_or(d.init_std),
                 item_features: h.item_features,
                 warp: h.warp,
                 max_sampled: h.max_sampled.unwrap_or(d.max_sampled),
