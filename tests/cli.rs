@@ -492,52 +492,29 @@ fn bad_input_gets_one_clear_line() {
 #[test]
 fn mf_reports_rating_metrics_and_bpr_trains_from_the_cli() {
     let d = datasets().join("movielens-100k");
-    let v = json(&ok(&[
-        "eval",
-        "--algo",
-        "mf",
-        "--train",
-        d.join("u1.base").to_str().unwrap(),
-        "--test",
-        d.join("u1.test").to_str().unwrap(),
-        "--json",
-    ]));
+    let (base, test) = (d.join("u1.base"), d.join("u1.test"));
+    let (base, test) = (base.to_str().unwrap(), test.to_str().unwrap());
+    let eval_mf = |extra: &[&str]| {
+        let args = [
+            &[
+                "eval", "--algo", "mf", "--train", base, "--test", test, "--json",
+            ],
+            extra,
+        ];
+        json(&ok(&args.concat()))
+    };
+    let v = eval_mf(&[]);
     // Surprise SVD's defaults score about 0.95 RMSE on u1; the global mean about 1.15.
     let rmse = v["rmse"].as_f64().unwrap();
     assert!(rmse < 0.935, "{v}");
     assert!(v["mae"].as_f64().unwrap() < rmse);
     // SVD++ adds which items a user rated: lower RMSE than plain MF on the same fold.
-    let pp = json(&ok(&[
-        "eval",
-        "--algo",
-        "mf",
-        "--svdpp",
-        "--train",
-        d.join("u1.base").to_str().unwrap(),
-        "--test",
-        d.join("u1.test").to_str().unwrap(),
-        "--json",
-    ]));
+    let pp = eval_mf(&["--svdpp"]);
     assert!(pp["rmse"].as_f64().unwrap() < rmse, "{pp}");
     assert_eq!(pp["params"]["svdpp"], true);
     // every optimiser option reaches the trainer: with zero initial factors SGD never moves
     // them (their gradients are products of factors), so only the biases are learned
-    let flat = json(&ok(&[
-        "eval",
-        "--algo",
-        "mf",
-        "--train",
-        d.join("u1.base").to_str().unwrap(),
-        "--test",
-        d.join("u1.test").to_str().unwrap(),
-        "--init-std",
-        "0",
-        "--reg-bias",
-        "0.05",
-        "--lr-decay",
-        "0.9",
-        "--json",
-    ]));
+    let flat = eval_mf(&["--init-std", "0", "--reg-bias", "0.05", "--lr-decay", "0.9"]);
     assert_eq!(flat["params"]["init_std"], 0.0);
     assert_eq!(flat["params"]["lr_decay"].as_f64().unwrap() as f32, 0.9);
     let biases_only = flat["rmse"].as_f64().unwrap();

@@ -234,23 +234,27 @@ fn a_corpus_of_a_million_distinct_words_is_counted_in_bounded_memory() {
     }
     std::fs::write(&corpus, text).unwrap();
     let model = dir.join("m");
-    ok(&[
-        "train",
-        corpus.to_str().unwrap(),
-        "--algo",
-        "word2vec",
-        "--model",
-        model.to_str().unwrap(),
-        "--min-count",
-        "1",
-        "--max-vocab",
-        "20",
-        "--dim",
-        "8",
-        "--epochs",
-        "1",
-        "--quiet",
-    ]);
+    let (c, m) = (corpus.to_str().unwrap(), model.to_str().unwrap());
+    let train = |cap: &str| {
+        recsys(&[
+            "train",
+            c,
+            "--algo",
+            "word2vec",
+            "--model",
+            m,
+            "--min-count",
+            "1",
+            "--dim",
+            "8",
+            "--epochs",
+            "1",
+            "--quiet",
+            "--max-vocab",
+            cap,
+        ])
+    };
+    assert!(train("20").status.success());
     let words = std::fs::read_to_string(model.join("vocab/word.tsv")).unwrap();
     let words: Vec<&str> = words
         .lines()
@@ -265,25 +269,11 @@ fn a_corpus_of_a_million_distinct_words_is_counted_in_bounded_memory() {
         );
     }
     let v = json(&ok(&[
-        "similar",
-        "--model",
-        model.to_str().unwrap(),
-        "--word",
-        "commona",
-        "--json",
+        "similar", "--model", m, "--word", "commona", "--json",
     ]));
     assert!(!v["results"].as_array().unwrap().is_empty());
     // 0 is not a size (a usage error from the argument parser)
-    let out = recsys(&[
-        "train",
-        corpus.to_str().unwrap(),
-        "--algo",
-        "word2vec",
-        "--model",
-        model.to_str().unwrap(),
-        "--max-vocab",
-        "0",
-    ]);
+    let out = train("0");
     let e = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && e.contains("--max-vocab"), "{e}");
 }
