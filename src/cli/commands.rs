@@ -87,7 +87,6 @@ fn trainer(h: &HyperArgs, n_items: usize) -> Result<Box<dyn Trainer>> {
                 reg_bias: h.reg_bias.unwrap_or(d.reg_bias),
                 init_std: h.init_std.unwrap_or(d.init_std),
                 svdpp: h.svdpp,
-                ..d
             })?)
         }
         Algo::Bpr => {
@@ -106,7 +105,6 @@ fn trainer(h: &HyperArgs, n_items: usize) -> Result<Box<dyn Trainer>> {
                 item_features: h.item_features,
                 warp: h.warp,
                 max_sampled: h.max_sampled.unwrap_or(d.max_sampled),
-                ..d
             })?)
         }
         Algo::Item2vec => {
