@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Seed spread on ML-100K leave_last_out (issue 4): one test item per user, so one run's NDCG@10
+# moves by a few thousandths with the seed. implicit ALS conf1 and BPR vs recsys als (implicit's
+# model), bpr and bpr --warp, seeds 1..6 each, 2 threads, the same split files; prints one JSON
+# line per run and the means. Usage: benches/seeds.sh [python-with-implicit] [SPLIT]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+py=${1:-${RECSYS_BENCH_PYTHON:-.venv-bench/bin/python}}
+split=${2:-leave_last_out}
+S=../shared/peers/splits
+seeds=1,2,3,4,5,6
+cargo build --release -q
+out=$(mktemp)
+"$py" benches/implicit_seeds.py "$split" "$seeds" | tee "$out"
+for seed in ${seeds//,/ }; do
+  for v in "als --alpha 0 --reg 0.05 --dim 64 --epochs 15" "bpr" "bpr --warp"; do
+    target/release/recsys eval --algo $v --seed "$seed" --threads 2 \
+      --train "$S/ml-100k.$split.train.tsv" --test "$S/ml-100k.$split.test.tsv" --json --quiet |
+      V="$v" SEED=$seed SPLIT=$split python3 -c "
+import json,os,sys
+d=json.loads(sys.stdin.read())
+a={'als --alpha 0 --reg 0.05 --dim 64 --epochs 15':'als_conf1'}.get(os.environ['V'],os.environ['V'])
+print(json.dumps({'lib':'recsys','algo':a,'split':os.environ['SPLIT'],'seed':int(os.environ['SEED']),'ndcg@10':round(d['ndcg@10'],4),'hr@10':round(d['hr@10'],4)}))"
+  done
+done | tee -a "$out"
+python3 - "$out" <<'PY'
+import json, sys, statistics as st
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+groups = {}
+for r in rows:
+    groups.setdefault((r["lib"], r["algo"]), []).append(r)
+for (lib, algo), rs in groups.items():
+    n = [r["ndcg@10"] for r in rs]; h = [r["hr@10"] for r in rs]
+    print(json.dumps({"summary": f"{lib} {algo}", "runs": len(rs), "ndcg@10_mean": round(st.mean(n), 4),
+                      "ndcg@10_sd": round(st.stdev(n), 4), "ndcg@10_min": min(n), "ndcg@10_max": max(n),
+                      "hr@10_mean": round(st.mean(h), 4)}))
+PY
+rm -f "$out"
