@@ -545,6 +545,34 @@ fn mf_reports_rating_metrics_and_bpr_trains_from_the_cli() {
     let m = recsys::checkpoint::load(&model).unwrap();
     assert_eq!(m.algo, "bpr");
     assert!(m.vectors.contains_key("item/bias"));
+    // negatives ∝ count^0.5 by default, the hybrid's uniform; --ns-exponent sets either
+    assert_eq!(m.params["neg_exponent"], 0.5);
+    let v = json(&ok(&[
+        "train",
+        synthetic().to_str().unwrap(),
+        "--algo",
+        "bpr",
+        "--item-features",
+        "--model",
+        model.to_str().unwrap(),
+        "--epochs",
+        "2",
+        "--json",
+    ]));
+    assert!(v["model"].is_string(), "{v}");
+    let m = recsys::checkpoint::load(&model).unwrap();
+    assert_eq!(m.params["neg_exponent"], 0.0);
+    let e = fails(&[
+        "train",
+        synthetic().to_str().unwrap(),
+        "--algo",
+        "bpr",
+        "--ns-exponent",
+        "9",
+        "--model",
+        dir.join("bad").to_str().unwrap(),
+    ]);
+    assert!(e.contains("neg_exponent"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

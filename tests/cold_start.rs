@@ -54,8 +54,8 @@ fn cold_items_ranked_by_their_genres() {
         ..Default::default()
     };
     let hybrid = Bpr::new(BprParams {
-        item_features: true,
-        ..params.clone()
+        epochs: 40,
+        ..BprParams::defaults_for(false, true)
     })
     .unwrap()
     .fit(&train, Some(&catalog), &ctx)
@@ -63,10 +63,8 @@ fn cold_items_ranked_by_their_genres() {
     assert!(hybrid.tables.contains_key("genre/embedding"));
     assert_eq!(hybrid.vocab("genre").unwrap().len(), 19);
     let warp = Bpr::new(BprParams {
-        item_features: true,
-        warp: true,
-        reg: BprParams::warp_default().reg,
-        ..params.clone()
+        epochs: 40,
+        ..BprParams::defaults_for(true, true)
     })
     .unwrap()
     .fit(&train, Some(&catalog), &ctx)

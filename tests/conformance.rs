@@ -41,16 +41,14 @@ fn trainers() -> Vec<Box<dyn Trainer>> {
         Box::new(
             Bpr::new(BprParams {
                 factors: 16,
-                item_features: true,
-                ..Default::default()
+                ..BprParams::defaults_for(false, true)
             })
             .unwrap(),
         ),
         Box::new(
             Bpr::new(BprParams {
                 factors: 16,
-                item_features: true,
-                ..BprParams::warp_default()
+                ..BprParams::defaults_for(true, true)
             })
             .unwrap(),
         ),

@@ -363,8 +363,8 @@ pub struct HyperArgs {
     /// pass then holds at most 2N distinct words, so memory is bounded on any corpus.
     #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub max_vocab: Option<usize>,
-    /// word2vec/item2vec: exponent of the unigram^α noise distribution (default 0.75 for
-    /// words, 0 for items).
+    /// word2vec/item2vec/bpr: exponent of the unigram^α noise distribution (default 0.75 for
+    /// words, 0 for items; bpr: negatives ∝ item count^α).
     #[arg(long, allow_hyphen_values = true)]
     pub ns_exponent: Option<f64>,
     /// word2vec/item2vec: final learning rate (default 0.0001; --lr is the initial one).

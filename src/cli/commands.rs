@@ -90,11 +90,7 @@ fn trainer(h: &HyperArgs, n_items: usize) -> Result<Box<dyn Trainer>> {
             })?)
         }
         Algo::Bpr => {
-            let d = if h.warp {
-                BprParams::warp_default()
-            } else {
-                BprParams::default()
-            };
+            let d = BprParams::defaults_for(h.warp, h.item_features);
             Box::new(Bpr::new(BprParams {
                 factors: dim.unwrap_or(d.factors),
                 epochs: h.epochs.unwrap_or(d.epochs),
@@ -105,6 +101,7 @@ fn trainer(h: &HyperArgs, n_items: usize) -> Result<Box<dyn Trainer>> {
                 item_features: h.item_features,
                 warp: h.warp,
                 max_sampled: h.max_sampled.unwrap_or(d.max_sampled),
+                neg_exponent: h.ns_exponent.unwrap_or(d.neg_exponent),
             })?)
         }
         Algo::Item2vec => {

@@ -11,13 +11,14 @@
 use std::time::Instant;
 
 use ndarray::Array1;
-use rand::{Rng, SeedableRng};
+use rand::{Rng, RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::blocks::{split_rows, Blocks, Event};
 use super::linalg::dot;
+use super::word2vec::noise::Noise;
 use super::{saved_table, saved_vector, TrainContext, Trainer};
 use crate::data::{Catalog, Interactions};
 use crate::embedding::Initializer;
@@ -52,6 +53,14 @@ pub struct BprParams {
     /// Most negatives drawn per positive with `warp`.
     #[serde(default = "default_max_sampled")]
     pub max_sampled: usize,
+    /// Negatives are drawn with probability ∝ (item's training count)^α: 0 is uniform over
+    /// the catalogue (Rendle's BPR, LightFM), 1 is proportional to popularity (implicit draws
+    /// its negatives from the positives' item column, which is α = 1). Like word2vec's
+    /// `ns_exponent`; items never seen in training are not drawn when α ≠ 0. Default 0.5,
+    /// chosen on validation splits (BENCHMARKS.md, "Negative sampling"); models saved before
+    /// the option existed drew uniformly, so a missing value reads as 0.
+    #[serde(default)]
+    pub neg_exponent: f64,
 }
 
 fn default_max_sampled() -> usize {
@@ -71,6 +80,7 @@ impl Default for BprParams {
             item_features: false,
             warp: false,
             max_sampled: default_max_sampled(),
+            neg_exponent: 0.5,
         }
     }
 }
@@ -84,6 +94,27 @@ impl BprParams {
             warp: true,
             reg: 0.1,
             ..Default::default()
+        }
+    }
+
+    /// The defaults for a loss (`warp`) and a model (`item_features`): [`Self::warp_default`]
+    /// for WARP, and uniform negatives (α = 0) for the hybrid, where popularity-weighted ones
+    /// scored lower on the validation split (BENCHMARKS.md, "Negative sampling").
+    #[must_use]
+    pub fn defaults_for(warp: bool, item_features: bool) -> Self {
+        let base = if warp {
+            Self::warp_default()
+        } else {
+            Self::default()
+        };
+        if item_features {
+            BprParams {
+                item_features: true,
+                neg_exponent: 0.0,
+                ..base
+            }
+        } else {
+            base
         }
     }
 
@@ -101,6 +132,9 @@ impl BprParams {
         }
         if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
             return bad("learning_rate must be > 0");
+        }
+        if !(self.neg_exponent.is_finite() && (-4.0..=4.0).contains(&self.neg_exponent)) {
+            return bad("neg_exponent must be in [-4, 4]");
         }
         if ![self.reg, self.reg_bias, self.init_std]
             .iter()
@@ -138,6 +172,19 @@ struct Cell<'a> {
     liked: &'a [Vec<u32>],
     item_lo: u32,
     n_items: u32,
+    /// The block's negative distribution when it is not uniform.
+    noise: Option<&'a Noise>,
+}
+
+impl Cell<'_> {
+    /// A candidate negative (cell-local item index).
+    #[inline(always)]
+    fn draw(&self, rng: &mut Xoshiro256PlusPlus) -> u32 {
+        match self.noise {
+            Some(n) => n.sample(rng.next_u64()),
+            None => rng.random_range(0..self.n_items),
+        }
+    }
 }
 
 struct Hyper {
@@ -221,7 +268,7 @@ fn bpr_cell(h: &Hyper, events: &[Event], c: &mut Cell<'_>, seed: u64, loss: &mut
         if let Some((max_sampled, items)) = h.warp {
             // WARP: the first sampled negative within the margin, weighted by the rank estimate
             for trial in 1..=max_sampled {
-                let cand = rng.random_range(0..c.n_items) as usize;
+                let cand = c.draw(&mut rng) as usize;
                 if cand == i || c.liked[u].binary_search(&(c.item_lo + cand as u32)).is_ok() {
                     continue;
                 }
@@ -238,7 +285,7 @@ fn bpr_cell(h: &Hyper, events: &[Event], c: &mut Cell<'_>, seed: u64, loss: &mut
         }
         let mut j = None;
         for _ in 0..16 {
-            let cand = rng.random_range(0..c.n_items);
+            let cand = c.draw(&mut rng);
             if cand as usize != i && c.liked[u].binary_search(&(c.item_lo + cand)).is_err() {
                 j = Some(cand as usize);
                 break;
@@ -325,6 +372,22 @@ impl Trainer for Bpr {
                 }
             }
             liked.iter_mut().for_each(|v| v.sort_unstable());
+            // per item block, the negatives' distribution when it is not uniform
+            let noise: Vec<Noise> = if p.neg_exponent == 0.0 {
+                Vec::new()
+            } else {
+                let mut count = vec![0u64; data.items.len()];
+                for (ub, ib) in (0..t).flat_map(|a| (0..t).map(move |b| (a, b))) {
+                    for e in &blocks.cells[ub * t + ib] {
+                        count[blocks.item_bounds[ib] + e.i as usize] += 1;
+                    }
+                }
+                blocks
+                    .item_bounds
+                    .windows(2)
+                    .map(|w| Noise::new(&count[w[0]..w[1]], p.neg_exponent))
+                    .collect()
+            };
             let mut pm = blocks.permute(&p0, true);
             let mut qm = blocks.permute(&q0, false);
             let pfm = blocks.permute_mask(&ufrozen, true);
@@ -373,6 +436,7 @@ impl Trainer for Bpr {
                                 item_lo: blocks.item_bounds[ib] as u32,
                                 n_items: (blocks.item_bounds[ib + 1] - blocks.item_bounds[ib])
                                     as u32,
+                                noise: noise.get(ib),
                             };
                             let mut l = 0.0;
                             let seed =
@@ -448,6 +512,7 @@ mod tests {
             liked: &liked,
             item_lo: 0,
             n_items: 2,
+            noise: None,
         };
         let h = Hyper {
             k,
@@ -507,6 +572,7 @@ mod tests {
             liked: &liked,
             item_lo: 0,
             n_items: 2,
+            noise: None,
         };
         let h = Hyper {
             k,
@@ -519,5 +585,41 @@ mod tests {
         assert!(before < 1.0);
         push(&h, &mut c, 0, 0, 1, 2.0);
         assert!(margin(&h, &c, 0, 0, 1) > before);
+    }
+
+    #[test]
+    fn negatives_follow_the_count_exponent() {
+        let (mut p, mut q, mut b) = (vec![0.0f32; 1], vec![0.0f32; 4], vec![0.0f32; 4]);
+        let liked = vec![Vec::new()];
+        // counts 100, 25, 4, 0 with α = ½ → weights 10, 5, 2, 0
+        let noise = Noise::new(&[100, 25, 4, 0], 0.5);
+        for (noise, want) in [
+            (Some(&noise), [10.0 / 17.0, 5.0 / 17.0, 2.0 / 17.0, 0.0]),
+            (None, [0.25; 4]),
+        ] {
+            let c = Cell {
+                p: &mut p,
+                q: &mut q,
+                bi: &mut b,
+                pf: &[false],
+                qf: &[false; 4],
+                liked: &liked,
+                item_lo: 0,
+                n_items: 4,
+                noise,
+            };
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+            let n = 200_000;
+            let mut hist = [0usize; 4];
+            for _ in 0..n {
+                hist[c.draw(&mut rng) as usize] += 1;
+            }
+            for (h, w) in hist.iter().zip(want) {
+                assert!(
+                    (*h as f64 / n as f64 - w).abs() < 0.005,
+                    "{hist:?} vs {want:?}"
+                );
+            }
+        }
     }
 }

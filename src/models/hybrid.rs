@@ -15,11 +15,12 @@ use std::time::Instant;
 
 use ndarray::{Array1, Array2};
 use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
+use rand::{Rng, RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::bpr::BprParams;
 use super::linalg::dot;
+use super::word2vec::noise::Noise;
 use super::TrainContext;
 use crate::data::{Catalog, Interactions};
 use crate::embedding::Initializer;
@@ -36,12 +37,26 @@ pub const ITEM_ID_EMBEDDING: &str = "item/id_embedding";
 /// The items' own biases `b_i` (without their features).
 pub const ITEM_ID_BIAS: &str = "item/id_bias";
 
-/// Draw the negative of event `(u, i)`: up to 16 uniform tries for an item `u` has not liked.
-fn negative(rng: &mut Xoshiro256PlusPlus, ni: usize, i: usize, liked: &[u32]) -> Option<usize> {
+/// A candidate negative: uniform over the `ni` items, or from `noise` (∝ count^α).
+fn draw(rng: &mut Xoshiro256PlusPlus, ni: usize, noise: Option<&Noise>) -> usize {
+    match noise {
+        Some(n) => n.sample(rng.next_u64()) as usize,
+        None => rng.random_range(0..ni as u32) as usize,
+    }
+}
+
+/// Draw the negative of event `(u, i)`: up to 16 tries for an item `u` has not liked.
+fn negative(
+    rng: &mut Xoshiro256PlusPlus,
+    ni: usize,
+    noise: Option<&Noise>,
+    i: usize,
+    liked: &[u32],
+) -> Option<usize> {
     for _ in 0..16 {
-        let c = rng.random_range(0..ni as u32);
-        if c as usize != i && liked.binary_search(&c).is_err() {
-            return Some(c as usize);
+        let c = draw(rng, ni, noise);
+        if c != i && liked.binary_search(&(c as u32)).is_err() {
+            return Some(c);
         }
     }
     None
@@ -203,6 +218,11 @@ pub(crate) fn fit(
         vec![0.0f32; k],
     );
     let mut order = events.clone();
+    let noise = (p.neg_exponent != 0.0).then(|| {
+        let mut count = vec![0u64; ni];
+        events.iter().for_each(|&(_, i)| count[i as usize] += 1);
+        Noise::new(&count, p.neg_exponent)
+    });
     let warp_norm = super::bpr::warp_weight(ni, 1).max(1.0);
     for epoch in first..p.epochs {
         let t0 = Instant::now();
@@ -218,7 +238,7 @@ pub(crate) fn fit(
                 // WARP: the first sampled negative within the margin, rank-weighted
                 let mut hit = None;
                 for trial in 1..=p.max_sampled {
-                    let c = rng.random_range(0..ni as u32) as usize;
+                    let c = draw(&mut rng, ni, noise.as_ref());
                     if c == i || liked[u].binary_search(&(c as u32)).is_ok() {
                         continue;
                     }
@@ -234,7 +254,7 @@ pub(crate) fn fit(
                 }
                 hit
             } else {
-                negative(&mut rng, ni, i, &liked[u]).map(|j| {
+                negative(&mut rng, ni, noise.as_ref(), i, &liked[u]).map(|j| {
                     let bj_eff = s.effective(j, &feats[j], &mut qj);
                     let pu = &s.p[u * k..(u + 1) * k];
                     let x = dot(pu, &qi) - dot(pu, &qj) + bi_eff - bj_eff;
