@@ -120,7 +120,6 @@ fn a_killed_dnn_run_resumes_from_its_last_checkpoint_to_the_same_result() {
     let d = datasets().join("movielens-100k");
     let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/movielens-100k.toml");
     let dir = tempdir("resume-dnn");
-    let (killed, whole) = (dir.join("killed"), dir.join("whole"));
     let args = |model: &Path| -> Vec<String> {
         [
             "train",
@@ -145,50 +144,13 @@ fn a_killed_dnn_run_resumes_from_its_last_checkpoint_to_the_same_result() {
         .map(|s| s.to_string())
         .collect()
     };
-    let mut run = args(&killed);
-    run.extend(["--checkpoint-every".to_string(), "1".to_string()]);
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_recsys"))
-        .args(&run)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    // wait for a checkpoint with at least two epochs, then SIGKILL
-    let t0 = Instant::now();
-    let saved_epochs = |p: &Path| -> usize {
-        std::fs::read_to_string(p.join("manifest.json"))
-            .ok()
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-            .and_then(|v| v["epochs"].as_array().map(Vec::len))
-            .unwrap_or(0)
-    };
-    while saved_epochs(&killed) < 2 && t0.elapsed() < Duration::from_secs(120) {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let finished = child.try_wait().unwrap().is_some();
-    child.kill().unwrap();
-    child.wait().unwrap();
-    assert!(!finished, "the run ended before it could be killed");
-    let done = saved_epochs(&killed);
-    assert!((2..30).contains(&done), "{done} epochs saved");
-    // the checkpoint is a complete model; continue it to 30 epochs
-    let resumed = dir.join("resumed");
-    let mut cont = args(&resumed);
-    cont.extend(["--resume".to_string(), killed.to_str().unwrap().to_string()]);
-    let cont: Vec<&str> = cont.iter().map(String::as_str).collect();
-    ok(&cont);
-    let all = args(&whole);
-    let all: Vec<&str> = all.iter().map(String::as_str).collect();
-    ok(&all);
-    same_tensors(&resumed, &whole);
-    let _ = std::fs::remove_dir_all(&dir);
+    kill_resume_compare(&dir, 30, args);
 }
 
 #[test]
 fn a_killed_word2vec_run_resumes_from_its_last_checkpoint_to_the_same_result() {
     let lee = datasets().join("lee-corpus/lee_background.cor");
     let dir = tempdir("resume-w2v");
-    let (killed, whole) = (dir.join("killed"), dir.join("whole"));
     let args = |model: &Path| -> Vec<String> {
         [
             "train",
@@ -211,41 +173,7 @@ fn a_killed_word2vec_run_resumes_from_its_last_checkpoint_to_the_same_result() {
         .map(|s| s.to_string())
         .collect()
     };
-    let mut run = args(&killed);
-    run.extend(["--checkpoint-every".to_string(), "1".to_string()]);
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_recsys"))
-        .args(&run)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let t0 = Instant::now();
-    let saved_epochs = |p: &Path| -> usize {
-        std::fs::read_to_string(p.join("manifest.json"))
-            .ok()
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-            .and_then(|v| v["epochs"].as_array().map(Vec::len))
-            .unwrap_or(0)
-    };
-    while saved_epochs(&killed) < 2 && t0.elapsed() < Duration::from_secs(120) {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let finished = child.try_wait().unwrap().is_some();
-    child.kill().unwrap();
-    child.wait().unwrap();
-    assert!(!finished, "the run ended before it could be killed");
-    let done = saved_epochs(&killed);
-    assert!((2..60).contains(&done), "{done} epochs saved");
-    let resumed = dir.join("resumed");
-    let mut cont = args(&resumed);
-    cont.extend(["--resume".to_string(), killed.to_str().unwrap().to_string()]);
-    let cont: Vec<&str> = cont.iter().map(String::as_str).collect();
-    ok(&cont);
-    let all = args(&whole);
-    let all: Vec<&str> = all.iter().map(String::as_str).collect();
-    ok(&all);
-    same_tensors(&resumed, &whole);
-    let _ = std::fs::remove_dir_all(&dir);
+    kill_resume_compare(&dir, 60, args);
 }
 
 #[test]
@@ -363,4 +291,46 @@ fn item2vec_resumes_on_interactions_and_sessions() {
         a.vocab("item").unwrap().len()
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Run `args(killed)` with a checkpoint every epoch, SIGKILL it once two epochs are saved,
+/// resume the checkpoint to the end, and compare with an uninterrupted `args(whole)` run of
+/// `epochs` epochs: the tensors must be bit-identical.
+fn kill_resume_compare(dir: &Path, epochs: usize, args: impl Fn(&Path) -> Vec<String>) {
+    let (killed, whole, resumed) = (dir.join("killed"), dir.join("whole"), dir.join("resumed"));
+    let mut run = args(&killed);
+    run.extend(["--checkpoint-every".to_string(), "1".to_string()]);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_recsys"))
+        .args(&run)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    let saved_epochs = |p: &Path| -> usize {
+        std::fs::read_to_string(p.join("manifest.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|v| v["epochs"].as_array().map(Vec::len))
+            .unwrap_or(0)
+    };
+    while saved_epochs(&killed) < 2 && t0.elapsed() < Duration::from_secs(120) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let finished = child.try_wait().unwrap().is_some();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!finished, "the run ended before it could be killed");
+    let done = saved_epochs(&killed);
+    assert!((2..epochs).contains(&done), "{done} epochs saved");
+    // the checkpoint is a complete model; continue it to the end
+    let mut cont = args(&resumed);
+    cont.extend(["--resume".to_string(), killed.to_str().unwrap().to_string()]);
+    let cont: Vec<&str> = cont.iter().map(String::as_str).collect();
+    ok(&cont);
+    let all = args(&whole);
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    ok(&all);
+    same_tensors(&resumed, &whole);
+    let _ = std::fs::remove_dir_all(dir);
 }
