@@ -89,13 +89,8 @@ impl Blocks {
 
     /// Rows of `m` (original order) moved into block order.
     pub fn permute(&self, m: &Array2<f32>, users: bool) -> Array2<f32> {
-        let new = if users {
-            &self.user_new
-        } else {
-            &self.item_new
-        };
         let mut out = Array2::zeros(m.raw_dim());
-        for (old, &n) in new.iter().enumerate() {
+        for (old, &n) in self.new_index(users).iter().enumerate() {
             out.row_mut(n as usize).assign(&m.row(old));
         }
         out
@@ -103,54 +98,42 @@ impl Blocks {
 
     /// Rows of `m` (block order) moved back to the original order.
     pub fn unpermute(&self, m: &Array2<f32>, users: bool) -> Array2<f32> {
-        let new = if users {
-            &self.user_new
-        } else {
-            &self.item_new
-        };
         let mut out = Array2::zeros(m.raw_dim());
-        for (old, &n) in new.iter().enumerate() {
+        for (old, &n) in self.new_index(users).iter().enumerate() {
             out.row_mut(old).assign(&m.row(n as usize));
         }
         out
     }
 
-    /// A per-row mask (original order) moved into block order.
-    pub fn permute_mask(&self, mask: &[bool], users: bool) -> Vec<bool> {
-        let new = if users {
+    /// The new index of every original row, on the user or the item side.
+    fn new_index(&self, users: bool) -> &[u32] {
+        if users {
             &self.user_new
         } else {
             &self.item_new
-        };
-        let mut out = vec![false; mask.len()];
-        for (old, &n) in new.iter().enumerate() {
-            out[n as usize] = mask[old];
         }
-        out
     }
 
-    /// Vector version of [`Blocks::permute`].
-    pub fn permute_vec(&self, v: &[f32], users: bool) -> Vec<f32> {
-        let new = if users {
-            &self.user_new
-        } else {
-            &self.item_new
-        };
-        let mut out = vec![0.0; v.len()];
-        for (old, &n) in new.iter().enumerate() {
+    /// A per-row value (bias, frozen mask; original order) moved into block order.
+    pub fn permute_vec<T: Copy + Default>(&self, v: &[T], users: bool) -> Vec<T> {
+        let mut out = vec![T::default(); v.len()];
+        for (old, &n) in self.new_index(users).iter().enumerate() {
             out[n as usize] = v[old];
         }
         out
     }
 
+    /// [`Blocks::permute_vec`] of a frozen-row mask.
+    pub fn permute_mask(&self, mask: &[bool], users: bool) -> Vec<bool> {
+        self.permute_vec(mask, users)
+    }
+
     /// Undo [`Blocks::permute_vec`].
     pub fn unpermute_vec(&self, v: &[f32], users: bool) -> Vec<f32> {
-        let new = if users {
-            &self.user_new
-        } else {
-            &self.item_new
-        };
-        new.iter().map(|&n| v[n as usize]).collect()
+        self.new_index(users)
+            .iter()
+            .map(|&n| v[n as usize])
+            .collect()
     }
 }
 
