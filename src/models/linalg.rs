@@ -16,6 +16,15 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
             acc[l] += x[l] * y[l];
         }
     }
+    // a remainder of 4..7 takes one 4-lane step (k = 20, 50, 100 … are common widths)
+    let (mut ra, mut rb) = (ra, rb);
+    if ra.len() >= 4 {
+        for l in 0..4 {
+            acc[l] += ra[l] * rb[l];
+        }
+        ra = &ra[4..];
+        rb = &rb[4..];
+    }
     let mut s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
     for (x, y) in ra.iter().zip(rb) {
         s += x * y;
@@ -36,5 +45,27 @@ pub(crate) fn gemv(g: &[f32], v: &[f32], out: &mut [f32]) {
     let k = v.len();
     for (i, o) in out.iter_mut().enumerate() {
         *o = dot(&g[i * k..(i + 1) * k], v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dot_matches_the_plain_sum_at_every_length() {
+        for n in 0..70 {
+            let a: Vec<f32> = (0..n).map(|i| (i as f32 * 0.37).sin()).collect();
+            let b: Vec<f32> = (0..n).map(|i| (i as f32 * 0.11).cos()).collect();
+            let want: f64 = a
+                .iter()
+                .zip(&b)
+                .map(|(x, y)| f64::from(*x) * f64::from(*y))
+                .sum();
+            let got = f64::from(dot(&a, &b));
+            assert!((got - want).abs() < 1e-5, "n = {n}: {got} vs {want}");
+        }
+        // unequal lengths: the common prefix
+        assert_eq!(dot(&[1.0, 2.0, 3.0], &[4.0, 5.0]), 14.0);
     }
 }
