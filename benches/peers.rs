@@ -212,7 +212,7 @@ fn implicit_section(peers: &Peers, split: &str) {
     );
     let (m, fit) = fit_many(&Bpr::default(), &train, r);
     topk_row(
-        "recsys bpr, defaults (64 f, 100 epochs, lr 0.01, λ 0.01)",
+        "recsys bpr, defaults (64 f, 100 epochs, lr 0.02, λ 0.03, negatives ∝ count^½)",
         topk(m),
         fit,
         bpr_peer_fit,
