@@ -223,12 +223,17 @@ fn step(h: &Hyper, c: &mut Cell<'_>, u: usize, i: usize, j: usize) -> f64 {
     // z = σ(−x) = 1 − σ(x): the gradient weight of ln σ(x).
     let z = 1.0 / (1.0 + x.exp());
     push(h, c, u, i, j, z);
-    // −ln σ(x) = ln(1 + e^(−x)), computed stably.
-    f64::from(if x > 0.0 {
+    f64::from(neg_log_sigmoid(x))
+}
+
+/// `−ln σ(x) = ln(1 + e^(−x))`, computed stably: BPR's loss of a pair with margin `x`.
+#[inline(always)]
+pub(crate) fn neg_log_sigmoid(x: f32) -> f32 {
+    if x > 0.0 {
         (-x).exp().ln_1p()
     } else {
         -x + x.exp().ln_1p()
-    })
+    }
 }
 
 /// Move (u, i, j) along the gradient of `z · x_uij` (with L2): z = σ(−x) for BPR, the rank
@@ -261,6 +266,12 @@ fn push(h: &Hyper, c: &mut Cell<'_>, u: usize, i: usize, j: usize, z: f32) {
     c.bi[j] += h.lr * (-z - h.reg_bias * c.bi[j]);
 }
 
+/// The WARP step weight: [`warp_weight`] scaled by the worst rank's, so it is at most 1.
+#[inline(always)]
+pub(crate) fn warp_scale(items: usize, trials: usize) -> f32 {
+    warp_weight(items, trials) / warp_weight(items, 1).max(1.0)
+}
+
 /// The WARP rank weight after `trials` draws found the first violating negative:
 /// `ln ⌊(items − 1) / trials⌋` (0 once the estimated rank is 1).
 #[inline(always)]
@@ -286,7 +297,7 @@ fn bpr_cell(h: &Hyper, events: &[Event], c: &mut Cell<'_>, seed: u64, loss: &mut
                 let x = margin(h, c, u, i, cand);
                 if x < 1.0 {
                     // scaled to (0, 1]: the rank weight relative to the worst rank
-                    let w = warp_weight(items, trial) / warp_weight(items, 1).max(1.0);
+                    let w = warp_scale(items, trial);
                     push(h, c, u, i, cand, w);
                     *loss += f64::from(w * (1.0 - x));
                     break;
@@ -495,6 +506,29 @@ impl Trainer for Bpr {
 mod tests {
     use super::*;
 
+    /// A cell of one user and `bi.len()` items, nothing frozen, items numbered from 0.
+    fn one_user<'a>(
+        p: &'a mut [f32],
+        q: &'a mut [f32],
+        bi: &'a mut [f32],
+        liked: &'a [Vec<u32>],
+        noise: Option<&'a Noise>,
+    ) -> Cell<'a> {
+        const NONE_FROZEN: [bool; 8] = [false; 8];
+        let n = bi.len();
+        Cell {
+            p,
+            q,
+            bi,
+            pf: &NONE_FROZEN[..1],
+            qf: &NONE_FROZEN[..n],
+            liked,
+            item_lo: 0,
+            n_items: n as u32,
+            noise,
+        }
+    }
+
     /// The step is gradient ascent on ln σ(x_uij) − ½λ‖·‖²: compare with finite differences.
     #[test]
     fn step_matches_numerical_gradient() {
@@ -514,17 +548,7 @@ mod tests {
         let mut q: Vec<f32> = qi0.iter().chain(qj0.iter()).copied().collect();
         let mut b = b0;
         let liked = vec![vec![0u32]];
-        let mut c = Cell {
-            p: &mut p,
-            q: &mut q,
-            bi: &mut b,
-            pf: &[false],
-            qf: &[false, false],
-            liked: &liked,
-            item_lo: 0,
-            n_items: 2,
-            noise: None,
-        };
+        let mut c = one_user(&mut p, &mut q, &mut b, &liked, None);
         let h = Hyper {
             k,
             lr,
@@ -574,17 +598,7 @@ mod tests {
             vec![0.0f32, 0.1],
         );
         let liked = vec![vec![0u32]];
-        let mut c = Cell {
-            p: &mut p,
-            q: &mut q,
-            bi: &mut b,
-            pf: &[false],
-            qf: &[false, false],
-            liked: &liked,
-            item_lo: 0,
-            n_items: 2,
-            noise: None,
-        };
+        let mut c = one_user(&mut p, &mut q, &mut b, &liked, None);
         let h = Hyper {
             k,
             lr: 0.05,
@@ -608,17 +622,7 @@ mod tests {
             (Some(&noise), [10.0 / 17.0, 5.0 / 17.0, 2.0 / 17.0, 0.0]),
             (None, [0.25; 4]),
         ] {
-            let c = Cell {
-                p: &mut p,
-                q: &mut q,
-                bi: &mut b,
-                pf: &[false],
-                qf: &[false; 4],
-                liked: &liked,
-                item_lo: 0,
-                n_items: 4,
-                noise,
-            };
+            let c = one_user(&mut p, &mut q, &mut b, &liked, noise);
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
             let n = 200_000;
             let mut hist = [0usize; 4];

@@ -18,7 +18,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use super::bpr::BprParams;
+use super::bpr::{neg_log_sigmoid, BprParams};
 use super::linalg::dot;
 use super::word2vec::noise::Noise;
 use super::TrainContext;
@@ -100,6 +100,20 @@ impl State {
             b += self.be[g];
         }
         b
+    }
+
+    /// The margin `x_uij = p_u·q̃_i − p_u·q̃_j + b̃_i − b̃_j`, given `(p_u·q̃_i, b̃_i)`; leaves
+    /// `q̃_j` in `qj`.
+    fn margin(
+        &self,
+        u: usize,
+        (pq_i, bi): (f32, f32),
+        j: usize,
+        feats: &[u32],
+        qj: &mut [f32],
+    ) -> f32 {
+        let bj = self.effective(j, feats, qj);
+        pq_i - dot(&self.p[u * self.k..(u + 1) * self.k], qj) + bi - bj
     }
 
     /// Apply gradient `grad` (ascent direction for the item vector) and `gb` (bias) to item `i`
@@ -223,7 +237,6 @@ pub(crate) fn fit(
         events.iter().for_each(|&(_, i)| count[i as usize] += 1);
         Noise::new(&count, p.neg_exponent)
     });
-    let warp_norm = super::bpr::warp_weight(ni, 1).max(1.0);
     for epoch in first..p.epochs {
         let t0 = Instant::now();
         let mut loss = 0.0f64;
@@ -233,6 +246,7 @@ pub(crate) fn fit(
         for &(u, i) in &order {
             let (u, i) = (u as usize, i as usize);
             let bi_eff = s.effective(i, &feats[i], &mut qi);
+            let pq_i = dot(&s.p[u * k..(u + 1) * k], &qi);
             // (negative, gradient weight z of the margin x_uij)
             let step = if p.warp {
                 // WARP: the first sampled negative within the margin, rank-weighted
@@ -242,11 +256,9 @@ pub(crate) fn fit(
                     if c == i || liked[u].binary_search(&(c as u32)).is_ok() {
                         continue;
                     }
-                    let bj_eff = s.effective(c, &feats[c], &mut qj);
-                    let pu = &s.p[u * k..(u + 1) * k];
-                    let x = dot(pu, &qi) - dot(pu, &qj) + bi_eff - bj_eff;
+                    let x = s.margin(u, (pq_i, bi_eff), c, &feats[c], &mut qj);
                     if x < 1.0 {
-                        let w = super::bpr::warp_weight(ni, trial) / warp_norm;
+                        let w = super::bpr::warp_scale(ni, trial);
                         loss += f64::from(w * (1.0 - x));
                         hit = Some((c, w));
                         break;
@@ -255,14 +267,8 @@ pub(crate) fn fit(
                 hit
             } else {
                 negative(&mut rng, ni, noise.as_ref(), i, &liked[u]).map(|j| {
-                    let bj_eff = s.effective(j, &feats[j], &mut qj);
-                    let pu = &s.p[u * k..(u + 1) * k];
-                    let x = dot(pu, &qi) - dot(pu, &qj) + bi_eff - bj_eff;
-                    loss += f64::from(if x > 0.0 {
-                        (-x).exp().ln_1p()
-                    } else {
-                        -x + x.exp().ln_1p()
-                    });
+                    let x = s.margin(u, (pq_i, bi_eff), j, &feats[j], &mut qj);
+                    loss += f64::from(neg_log_sigmoid(x));
                     // σ(−x): the gradient weight of ln σ(x)
                     (j, 1.0 / (1.0 + x.exp()))
                 })
