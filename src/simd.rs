@@ -6,6 +6,8 @@
 //! (so the compiler vectorises its loops 8 floats wide); elsewhere to the portable build.
 //! Both copies run the same source, so results differ at most by FMA rounding.
 
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+
 /// Define `$name` calling `$body` through the fastest code path this CPU supports.
 macro_rules! dispatch {
     ($(#[$m:meta])* fn $name:ident($($arg:ident : $ty:ty),* $(,)?) => $body:ident) => {
@@ -107,9 +109,178 @@ pub(crate) fn axpy(g: f32, x: &[f32], y: &mut [f32]) {
     crate::models::linalg::axpy(g, x, y);
 }
 
+/// `dst[i] = src[i]` read as `f32` bits with relaxed atomic loads; eight at a time with one
+/// AVX vector move when the CPU has AVX2 (see `x86::load_row` for why that is sound).
+#[inline(always)]
+pub(crate) fn load_row(src: &[AtomicU32], dst: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: the features were just detected; see `x86::load_row`.
+            unsafe { x86::load_row(src, dst) };
+            return;
+        }
+    }
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = f32::from_bits(s.load(Relaxed));
+    }
+}
+
+/// `dst[i] = cur[i] + g·x[i]`, stored with relaxed atomic stores (vector moves with AVX2).
+/// `store_row` is the case `g = 0`.
+#[inline(always)]
+pub(crate) fn store_axpy_row(dst: &[AtomicU32], cur: &[f32], g: f32, x: &[f32]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: the features were just detected; see `x86::store_axpy_row`.
+            unsafe { x86::store_axpy_row(dst, cur, g, x) };
+            return;
+        }
+    }
+    for ((d, c), x) in dst.iter().zip(cur).zip(x) {
+        d.store((c + g * x).to_bits(), Relaxed);
+    }
+}
+
+/// `dst[i] = src[i]` with relaxed atomic stores (vector moves with AVX2).
+#[inline(always)]
+pub(crate) fn store_row(dst: &[AtomicU32], src: &[f32]) {
+    store_axpy_row(dst, src, 0.0, src);
+}
+
+/// `dst[i] += x[i]`, re-reading `dst` (relaxed loads, then relaxed stores; a concurrent store
+/// between the two may be overwritten — Hogwild's lost update, never a torn value).
+#[inline(always)]
+pub(crate) fn add_row(dst: &[AtomicU32], x: &[f32]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: the features were just detected; see `x86::add_row`.
+            unsafe { x86::add_row(dst, x) };
+            return;
+        }
+    }
+    for (d, x) in dst.iter().zip(x) {
+        d.store((f32::from_bits(d.load(Relaxed)) + x).to_bits(), Relaxed);
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use std::arch::x86_64::*;
+    use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+
+    // Rows shared by Hogwild workers are `AtomicU32`s holding `f32` bits. Rust's atomics are
+    // never vectorised, so a row of 100 floats costs 100 scalar moves each way; the functions
+    // below move 8 at a time with `vmovups` written as inline assembly.
+    //
+    // Why that is sound: an `asm!` block may do anything the Rust program itself could do to
+    // the memory it is given. Each block below reads (or writes) eight consecutive
+    // `AtomicU32`s, and its effect is exactly that of eight relaxed atomic loads (stores) of
+    // them, in unspecified order: every element is naturally 4-byte aligned (`AtomicU32`'s
+    // alignment), and x86-64 carries out an aligned doubleword access atomically (Intel SDM
+    // vol. 3A, §9.1.1), also when it is part of a wider vector access, which may be split
+    // into several accesses but never inside an aligned element. So no value is ever torn,
+    // which is all that relaxed ordering promises; no ordering between the eight is implied
+    // or needed. The memory lives inside `AtomicU32` (an `UnsafeCell`), so storing through a
+    // shared reference is allowed, and every pointer below is in bounds (`i + 8 <= n`).
+
+    /// Eight relaxed loads of `AtomicU32`s at `p`, as one vector.
+    ///
+    /// # Safety
+    /// AVX must be available and `p..p+8` must be inside one slice of `AtomicU32`.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    unsafe fn aload8(p: *const AtomicU32) -> __m256 {
+        let v: __m256;
+        // SAFETY: see the comment above; the caller keeps p..p+8 in bounds.
+        unsafe {
+            std::arch::asm!(
+                "vmovups {v}, ymmword ptr [{p}]",
+                p = in(reg) p,
+                v = lateout(ymm_reg) v,
+                options(nostack, preserves_flags, readonly),
+            );
+        }
+        v
+    }
+
+    /// Eight relaxed stores of the lanes of `v` to the `AtomicU32`s at `p`.
+    ///
+    /// # Safety
+    /// AVX must be available and `p..p+8` must be inside one slice of `AtomicU32`.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    unsafe fn astore8(p: *const AtomicU32, v: __m256) {
+        // SAFETY: see the comment above; the caller keeps p..p+8 in bounds.
+        unsafe {
+            std::arch::asm!(
+                "vmovups ymmword ptr [{p}], {v}",
+                p = in(reg) p,
+                v = in(ymm_reg) v,
+                options(nostack, preserves_flags),
+            );
+        }
+    }
+
+    /// # Safety
+    /// The CPU must support AVX2 and FMA.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn load_row(src: &[AtomicU32], dst: &mut [f32]) {
+        let n = src.len().min(dst.len());
+        let (ps, pd) = (src.as_ptr(), dst.as_mut_ptr());
+        let mut i = 0;
+        while i + 8 <= n {
+            // SAFETY: i + 8 <= n: the eight atomics and the eight floats are in bounds.
+            unsafe { _mm256_storeu_ps(pd.add(i), aload8(ps.add(i))) };
+            i += 8;
+        }
+        for (d, s) in dst[i..n].iter_mut().zip(&src[i..n]) {
+            *d = f32::from_bits(s.load(Relaxed));
+        }
+    }
+
+    /// # Safety
+    /// The CPU must support AVX2 and FMA.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn store_axpy_row(dst: &[AtomicU32], cur: &[f32], g: f32, x: &[f32]) {
+        let n = dst.len().min(cur.len()).min(x.len());
+        let (pd, pc, px) = (dst.as_ptr(), cur.as_ptr(), x.as_ptr());
+        let gv = _mm256_set1_ps(g);
+        let mut i = 0;
+        while i + 8 <= n {
+            // SAFETY: i + 8 <= n bounds all three slices.
+            unsafe {
+                let v = _mm256_fmadd_ps(gv, _mm256_loadu_ps(px.add(i)), _mm256_loadu_ps(pc.add(i)));
+                astore8(pd.add(i), v);
+            }
+            i += 8;
+        }
+        for ((d, c), x) in dst[i..n].iter().zip(&cur[i..n]).zip(&x[i..n]) {
+            d.store((c + g * x).to_bits(), Relaxed);
+        }
+    }
+
+    /// # Safety
+    /// The CPU must support AVX2 and FMA.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn add_row(dst: &[AtomicU32], x: &[f32]) {
+        let n = dst.len().min(x.len());
+        let (pd, px) = (dst.as_ptr(), x.as_ptr());
+        let mut i = 0;
+        while i + 8 <= n {
+            // SAFETY: i + 8 <= n bounds both slices.
+            unsafe {
+                let v = _mm256_add_ps(aload8(pd.add(i)), _mm256_loadu_ps(px.add(i)));
+                astore8(pd.add(i), v);
+            }
+            i += 8;
+        }
+        for (d, x) in dst[i..n].iter().zip(&x[i..n]) {
+            d.store((f32::from_bits(d.load(Relaxed)) + x).to_bits(), Relaxed);
+        }
+    }
 
     /// # Safety
     /// The CPU must support AVX2 and FMA.
@@ -234,6 +405,44 @@ mod x86 {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+
+    fn atomics(v: &[f32]) -> Vec<AtomicU32> {
+        v.iter().map(|x| AtomicU32::new(x.to_bits())).collect()
+    }
+
+    fn values(a: &[AtomicU32]) -> Vec<f32> {
+        a.iter().map(|x| f32::from_bits(x.load(Relaxed))).collect()
+    }
+
+    /// The vector row moves give exactly the scalar results at every length (body and tail),
+    /// and touch nothing past the row.
+    #[test]
+    fn atomic_row_moves_match_scalar_code() {
+        for n in [0usize, 1, 7, 8, 9, 15, 16, 17, 100, 131] {
+            let a: Vec<f32> = (0..n).map(|i| (i as f32 * 0.37).sin()).collect();
+            let x: Vec<f32> = (0..n).map(|i| (i as f32 * 0.11).cos()).collect();
+            // a row of n inside a longer table: the guard cells must not change
+            let mut backing = a.clone();
+            backing.push(99.0);
+            let table = atomics(&backing);
+            let row = &table[..n];
+            let mut got = vec![0.0f32; n];
+            super::load_row(row, &mut got);
+            assert_eq!(got, a, "load n {n}");
+            super::store_axpy_row(row, &a, 0.5, &x);
+            let want: Vec<f32> = a.iter().zip(&x).map(|(c, x)| c + 0.5 * x).collect();
+            for (g, w) in values(row).iter().zip(&want) {
+                assert!((g - w).abs() <= 1e-6 * w.abs().max(1.0), "axpy n {n}");
+            }
+            super::store_row(row, &x);
+            assert_eq!(values(row), x, "store n {n}");
+            super::add_row(row, &a);
+            let want: Vec<f32> = x.iter().zip(&a).map(|(x, a)| x + a).collect();
+            assert_eq!(values(row), want, "add n {n}");
+            assert_eq!(f32::from_bits(table[n].load(Relaxed)), 99.0, "guard n {n}");
+        }
+    }
     #[test]
     fn simd_kernels_match_the_portable_ones() {
         for n in [0usize, 1, 7, 8, 9, 16, 17, 100, 131] {

@@ -363,6 +363,11 @@ pub struct HyperArgs {
     /// pass then holds at most 2N distinct words, so memory is bounded on any corpus.
     #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub max_vocab: Option<usize>,
+    /// word2vec/item2vec: keep the encoded corpus (4 bytes per token) in memory after the
+    /// first epoch when it fits in N MiB, so later epochs skip reading and tokenising it
+    /// (default 1024; 0 = read the corpus every epoch). Results are the same either way.
+    #[arg(long, value_name = "MIB")]
+    pub corpus_cache_mb: Option<usize>,
     /// word2vec/item2vec/bpr: exponent of the unigram^α noise distribution (default 0.75 for
     /// words, 0 for items; bpr: negatives ∝ item count^α).
     #[arg(long, allow_hyphen_values = true)]

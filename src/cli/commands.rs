@@ -369,6 +369,9 @@ pub(super) fn context(cli: &Cli, h: &HyperArgs) -> Result<TrainContext> {
         seed: h.seed,
         progress: !cli.quiet && !cli.json,
         resume,
+        cache_mb: h
+            .corpus_cache_mb
+            .unwrap_or(TrainContext::default().cache_mb),
     })
 }
 

@@ -58,6 +58,10 @@ pub struct TrainContext {
     /// Continue this saved run (its tables, biases, optimiser state and epoch log) instead of
     /// starting fresh; see [`TrainContext::resumed`].
     pub resume: Option<std::sync::Arc<Model>>,
+    /// Memory (MiB) a trainer may spend keeping its input decoded between epochs instead of
+    /// reading it again (word2vec/item2vec keep the encoded corpus, 4 bytes per token, when
+    /// it fits); 0 = read the input every epoch. Results do not depend on it.
+    pub cache_mb: usize,
 }
 
 impl Default for TrainContext {
@@ -68,6 +72,7 @@ impl Default for TrainContext {
             seed: 42,
             progress: false,
             resume: None,
+            cache_mb: 1024,
         }
     }
 }

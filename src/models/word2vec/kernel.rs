@@ -123,35 +123,28 @@ impl Table {
 
 use crate::simd::{axpy, dot};
 
+/// `dst = src` (relaxed loads; vector moves where the CPU allows, see [`crate::simd`]).
 #[inline(always)]
 pub(crate) fn load(src: &[AtomicU32], dst: &mut [f32]) {
-    for (d, s) in dst.iter_mut().zip(src) {
-        *d = f32::from_bits(s.load(Relaxed));
-    }
+    crate::simd::load_row(src, dst);
 }
 
 /// `dst = src`.
 #[inline(always)]
 pub(crate) fn store(dst: &[AtomicU32], src: &[f32]) {
-    for (d, s) in dst.iter().zip(src) {
-        d.store(s.to_bits(), Relaxed);
-    }
+    crate::simd::store_row(dst, src);
 }
 
 /// `dst = cur + g·x`, where `cur` is the row as loaded.
 #[inline(always)]
 fn store_axpy(dst: &[AtomicU32], cur: &[f32], g: f32, x: &[f32]) {
-    for ((d, c), x) in dst.iter().zip(cur).zip(x) {
-        d.store((c + g * x).to_bits(), Relaxed);
-    }
+    crate::simd::store_axpy_row(dst, cur, g, x);
 }
 
 /// `dst += x`, re-reading `dst` so that concurrent updates since it was read are kept.
 #[inline(always)]
 fn add_store(dst: &[AtomicU32], x: &[f32]) {
-    for (d, x) in dst.iter().zip(x) {
-        d.store((f32::from_bits(d.load(Relaxed)) + x).to_bits(), Relaxed);
-    }
+    crate::simd::add_row(dst, x);
 }
 
 /// Everything a worker reads while training (weights are written through atomics).

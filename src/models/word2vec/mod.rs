@@ -4,8 +4,12 @@
 //!
 //! One engine for words and items: a [`Corpus`] is anything that yields sentences of tokens —
 //! text files streamed line by line ([`crate::text::TextFiles`]), sessions/baskets, or users'
-//! histories (see [`crate::models::item2vec`]). The corpus is read twice per run and once
-//! per epoch, never held in memory: memory is proportional to the vocabulary.
+//! histories (see [`crate::models::item2vec`]). The corpus is streamed: read once to count the
+//! vocabulary and once in the first epoch, never held as text. Memory is proportional to
+//! the vocabulary, plus — when it fits in [`TrainContext::cache_mb`] (default 1 GiB) — the
+//! encoded corpus the first epoch packed (4 bytes per kept token), which later epochs replay
+//! instead of reading, decompressing and tokenising the files again; a corpus that outgrows
+//! the budget is read every epoch. Both ways train the same chunks with the same seeds.
 //!
 //! Data flow of one epoch: the calling thread reads sentences, maps tokens to rows (dropping
 //! tokens below `min_count`), and packs them into chunks of about 10,000 tokens, each with its
@@ -443,17 +447,25 @@ pub fn train_with(
             }
         }
     };
+    let mut cache = ChunkCache::new(ctx.cache_mb.saturating_mul(1 << 20));
     for epoch in first..p.epochs {
         let t0 = Instant::now();
-        let (raw, work) = run_epoch(corpus, vocab, &setup, threads, |raw_so_far, chunk_no| {
-            let alpha = alpha_at(epoch, raw_so_far);
-            let seed = ctx
-                .seed
-                .wrapping_mul(0x9e37_79b9_7f4a_7c15)
-                .wrapping_add((epoch as u64) << 40)
-                .wrapping_add(chunk_no);
-            (alpha.max(p.min_alpha), seed)
-        })?;
+        let (raw, work) = run_epoch(
+            corpus,
+            vocab,
+            &setup,
+            threads,
+            &mut cache,
+            |raw_so_far, chunk_no| {
+                let alpha = alpha_at(epoch, raw_so_far);
+                let seed = ctx
+                    .seed
+                    .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+                    .wrapping_add((epoch as u64) << 40)
+                    .wrapping_add(chunk_no);
+                (alpha.max(p.min_alpha), seed)
+            },
+        )?;
         raw_words = raw;
         effective_words += work.effective;
         epochs.push(EpochLog {
@@ -503,12 +515,89 @@ pub fn train_with(
     })
 }
 
-/// One pass: read and pack chunks here, train them on `threads` workers.
+/// One chunk of the encoded corpus as the first epoch packed it.
+#[derive(Debug)]
+struct Packed {
+    words: Vec<u32>,
+    ends: Vec<u32>,
+    /// Raw corpus tokens read before this chunk (drives the learning-rate schedule).
+    raw_start: u64,
+}
+
+/// The encoded corpus, kept from the first epoch while it fits the budget.
+#[derive(Debug)]
+enum ChunkCache {
+    /// Recording the epoch being read; `bytes` so far, `budget` in bytes.
+    Filling {
+        chunks: Vec<Packed>,
+        bytes: usize,
+        budget: usize,
+    },
+    /// A whole epoch's chunks and its raw token count: later epochs replay them.
+    Full { chunks: Vec<Packed>, raw: u64 },
+    /// Read the corpus every epoch.
+    Off,
+}
+
+impl ChunkCache {
+    /// A cache that may hold `budget` bytes (0: off).
+    fn new(budget: usize) -> ChunkCache {
+        if budget == 0 {
+            ChunkCache::Off
+        } else {
+            ChunkCache::Filling {
+                chunks: Vec::new(),
+                bytes: 0,
+                budget,
+            }
+        }
+    }
+
+    /// Remember `c` (read with `raw_start` raw tokens before it), unless that passes the
+    /// budget, which turns the cache off and frees it.
+    fn record(&mut self, c: &Chunk, raw_start: u64) {
+        if let ChunkCache::Filling {
+            chunks,
+            bytes,
+            budget,
+        } = self
+        {
+            *bytes += 4 * (c.words.len() + c.ends.len()) + std::mem::size_of::<Packed>();
+            if *bytes > *budget {
+                *self = ChunkCache::Off;
+            } else {
+                chunks.push(Packed {
+                    words: c.words.clone(),
+                    ends: c.ends.clone(),
+                    raw_start,
+                });
+            }
+        }
+    }
+
+    /// The epoch that was recorded ended with `raw` tokens read (`ok`: it was read whole).
+    fn finish(&mut self, raw: u64, ok: bool) {
+        if let ChunkCache::Filling { chunks, .. } = self {
+            *self = if ok {
+                ChunkCache::Full {
+                    chunks: std::mem::take(chunks),
+                    raw,
+                }
+            } else {
+                ChunkCache::Off
+            };
+        }
+    }
+}
+
+/// One pass: read and pack chunks here (or replay the cached ones), train them on `threads`
+/// workers.
 fn run_epoch(
     corpus: &dyn Corpus,
     vocab: &WordVocab,
     setup: &Setup<'_>,
     threads: usize,
+    cache: &mut ChunkCache,
     schedule: impl Fn(u64, u64) -> (f32, u64),
 ) -> Result<(u64, Work)> {
     let dim = setup.syn0.dim;
@@ -547,33 +636,56 @@ fn run_epoch(
                 .map_err(|_| Error::Param("a training worker stopped unexpectedly".into()))
         };
         let mut raw_at_chunk_start = 0u64;
-        let read = corpus.for_each_sentence(&mut |toks| {
-            let mut len = 0usize;
-            for &t in toks {
-                if let Some(i) = vocab.get(t) {
-                    chunk.words.push(i);
-                    len += 1;
-                    // split very long sentences rather than truncate them
-                    if len == CHUNK_TOKENS {
-                        chunk.ends.push(chunk.words.len() as u32);
-                        len = 0;
-                    }
+        let (read, last) = if let ChunkCache::Full { chunks, raw: r } = &*cache {
+            raw = *r;
+            let mut sent = Ok(());
+            for p in chunks {
+                let mut c = Chunk {
+                    words: p.words.clone(),
+                    ends: p.ends.clone(),
+                    ..Chunk::default()
+                };
+                sent = send(&mut c, p.raw_start, &mut chunk_no);
+                if sent.is_err() {
+                    break;
                 }
             }
-            if len > 0 {
-                chunk.ends.push(chunk.words.len() as u32);
-            }
-            raw += toks.len() as u64;
-            if chunk.words.len() >= CHUNK_TOKENS {
-                send(&mut chunk, raw_at_chunk_start, &mut chunk_no)?;
-                raw_at_chunk_start = raw;
-            }
-            Ok(())
-        });
-        let last = if read.is_ok() && !chunk.words.is_empty() {
-            send(&mut chunk, raw_at_chunk_start, &mut chunk_no)
+            (sent, Ok(()))
         } else {
-            Ok(())
+            let mut send = |chunk: &mut Chunk, raw_start: u64, chunk_no: &mut u64| -> Result<()> {
+                cache.record(chunk, raw_start);
+                send(chunk, raw_start, chunk_no)
+            };
+            let read = corpus.for_each_sentence(&mut |toks| {
+                let mut len = 0usize;
+                for &t in toks {
+                    if let Some(i) = vocab.get(t) {
+                        chunk.words.push(i);
+                        len += 1;
+                        // split very long sentences rather than truncate them
+                        if len == CHUNK_TOKENS {
+                            chunk.ends.push(chunk.words.len() as u32);
+                            len = 0;
+                        }
+                    }
+                }
+                if len > 0 {
+                    chunk.ends.push(chunk.words.len() as u32);
+                }
+                raw += toks.len() as u64;
+                if chunk.words.len() >= CHUNK_TOKENS {
+                    send(&mut chunk, raw_at_chunk_start, &mut chunk_no)?;
+                    raw_at_chunk_start = raw;
+                }
+                Ok(())
+            });
+            let last = if read.is_ok() && !chunk.words.is_empty() {
+                send(&mut chunk, raw_at_chunk_start, &mut chunk_no)
+            } else {
+                Ok(())
+            };
+            cache.finish(raw, read.is_ok() && last.is_ok());
+            (read, last)
         };
         drop(tx);
         let mut total = Work::new(0);

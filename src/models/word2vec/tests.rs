@@ -152,6 +152,66 @@ fn bad_parameters_and_empty_corpora_are_errors() {
     assert!(e.to_string().contains("min_count"), "{e}");
 }
 
+/// Keeping the encoded corpus between epochs changes nothing but the speed: with one thread
+/// the tables are bit-identical to reading the corpus every epoch (skip-gram + NS, CBOW + HS).
+#[test]
+fn the_corpus_cache_trains_the_same_chunks() {
+    let corpus = topics(300, 8);
+    for (arch, neg, hs) in [(Arch::SkipGram, 5, false), (Arch::Cbow, 0, true)] {
+        let w = Word2Vec::new(Word2VecParams {
+            epochs: 3,
+            ..small(arch, neg, hs)
+        })
+        .unwrap();
+        let streamed = w
+            .fit(
+                &corpus,
+                &TrainContext {
+                    cache_mb: 0,
+                    ..ctx1(4)
+                },
+            )
+            .unwrap();
+        let cached = w.fit(&corpus, &ctx1(4)).unwrap();
+        for t in [WORD_EMBEDDING, WORD_CONTEXT, WORD_HS] {
+            assert_eq!(cached.table(t), streamed.table(t), "{t}");
+        }
+        let losses = |m: &crate::Model| m.epochs.iter().map(|e| e.loss).collect::<Vec<_>>();
+        assert_eq!(losses(&cached), losses(&streamed));
+    }
+}
+
+/// The cache holds a whole epoch or nothing: passing the budget frees it, and an epoch that
+/// was not read to its end is not replayed.
+#[test]
+fn the_corpus_cache_keeps_to_its_budget() {
+    let chunk = Chunk {
+        words: vec![1; 1000],
+        ends: vec![1000],
+        ..Chunk::default()
+    };
+    let mut c = ChunkCache::new(10_000);
+    c.record(&chunk, 0);
+    c.record(&chunk, 1000);
+    assert!(matches!(&c, ChunkCache::Filling { chunks, .. } if chunks.len() == 2));
+    c.record(&chunk, 2000);
+    assert!(matches!(c, ChunkCache::Off), "3 × 4 kB passes 10 kB");
+    c.finish(3000, true);
+    assert!(matches!(c, ChunkCache::Off));
+    let mut c = ChunkCache::new(1 << 20);
+    c.record(&chunk, 0);
+    c.finish(1000, true);
+    assert!(matches!(&c, ChunkCache::Full { chunks, raw: 1000 } if chunks.len() == 1));
+    let mut c = ChunkCache::new(1 << 20);
+    c.record(&chunk, 0);
+    c.finish(1000, false);
+    assert!(
+        matches!(c, ChunkCache::Off),
+        "a failed read is not replayed"
+    );
+    assert!(matches!(ChunkCache::new(0), ChunkCache::Off));
+}
+
 /// A run continued from its checkpoint ends bit-identical to the uninterrupted run (one
 /// thread), for NS and HS; a completed run resumed with more epochs decays on to `min_alpha`.
 #[test]
