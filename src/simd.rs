@@ -166,6 +166,31 @@ pub(crate) fn add_row(dst: &[AtomicU32], x: &[f32]) {
     }
 }
 
+/// For each row `j` of the row-major block `rows` (row length `x.len()`): `dx += g[j]·row_j`
+/// (the row as it was), then `row_j += g[j]·x` — the two axpys of a word2vec prediction for
+/// every output row at once, with `dx` held in registers across the rows (AVX2+FMA when
+/// available).
+#[inline(always)]
+pub(crate) fn grad_rows(g: &[f32], x: &[f32], dx: &mut [f32], rows: &mut [f32]) {
+    let d = x.len();
+    if d == 0 {
+        return;
+    }
+    let k = g.len().min(rows.len() / d);
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: the features were just detected; the kernel slices its inputs itself.
+            unsafe { x86::grad_rows(&g[..k], x, dx, &mut rows[..k * d]) };
+            return;
+        }
+    }
+    for (&gj, row) in g[..k].iter().zip(rows.chunks_exact_mut(d)) {
+        crate::models::linalg::axpy(gj, row, dx);
+        crate::models::linalg::axpy(gj, x, row);
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use std::arch::x86_64::*;
@@ -381,6 +406,48 @@ mod x86 {
     /// # Safety
     /// The CPU must support AVX2 and FMA.
     #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn grad_rows(g: &[f32], x: &[f32], dx: &mut [f32], rows: &mut [f32]) {
+        let d = x.len().min(dx.len());
+        if d == 0 {
+            return;
+        }
+        let stride = x.len();
+        let k = g.len().min(rows.len() / stride);
+        let body = d - d % 8;
+        let (px, pdx, pr) = (x.as_ptr(), dx.as_mut_ptr(), rows.as_mut_ptr());
+        let mut i = 0;
+        while i < body {
+            // SAFETY: i + 8 <= body <= d <= len(x), len(dx); row j spans
+            // rows[j·stride..(j+1)·stride] with j < k <= len(rows)/stride and i + 8 <= stride,
+            // so every 8-float access is in bounds; x, dx and rows are distinct borrows.
+            unsafe {
+                let xv = _mm256_loadu_ps(px.add(i));
+                let mut acc = _mm256_loadu_ps(pdx.add(i));
+                for (j, &gj) in g[..k].iter().enumerate() {
+                    let gv = _mm256_set1_ps(gj);
+                    let p = pr.add(j * stride + i);
+                    let r = _mm256_loadu_ps(p);
+                    acc = _mm256_fmadd_ps(gv, r, acc);
+                    _mm256_storeu_ps(p, _mm256_fmadd_ps(gv, xv, r));
+                }
+                _mm256_storeu_ps(pdx.add(i), acc);
+            }
+            i += 8;
+        }
+        for i in body..d {
+            let mut a = dx[i];
+            for (j, &gj) in g[..k].iter().enumerate() {
+                let r = rows[j * stride + i];
+                a += gj * r;
+                rows[j * stride + i] = r + gj * x[i];
+            }
+            dx[i] = a;
+        }
+    }
+
+    /// # Safety
+    /// The CPU must support AVX2 and FMA.
+    #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn axpy(g: f32, x: &[f32], y: &mut [f32]) {
         let n = x.len().min(y.len());
         let (px, py) = (x.as_ptr(), y.as_mut_ptr());
@@ -413,6 +480,30 @@ mod tests {
 
     fn values(a: &[AtomicU32]) -> Vec<f32> {
         a.iter().map(|x| f32::from_bits(x.load(Relaxed))).collect()
+    }
+
+    /// The fused update equals the two axpys per row it replaces (`dx` sees each row before
+    /// its own update), at every length.
+    #[test]
+    fn grad_rows_is_two_axpys_per_row() {
+        for d in [1usize, 7, 8, 9, 16, 100, 131] {
+            for k in [0usize, 1, 3, 6] {
+                let x: Vec<f32> = (0..d).map(|i| (i as f32 * 0.37).sin()).collect();
+                let g: Vec<f32> = (0..k).map(|j| 0.1 * j as f32 - 0.2).collect();
+                let rows: Vec<f32> = (0..k * d).map(|i| (i as f32 * 0.05).cos()).collect();
+                let dx0: Vec<f32> = (0..d).map(|i| i as f32 * 0.01).collect();
+                let (mut rows1, mut dx1) = (rows.clone(), dx0.clone());
+                super::grad_rows(&g, &x, &mut dx1, &mut rows1);
+                let (mut rows2, mut dx2) = (rows, dx0);
+                for (j, row) in rows2.chunks_exact_mut(d).enumerate() {
+                    crate::models::linalg::axpy(g[j], row, &mut dx2);
+                    crate::models::linalg::axpy(g[j], &x, row);
+                }
+                for (a, b) in dx1.iter().zip(&dx2).chain(rows1.iter().zip(&rows2)) {
+                    assert!((a - b).abs() < 1e-5, "d {d} k {k}: {a} vs {b}");
+                }
+            }
+        }
     }
 
     /// The vector row moves give exactly the scalar results at every length (body and tail),

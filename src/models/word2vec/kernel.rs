@@ -185,13 +185,12 @@ pub(crate) struct Work {
     row: Vec<f32>,
     neu1e: Vec<f32>,
     sent: Vec<u32>,
-    // batched skip-gram: context rows, output rows, their deltas, labels and targets
+    // batched skip-gram: context rows and the slot of each context position
     ctx: Vec<f32>,
     ctx_ids: Vec<u32>,
     ctx_order: Vec<u32>,
-    out: Vec<f32>,
-    out_ids: Vec<(bool, u32)>,
-    preds: Vec<(u32, f32)>,
+    /// The output rows of the position being trained (batched skip-gram and CBOW).
+    outs: Outputs,
     /// Negatives drawn one position ahead, so their rows can be prefetched.
     negs: Vec<u32>,
     next_negs: Vec<u32>,
@@ -296,7 +295,7 @@ fn train_chunk_body(s: &Setup<'_>, c: &Chunk, w: &mut Work) {
                     }
                 }
             } else {
-                cbow(s, c.alpha, &sent, pos, lo, hi, ring, w, &mut rng);
+                cbow(s, c.alpha, &sent, pos, lo, hi, ring, w);
             }
         }
         if cached_cbow {
@@ -348,8 +347,9 @@ fn sg_pair(s: &Setup<'_>, alpha: f32, target: u32, input: u32, w: &mut Work, rng
 }
 
 /// CBOW for one position: the context rows come from the ring (local copies kept for as long
-/// as a word is in the window, written back when it leaves), the output rows are read and
-/// written per prediction, and the negatives were drawn one position ahead (prefetched).
+/// as a word is in the window, written back when it leaves), the output rows are gathered
+/// once, trained against the context vector with batched dot products and written back once
+/// ([`Outputs`]), and the negatives were drawn one position ahead (prefetched).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn cbow(
@@ -361,7 +361,6 @@ fn cbow(
     hi: usize,
     ring: usize,
     w: &mut Work,
-    rng: &mut Rng,
 ) {
     let dim = s.syn0.dim;
     w.l1.fill(0.0);
@@ -381,7 +380,16 @@ fn cbow(
         w.l1.iter_mut().for_each(|x| *x *= inv);
     }
     w.neu1e.fill(0.0);
-    output_with(s, alpha, sent[pos], w, rng, true);
+    w.outs.gather(s, sent[pos], &w.negs);
+    w.outs.fit(
+        s,
+        alpha,
+        &w.l1,
+        &mut w.neu1e,
+        &mut w.loss,
+        &mut w.predictions,
+    );
+    w.outs.scatter(s);
     if !s.cbow_mean {
         // gensim: with a summed context, the error is shared out over the context words
         w.neu1e.iter_mut().for_each(|x| *x *= inv);
@@ -394,14 +402,6 @@ fn cbow(
     }
 }
 
-/// Skip-gram for one position, batched over its window (after HogBatch, Ji et al. 2016,
-/// "Parallelizing Word2Vec in Shared and Distributed Memory"): the output rows — the word
-/// itself, one shared draw of negatives, and its Huffman path — are read once into local
-/// copies, the context words are trained against them one after another exactly as in
-/// word2vec.c (each pair sees the output rows as updated by the pairs before it), and every
-/// row is written back once. The one departure from word2vec.c is that a position's context
-/// words share their negatives; memory traffic per position drops from
-/// `contexts × outputs` rows to `contexts + outputs`.
 /// Draw `negative` noise rows for `target` (draws equal to it are skipped, as in gensim).
 #[inline(always)]
 fn draw_negatives(s: &Setup<'_>, target: u32, out: &mut Vec<u32>, rng: &mut Rng) {
@@ -435,6 +435,15 @@ fn prefetch_rows(s: &Setup<'_>, sent: &[u32], pos: usize, negs: &[u32]) {
     }
 }
 
+/// Skip-gram for one position, batched over its window (after HogBatch, Ji et al. 2016,
+/// "Parallelizing Word2Vec in Shared and Distributed Memory"): the output rows — the word
+/// itself, one shared draw of negatives, and its Huffman path — are read once into local
+/// copies, the context words are trained against them one after another as in word2vec.c
+/// (each context word sees the output rows as updated by the words before it; see
+/// [`Outputs`] for the order within one), and every row is written back once. The one
+/// departure from word2vec.c is that a position's context words share their negatives;
+/// memory traffic per position drops from `contexts × outputs` rows to
+/// `contexts + outputs`.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn sg_batched(
@@ -466,65 +475,20 @@ fn sg_batched(
     if w.ctx_order.is_empty() {
         return;
     }
-    // distinct output rows (is_hs, row) and the predictions (slot, label) made against them
-    w.out_ids.clear();
-    w.preds.clear();
-    let add = |w: &mut Work, key: (bool, u32), label: f32| {
-        let slot = match w.out_ids.iter().position(|&x| x == key) {
-            Some(i) => i,
-            None => {
-                w.out_ids.push(key);
-                w.out_ids.len() - 1
-            }
-        };
-        w.preds.push((slot as u32, label));
-    };
-    if s.syn1.is_some() {
-        let (points, codes) = s.huffman.path(target as usize);
-        for (&p, &code) in points.iter().zip(codes) {
-            add(w, (true, p), 1.0 - f32::from(code));
-        }
-    }
-    if s.syn1neg.is_some() {
-        add(w, (false, target), 1.0);
-        let negs = std::mem::take(&mut w.negs);
-        for &t in &negs {
-            add(w, (false, t), 0.0);
-        }
-        w.negs = negs;
-    }
-    let (m, k) = (w.ctx_ids.len(), w.out_ids.len());
+    w.outs.gather(s, target, &w.negs);
+    let m = w.ctx_ids.len();
     w.ctx.resize(m * dim, 0.0);
     w.dctx.clear();
     w.dctx.resize(m * dim, 0.0);
-    w.out.resize(k * dim, 0.0);
     for (i, &c) in w.ctx_ids.iter().enumerate() {
         load(s.syn0.row(c as usize), &mut w.ctx[i * dim..(i + 1) * dim]);
-    }
-    let table = |hs: bool| if hs { s.syn1 } else { s.syn1neg };
-    for (j, &(hs, r)) in w.out_ids.iter().enumerate() {
-        if let Some(t) = table(hs) {
-            load(t.row(r as usize), &mut w.out[j * dim..(j + 1) * dim]);
-        }
     }
     for &i in &w.ctx_order {
         let i = i as usize;
         let ci = &w.ctx[i * dim..(i + 1) * dim];
         let dci = &mut w.dctx[i * dim..(i + 1) * dim];
-        for &(j, label) in &w.preds {
-            let j = j as usize;
-            let oj = &mut w.out[j * dim..(j + 1) * dim];
-            let f = dot(ci, oj);
-            w.loss += f64::from(s.sigmoid.neg_log(if label > 0.5 { f } else { -f }));
-            w.predictions += 1;
-            // saturated predictions carry no update (gensim; word2vec.c clips for NS)
-            if f <= -MAX_EXP || f >= MAX_EXP {
-                continue;
-            }
-            let g = (label - s.sigmoid.get(f)) * alpha;
-            axpy(g, oj, dci);
-            axpy(g, ci, oj);
-        }
+        w.outs
+            .fit(s, alpha, ci, dci, &mut w.loss, &mut w.predictions);
     }
     // one store per distinct row; a concurrent update since the load may be overwritten (the
     // lost-update tolerance of Hogwild), never a torn value
@@ -534,30 +498,119 @@ fn sg_batched(
             store_axpy(s.syn0.row(c as usize), &w.ctx[r.clone()], 1.0, &w.dctx[r]);
         }
     }
-    for (j, &(hs, r)) in w.out_ids.iter().enumerate() {
-        if let Some(t) = table(hs) {
-            store(t.row(r as usize), &w.out[j * dim..(j + 1) * dim]);
+    w.outs.scatter(s);
+}
+
+/// The output rows one position trains against — its word's Huffman path (HS) and/or the
+/// word and its negatives (NS) — as local copies, with the predictions made against them.
+/// Against one input vector `x`, every prediction's dot product uses the rows as they were
+/// before this input's updates (as in word2vec.c, where the rows of one input's predictions
+/// are distinct and so independent), which lets all dot products be computed in one batched
+/// call, four rows at a time, and all updates be applied in one fused pass.
+#[derive(Debug, Default)]
+struct Outputs {
+    /// Distinct rows: (from the HS table, row).
+    ids: Vec<(bool, u32)>,
+    /// Their values, row-major (`ids.len() × dim`).
+    rows: Vec<f32>,
+    /// Predictions: (slot in `ids`, label).
+    preds: Vec<(u32, f32)>,
+    /// Per slot: the dot product with the current input, and the summed gradient step.
+    f: Vec<f32>,
+    g: Vec<f32>,
+}
+
+impl Outputs {
+    /// Collect and load the output rows of `target` (negatives `negs`, drawn ahead).
+    #[inline(always)]
+    fn gather(&mut self, s: &Setup<'_>, target: u32, negs: &[u32]) {
+        self.ids.clear();
+        self.preds.clear();
+        let mut add = |key: (bool, u32), label: f32| {
+            let slot = match self.ids.iter().position(|&x| x == key) {
+                Some(i) => i,
+                None => {
+                    self.ids.push(key);
+                    self.ids.len() - 1
+                }
+            };
+            self.preds.push((slot as u32, label));
+        };
+        if s.syn1.is_some() {
+            let (points, codes) = s.huffman.path(target as usize);
+            for (&p, &code) in points.iter().zip(codes) {
+                add((true, p), 1.0 - f32::from(code));
+            }
+        }
+        if s.syn1neg.is_some() {
+            add((false, target), 1.0);
+            for &t in negs {
+                add((false, t), 0.0);
+            }
+        }
+        let dim = s.syn0.dim;
+        self.rows.resize(self.ids.len() * dim, 0.0);
+        for (j, &(hs, r)) in self.ids.iter().enumerate() {
+            if let Some(t) = if hs { s.syn1 } else { s.syn1neg } {
+                load(t.row(r as usize), &mut self.rows[j * dim..(j + 1) * dim]);
+            }
+        }
+    }
+
+    /// Train the input vector `x` against every prediction: the rows take their updates and
+    /// `dx` accumulates the input's gradient. Saturated predictions (|x·row| ≥ `MAX_EXP`)
+    /// carry no update (gensim; word2vec.c clips for NS).
+    #[inline(always)]
+    fn fit(
+        &mut self,
+        s: &Setup<'_>,
+        alpha: f32,
+        x: &[f32],
+        dx: &mut [f32],
+        loss: &mut f64,
+        predictions: &mut u64,
+    ) {
+        let k = self.ids.len();
+        let rows = &mut self.rows[..k * x.len()];
+        self.f.resize(k, 0.0);
+        crate::simd::dots(rows, x, &mut self.f);
+        self.g.clear();
+        self.g.resize(k, 0.0);
+        for &(j, label) in &self.preds {
+            let f = self.f[j as usize];
+            *loss += f64::from(s.sigmoid.neg_log(if label > 0.5 { f } else { -f }));
+            *predictions += 1;
+            if f <= -MAX_EXP || f >= MAX_EXP {
+                continue;
+            }
+            self.g[j as usize] += (label - s.sigmoid.get(f)) * alpha;
+        }
+        crate::simd::grad_rows(&self.g, x, dx, rows);
+    }
+
+    /// Write every row back once.
+    #[inline(always)]
+    fn scatter(&self, s: &Setup<'_>) {
+        let dim = s.syn0.dim;
+        for (j, &(hs, r)) in self.ids.iter().enumerate() {
+            if let Some(t) = if hs { s.syn1 } else { s.syn1neg } {
+                store(t.row(r as usize), &self.rows[j * dim..(j + 1) * dim]);
+            }
         }
     }
 }
 
-/// Predict `target` from the hidden vector `w.l1`: update the output rows and accumulate the
-/// input gradient in `w.neu1e`.
+/// Predict `target` from the hidden vector `w.l1` pair by pair (word2vec.c's order, for
+/// `--unbatched` skip-gram): update the output rows and accumulate the input gradient in
+/// `w.neu1e`.
 #[inline(always)]
 fn output(s: &Setup<'_>, alpha: f32, target: u32, w: &mut Work, rng: &mut Rng) {
-    output_with(s, alpha, target, w, rng, false);
-}
-
-/// [`output`], taking the negatives from `w.negs` (drawn ahead) when `drawn`.
-#[inline(always)]
-fn output_with(s: &Setup<'_>, alpha: f32, target: u32, w: &mut Work, rng: &mut Rng, drawn: bool) {
     let Work {
         l1,
         row,
         neu1e,
         loss,
         predictions,
-        negs,
         ..
     } = w;
     if let Some(syn1) = s.syn1 {
@@ -581,11 +634,6 @@ fn output_with(s: &Setup<'_>, alpha: f32, target: u32, w: &mut Work, rng: &mut R
         for d in 0..=s.negative {
             let (t, label) = if d == 0 {
                 (target, 1.0f32)
-            } else if drawn {
-                match negs.get(d - 1) {
-                    Some(&t) => (t, 0.0),
-                    None => break,
-                }
             } else {
                 let t = s.noise.sample(rng.next_u64());
                 if t == target {
