@@ -194,8 +194,9 @@ pub(crate) struct Work {
     /// Negatives drawn one position ahead, so their rows can be prefetched.
     negs: Vec<u32>,
     next_negs: Vec<u32>,
-    /// CBOW: local copies of the input rows of the words in the window (a ring of
-    /// `2·window + 1` slots by position) and their values when loaded.
+    /// CBOW: local copies of the input rows of the words in the window (a ring of slots by
+    /// position: `2·window + 1`, or the sentence length if shorter, rounded up to a power of
+    /// two) and their values when loaded.
     ring_cur: Vec<f32>,
     ring_orig: Vec<f32>,
     dctx: Vec<f32>,
@@ -250,7 +251,14 @@ fn train_chunk_body(s: &Setup<'_>, c: &Chunk, w: &mut Work) {
         if lookahead && n > 0 {
             draw_negatives(s, sent[0], &mut w.next_negs, &mut rng);
         }
-        let ring = 2 * s.window + 1;
+        // a power of two, so a position's slot is `p & (ring - 1)` (no division in the loop);
+        // never more slots than the sentence has positions
+        let ring = s
+            .window
+            .saturating_mul(2)
+            .saturating_add(1)
+            .min(n.max(1))
+            .next_power_of_two();
         let dim = s.syn0.dim;
         if cached_cbow {
             w.ring_cur.resize(ring * dim, 0.0);
@@ -259,7 +267,8 @@ fn train_chunk_body(s: &Setup<'_>, c: &Chunk, w: &mut Work) {
         let mut loaded = 0usize;
         for pos in 0..n {
             if cached_cbow {
-                // keep the rows of positions pos-window ..= pos+window in the ring
+                // keep the rows of positions pos-window ..= pos+window in the ring (a slot is
+                // written back when a later position needs it)
                 while loaded < n.min(pos + s.window + 1) {
                     if loaded >= ring {
                         ring_evict(s, &sent, loaded - ring, ring, w);
@@ -278,7 +287,8 @@ fn train_chunk_body(s: &Setup<'_>, c: &Chunk, w: &mut Work) {
                 }
             }
             let b = if s.shrink_windows {
-                (rng.next_u64() % s.window as u64) as usize
+                // uniform in 0..window by multiply-shift (no division)
+                (((rng.next_u64() >> 32) * s.window as u64) >> 32) as usize
             } else {
                 0
             };
@@ -311,7 +321,8 @@ fn train_chunk_body(s: &Setup<'_>, c: &Chunk, w: &mut Work) {
 #[inline(always)]
 fn ring_load(s: &Setup<'_>, sent: &[u32], p: usize, ring: usize, w: &mut Work) {
     let dim = s.syn0.dim;
-    let r = (p % ring) * dim..(p % ring + 1) * dim;
+    let slot = p & (ring - 1);
+    let r = slot * dim..(slot + 1) * dim;
     load(s.syn0.row(sent[p] as usize), &mut w.ring_cur[r.clone()]);
     w.ring_orig[r.clone()].copy_from_slice(&w.ring_cur[r]);
 }
@@ -325,7 +336,8 @@ fn ring_evict(s: &Setup<'_>, sent: &[u32], p: usize, ring: usize, w: &mut Work) 
         return;
     }
     let dim = s.syn0.dim;
-    let r = (p % ring) * dim..(p % ring + 1) * dim;
+    let slot = p & (ring - 1);
+    let r = slot * dim..(slot + 1) * dim;
     for (o, c) in w.ring_orig[r.clone()]
         .iter_mut()
         .zip(&w.ring_cur[r.clone()])
@@ -367,7 +379,7 @@ fn cbow(
     let mut count = 0usize;
     for cpos in lo..hi {
         if cpos != pos {
-            let slot = cpos % ring;
+            let slot = cpos & (ring - 1);
             axpy(1.0, &w.ring_cur[slot * dim..(slot + 1) * dim], &mut w.l1);
             count += 1;
         }
@@ -396,7 +408,7 @@ fn cbow(
     }
     for cpos in lo..hi {
         if cpos != pos {
-            let slot = cpos % ring;
+            let slot = cpos & (ring - 1);
             axpy(1.0, &w.neu1e, &mut w.ring_cur[slot * dim..(slot + 1) * dim]);
         }
     }
