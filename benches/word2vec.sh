@@ -4,6 +4,8 @@
 #   skip-gram + NS, CBOW + NS, skip-gram + HS (negative 0); recsys skip-gram also at 1 thread.
 #   ML-100K leave-last-out item2vec (the peer's settings: dim 64, windows 5 and 50, 10 epochs).
 # Usage: benches/word2vec.sh [python-with-gensim] > results.jsonl   (one JSON line per run)
+#   RECSYS_W2V_RUNS="sg cbow hs 1t item2vec" (the default) picks the parts to run;
+#   RECSYS_W2V_SEEDS="42 1" (the default) the skip-gram + NS seeds.
 # Needs ../shared/datasets; takes about 45 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,16 +22,27 @@ run() { # label, args...
 }
 words=(eval "$I/imdb-reviews-labeled.txt.gz" "$I/imdb-reviews-unsup.txt.gz" --algo word2vec
        --analogies "$E/questions-words.txt" --word-pairs "$E/wordsim353.tsv" --word-pairs "$E/simlex999.txt" --json)
-for seed in 42 1; do
-  run "recsys-sg-ns-2t-seed$seed" "$bin" "${words[@]}" --threads 2 --seed "$seed"
-  run "gensim-sg-ns-2t-seed$seed" "$py" benches/gensim_w2v.py --imdb "$I" --eval "$E" --sg 1 --seed "$seed"
-done
-run recsys-cbow-ns-2t "$bin" "${words[@]}" --threads 2 --cbow
-run gensim-cbow-ns-2t "$py" benches/gensim_w2v.py --imdb "$I" --eval "$E" --sg 0
-run recsys-sg-hs-2t "$bin" "${words[@]}" --threads 2 --hs --negative 0
-run gensim-sg-hs-2t "$py" benches/gensim_w2v.py --imdb "$I" --eval "$E" --sg 1 --hs 1 --negative 0
-run recsys-sg-ns-1t "$bin" "${words[@]}" --threads 1
-run gensim-sg-ns-1t "$py" benches/gensim_w2v.py --imdb "$I" --eval "$E" --sg 1 --threads 1
+parts=" ${RECSYS_W2V_RUNS:-sg cbow hs 1t item2vec} "
+want() { [[ $parts == *" $1 "* ]]; }
+if want sg; then
+  for seed in ${RECSYS_W2V_SEEDS:-42 1}; do
+    run "recsys-sg-ns-2t-seed$seed" "$bin" "${words[@]}" --threads 2 --seed "$seed"
+    run "gensim-sg-ns-2t-seed$seed" "$py" benches/gensim_w2v.py --imdb "$I" --eval "$E" --sg 1 --seed "$seed"
+  done
+fi
+if want cbow; then
+  run recsys-cbow-ns-2t "$bin" "${words[@]}" --threads 2 --cbow
+  run gensim-cbow-ns-2t "$py" benches/gensim_w2v.py --imdb "$I" --eval "$E" --sg 0
+fi
+if want hs; then
+  run recsys-sg-hs-2t "$bin" "${words[@]}" --threads 2 --hs --negative 0
+  run gensim-sg-hs-2t "$py" benches/gensim_w2v.py --imdb "$I" --eval "$E" --sg 1 --hs 1 --negative 0
+fi
+if want 1t; then
+  run recsys-sg-ns-1t "$bin" "${words[@]}" --threads 1
+  run gensim-sg-ns-1t "$py" benches/gensim_w2v.py --imdb "$I" --eval "$E" --sg 1 --threads 1
+fi
+want item2vec || exit 0
 # item2vec on ML-100K leave-last-out: the gensim peer (dim 64, windows 5 and 50, 10 epochs,
 # query = last 5 items), recsys with the peer's settings, and recsys with its defaults
 "$py" ../shared/peers/item2vec_gensim.py --datasets ml-100k --windows 5,50 --imdb skip --text8 skip --threads 2
