@@ -45,10 +45,43 @@ impl Seen {
     /// Build from interactions (duplicates collapsed).
     #[must_use]
     pub fn from_interactions(x: &Interactions) -> Seen {
-        let m = x.binary_csr();
+        // counting sort by user, then each row sorted and deduplicated in place (a row only
+        // ever moves towards the front, so compacting into the same buffer is safe)
+        let nu = x.users.len();
+        let mut start = vec![0usize; nu + 1];
+        for &u in &x.user {
+            start[u as usize + 1] += 1;
+        }
+        for u in 0..nu {
+            start[u + 1] += start[u];
+        }
+        let mut next = start.clone();
+        let mut items = vec![0u32; x.item.len()];
+        for (&u, &i) in x.user.iter().zip(&x.item) {
+            items[next[u as usize]] = i;
+            next[u as usize] += 1;
+        }
+        let mut indptr = Vec::with_capacity(nu + 1);
+        indptr.push(0u64);
+        let mut out = 0;
+        for u in 0..nu {
+            let row = &mut items[start[u]..start[u + 1]];
+            row.sort_unstable();
+            let mut last = None;
+            for k in start[u]..start[u + 1] {
+                let v = items[k];
+                if last != Some(v) {
+                    items[out] = v;
+                    out += 1;
+                    last = Some(v);
+                }
+            }
+            indptr.push(out as u64);
+        }
+        items.truncate(out);
         Seen {
-            indptr: m.indptr().raw_storage().iter().map(|&p| p as u64).collect(),
-            indices: m.indices().iter().map(|&i| i as u32).collect(),
+            indptr,
+            indices: items,
         }
     }
 
@@ -100,12 +133,13 @@ impl Model {
         let mut vocabs = BTreeMap::new();
         vocabs.insert("user".to_string(), x.users.clone());
         vocabs.insert("item".to_string(), x.items.clone());
+        let seen = Some(Seen::from_interactions(x));
         Model {
             algo: algo.to_string(),
             vocabs,
             item_info,
             item_counts: x.item_counts(),
-            seen: Some(Seen::from_interactions(x)),
+            seen,
             ..Default::default()
         }
     }

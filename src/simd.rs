@@ -109,6 +109,31 @@ pub(crate) fn axpy(g: f32, x: &[f32], y: &mut [f32]) {
     crate::models::linalg::axpy(g, x, y);
 }
 
+/// One biased-MF SGD step on the rows `p` and `q` (the common length): `e = offset − p·q`,
+/// then `p ← a·p + g·q` and `q ← a·q + g·p` from the old values, with `g = lr·e` and
+/// `a = 1 − lr·rf` (Funk's update `p += lr (e q − rf p)` rearranged). Returns `e`. One pass
+/// of AVX2/FMA loads for the dot product and one for the update when the CPU has them;
+/// otherwise the portable loops. The two paths differ at most by rounding.
+#[inline(always)]
+pub(crate) fn mf_step(p: &mut [f32], q: &mut [f32], offset: f32, lr: f32, rf: f32) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: `x86::mf_step` requires the `avx2` and `fma` target features, which this
+            // CPU has (checked on the line above); its accesses stay inside both slices.
+            return unsafe { x86::mf_step(p, q, offset, lr, rf) };
+        }
+    }
+    let e = offset - crate::models::linalg::dot(p, q);
+    let (g, a) = (lr * e, 1.0 - lr * rf);
+    for (x, y) in p.iter_mut().zip(q.iter_mut()) {
+        let (p0, q0) = (*x, *y);
+        *x = a * p0 + g * q0;
+        *y = a * q0 + g * p0;
+    }
+    e
+}
+
 /// `dst[i] = src[i]` read as `f32` bits with relaxed atomic loads; eight at a time with one
 /// AVX vector move when the CPU has AVX2 (see `x86::load_row` for why that is sound).
 #[inline(always)]
@@ -448,6 +473,76 @@ mod x86 {
     /// # Safety
     /// The CPU must support AVX2 and FMA.
     #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    pub(super) unsafe fn mf_step(
+        p: &mut [f32],
+        q: &mut [f32],
+        offset: f32,
+        lr: f32,
+        rf: f32,
+    ) -> f32 {
+        let n = p.len().min(q.len());
+        let (pp, pq) = (p.as_mut_ptr(), q.as_mut_ptr());
+        let mut acc = _mm256_setzero_ps();
+        let mut i = 0;
+        while i + 8 <= n {
+            // SAFETY: i + 8 <= n <= len(p), len(q): both 8-float loads are in bounds.
+            unsafe {
+                acc = _mm256_fmadd_ps(_mm256_loadu_ps(pp.add(i)), _mm256_loadu_ps(pq.add(i)), acc);
+            }
+            i += 8;
+        }
+        let mut s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+        if i + 4 <= n {
+            // SAFETY: i + 4 <= n: both 4-float loads are in bounds.
+            unsafe {
+                s = _mm_fmadd_ps(_mm_loadu_ps(pp.add(i)), _mm_loadu_ps(pq.add(i)), s);
+            }
+            i += 4;
+        }
+        let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+        let s = _mm_add_ss(s, _mm_movehdup_ps(s));
+        let mut d = _mm_cvtss_f32(s);
+        while i < n {
+            d += p[i] * q[i];
+            i += 1;
+        }
+        let e = offset - d;
+        let (g, a) = (lr * e, 1.0 - lr * rf);
+        let (gv, av) = (_mm256_set1_ps(g), _mm256_set1_ps(a));
+        let mut i = 0;
+        while i + 8 <= n {
+            // SAFETY: i + 8 <= n: the loads and stores of both rows are in bounds; p and q
+            // are distinct `&mut` borrows, so they do not overlap.
+            unsafe {
+                let (x, y) = (_mm256_loadu_ps(pp.add(i)), _mm256_loadu_ps(pq.add(i)));
+                _mm256_storeu_ps(pp.add(i), _mm256_fmadd_ps(gv, y, _mm256_mul_ps(av, x)));
+                _mm256_storeu_ps(pq.add(i), _mm256_fmadd_ps(gv, x, _mm256_mul_ps(av, y)));
+            }
+            i += 8;
+        }
+        if i + 4 <= n {
+            let (g4, a4) = (_mm256_castps256_ps128(gv), _mm256_castps256_ps128(av));
+            // SAFETY: i + 4 <= n: the 4-float loads and stores are in bounds, as above.
+            unsafe {
+                let (x, y) = (_mm_loadu_ps(pp.add(i)), _mm_loadu_ps(pq.add(i)));
+                _mm_storeu_ps(pp.add(i), _mm_fmadd_ps(g4, y, _mm_mul_ps(a4, x)));
+                _mm_storeu_ps(pq.add(i), _mm_fmadd_ps(g4, x, _mm_mul_ps(a4, y)));
+            }
+            i += 4;
+        }
+        while i < n {
+            let (x, y) = (p[i], q[i]);
+            p[i] = a * x + g * y;
+            q[i] = a * y + g * x;
+            i += 1;
+        }
+        e
+    }
+
+    /// # Safety
+    /// The CPU must support AVX2 and FMA.
+    #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn axpy(g: f32, x: &[f32], y: &mut [f32]) {
         let n = x.len().min(y.len());
         let (px, py) = (x.as_ptr(), y.as_mut_ptr());
@@ -534,6 +629,35 @@ mod tests {
             assert_eq!(f32::from_bits(table[n].load(Relaxed)), 99.0, "guard n {n}");
         }
     }
+    #[test]
+    fn mf_step_is_funks_update() {
+        for n in [0usize, 1, 3, 4, 5, 8, 12, 20, 21, 64, 100] {
+            let p0: Vec<f32> = (0..n).map(|i| (i as f32 * 0.37).sin() * 0.3).collect();
+            let q0: Vec<f32> = (0..n).map(|i| (i as f32 * 0.11).cos() * 0.3).collect();
+            let (mut p, mut q) = (p0.clone(), q0.clone());
+            let (offset, lr, rf) = (0.7f32, 0.03f32, 0.1f32);
+            let e = super::mf_step(&mut p, &mut q, offset, lr, rf);
+            let d: f64 = p0
+                .iter()
+                .zip(&q0)
+                .map(|(a, b)| f64::from(*a) * f64::from(*b))
+                .sum();
+            let want_e = f64::from(offset) - d;
+            assert!(
+                (f64::from(e) - want_e).abs() < 1e-5,
+                "n {n}: e {e} vs {want_e}"
+            );
+            for i in 0..n {
+                let wp = p0[i] + lr * (e * q0[i] - rf * p0[i]);
+                let wq = q0[i] + lr * (e * p0[i] - rf * q0[i]);
+                assert!(
+                    (p[i] - wp).abs() < 1e-6 && (q[i] - wq).abs() < 1e-6,
+                    "n {n} i {i}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn simd_kernels_match_the_portable_ones() {
         for n in [0usize, 1, 7, 8, 9, 16, 17, 100, 131] {

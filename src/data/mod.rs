@@ -149,10 +149,26 @@ impl Interactions {
     }
 
     /// Users × items CSR matrix of ratings; repeated (user, item) pairs are summed.
-    /// Built by a counting sort over users (O(events)) and a small sort within each row.
+    /// Built by two stable counting sorts (by item, then by user), so each row comes out in
+    /// item order without a comparison sort: O(events + users + items).
     #[must_use]
     pub fn csr(&self) -> CsMat<f32> {
         let (nu, ni) = (self.users.len(), self.items.len());
+        let n = self.len();
+        // pass 1: event indices ordered by item (stable)
+        let mut iptr = vec![0usize; ni + 1];
+        for &i in &self.item {
+            iptr[i as usize + 1] += 1;
+        }
+        for i in 0..ni {
+            iptr[i + 1] += iptr[i];
+        }
+        let mut by_item = vec![0u32; n];
+        for (k, &i) in self.item.iter().enumerate() {
+            by_item[iptr[i as usize]] = k as u32;
+            iptr[i as usize] += 1;
+        }
+        // pass 2: stable by user, so each user's events stay in item order
         let mut indptr = vec![0usize; nu + 1];
         for &u in &self.user {
             indptr[u as usize + 1] += 1;
@@ -161,29 +177,26 @@ impl Interactions {
             indptr[u + 1] += indptr[u];
         }
         let mut next = indptr.clone();
-        let mut cells = vec![(0u32, 0.0f32); self.len()];
-        for k in 0..self.len() {
+        let mut cells = vec![(0u32, 0.0f32); n];
+        for &k in &by_item {
+            let k = k as usize;
             let u = self.user[k] as usize;
             cells[next[u]] = (self.item[k], self.rating[k]);
             next[u] += 1;
         }
         let mut out_ptr = Vec::with_capacity(nu + 1);
-        let mut indices = Vec::with_capacity(cells.len());
-        let mut data = Vec::with_capacity(cells.len());
+        let mut indices: Vec<usize> = Vec::with_capacity(n);
+        let mut data: Vec<f32> = Vec::with_capacity(n);
         out_ptr.push(0);
         for u in 0..nu {
-            let row = &mut cells[indptr[u]..indptr[u + 1]];
-            row.sort_unstable_by_key(|c| c.0);
-            for &(i, r) in row.iter() {
-                if indices.len() > *out_ptr.last().unwrap_or(&0)
-                    && indices.last() == Some(&(i as usize))
-                {
-                    if let Some(last) = data.last_mut() {
-                        *last += r;
+            let row_start = indices.len();
+            for &(i, r) in &cells[indptr[u]..indptr[u + 1]] {
+                match (indices.len() > row_start, indices.last(), data.last_mut()) {
+                    (true, Some(&last), Some(d)) if last == i as usize => *d += r,
+                    _ => {
+                        indices.push(i as usize);
+                        data.push(r);
                     }
-                } else {
-                    indices.push(i as usize);
-                    data.push(r);
                 }
             }
             out_ptr.push(indices.len());
@@ -781,6 +794,39 @@ mod tests {
         assert_eq!(m.get(0, 0), Some(&3.0));
         assert_eq!(x.binary_csr().get(0, 0), Some(&1.0));
         assert_eq!(x.item_counts(), vec![2, 1]);
+    }
+
+    proptest::proptest! {
+        /// The counting-sort CSR equals a map from (user, item) to the summed rating, row by
+        /// row in item order, for any events (repeats included).
+        #[test]
+        fn csr_equals_the_summed_pairs(
+            events in proptest::collection::vec((0u8..12, 0u8..9, 1u8..6), 0..200)
+        ) {
+            let mut x = Interactions::default();
+            let mut want = std::collections::BTreeMap::new();
+            for &(u, i, r) in &events {
+                x.push(&format!("u{u}"), &format!("i{i}"), f32::from(r), 0);
+                let key = (x.user[x.len() - 1], x.item[x.len() - 1]);
+                *want.entry(key).or_insert(0.0f32) += f32::from(r);
+            }
+            let m = x.csr();
+            let got: Vec<((u32, u32), f32)> = m
+                .iter()
+                .map(|(v, (u, i))| ((u as u32, i as u32), *v))
+                .collect();
+            let want: Vec<((u32, u32), f32)> = want.into_iter().collect();
+            proptest::prop_assert_eq!(got, want);
+            // the seen-items index of a model: the same rows, without the ratings
+            let seen = crate::model::Seen::from_interactions(&x);
+            for u in 0..x.users.len() {
+                let row: Vec<u32> = m
+                    .outer_view(u)
+                    .map(|r| r.indices().iter().map(|&i| i as u32).collect())
+                    .unwrap_or_default();
+                proptest::prop_assert_eq!(seen.row(u), &row[..]);
+            }
+        }
     }
 
     /// The polars fast path and the hand-written reader give identical interactions.

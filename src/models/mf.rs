@@ -128,18 +128,17 @@ fn sgd_cell(h: &Hyper, events: &[Event], st: &mut CellState<'_>, sse: &mut f64) 
         let (u, i) = (e.u as usize, e.i as usize);
         let pu = &mut st.p[u * k..(u + 1) * k];
         let qi = &mut st.q[i * k..(i + 1) * k];
-        let err = e.r - (h.mu + st.bu[u] + st.bi[i] + dot(pu, qi));
+        let offset = e.r - (h.mu + st.bu[u] + st.bi[i]);
+        let err = match (st.pf[u], st.qf[i]) {
+            // the common case: dot product and both row updates in one fused kernel
+            (false, false) => crate::simd::mf_step(pu, qi, offset, h.lr, h.rf),
+            _ => offset - dot(pu, qi),
+        };
         *sse += f64::from(err * err);
         st.bu[u] += h.lr * (err - h.rb * st.bu[u]);
         st.bi[i] += h.lr * (err - h.rb * st.bi[i]);
         match (st.pf[u], st.qf[i]) {
-            (false, false) => {
-                for (p, q) in pu.iter_mut().zip(qi.iter_mut()) {
-                    let (p0, q0) = (*p, *q);
-                    *p += h.lr * (err * q0 - h.rf * p0);
-                    *q += h.lr * (err * p0 - h.rf * q0);
-                }
-            }
+            (false, false) => {}
             (true, false) => {
                 for (p, q) in pu.iter().zip(qi.iter_mut()) {
                     *q += h.lr * (err * p - h.rf * *q);
