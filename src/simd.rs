@@ -364,9 +364,17 @@ mod x86 {
             i += 8;
         }
         let acc = _mm256_add_ps(acc0, acc1);
-        let s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
-        let s = _mm_hadd_ps(s, s);
-        let s = _mm_hadd_ps(s, s);
+        let mut s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+        if i + 4 <= n {
+            // SAFETY: i + 4 <= n: one 4-float load from each slice stays in bounds (a
+            // remainder of 4..7 is common: k = 20, 50, 100)
+            unsafe {
+                s = _mm_fmadd_ps(_mm_loadu_ps(pa.add(i)), _mm_loadu_ps(pb.add(i)), s);
+            }
+            i += 4;
+        }
+        let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+        let s = _mm_add_ss(s, _mm_movehdup_ps(s));
         let mut r = _mm_cvtss_f32(s);
         while i < n {
             r += a[i] * b[i];

@@ -15,12 +15,12 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sprs::CsMat;
 
-use super::linalg::{axpy, dot, gemv};
 use super::{saved_table, TrainContext, Trainer};
 use crate::data::{Catalog, Interactions};
 use crate::embedding::Initializer;
 use crate::error::{Error, Result};
 use crate::model::{EpochLog, Model, ITEM_EMBEDDING, USER_EMBEDDING};
+use crate::simd::{axpy, dot, dots as gemv};
 
 /// ALS hyper-parameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -116,7 +116,12 @@ fn solve_row(side: &Side<'_>, items: &[usize], conf: &[f32], xu: &mut [f32], s: 
     s.r.iter_mut().zip(&s.ap).for_each(|(r, a)| *r = -a);
     for (&i, &c) in items.iter().zip(conf) {
         let yi = &ys[i * k..(i + 1) * k];
-        let w = c - (c - 1.0) * dot(yi, xu);
+        // c = 1 (confidence 1, e.g. α = 0): the weight is exactly 1, no dot product needed
+        let w = if c == 1.0 {
+            1.0
+        } else {
+            c - (c - 1.0) * dot(yi, xu)
+        };
         axpy(w, yi, &mut s.r);
     }
     s.p.copy_from_slice(&s.r);
@@ -127,6 +132,10 @@ fn solve_row(side: &Side<'_>, items: &[usize], conf: &[f32], xu: &mut [f32], s: 
         }
         gemv(g, &s.p, &mut s.ap);
         for (&i, &c) in items.iter().zip(conf) {
+            // an item of confidence 1 adds exactly 0·yᵢ to A·p: skipped, same result
+            if c == 1.0 {
+                continue;
+            }
             let yi = &ys[i * k..(i + 1) * k];
             axpy((c - 1.0) * dot(yi, &s.p), yi, &mut s.ap);
         }

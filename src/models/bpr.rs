@@ -17,13 +17,13 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::blocks::{split_rows, Blocks, Event};
-use super::linalg::dot;
 use super::word2vec::noise::Noise;
 use super::{saved_table, saved_vector, TrainContext, Trainer};
 use crate::data::{Catalog, Interactions};
 use crate::embedding::Initializer;
 use crate::error::{Error, Result};
 use crate::model::{EpochLog, Model, ITEM_BIAS, ITEM_EMBEDDING, USER_EMBEDDING};
+use crate::simd::dot;
 
 /// BPR hyper-parameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -19,13 +19,13 @@ use rand::{Rng, RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::bpr::{neg_log_sigmoid, BprParams};
-use super::linalg::dot;
 use super::word2vec::noise::Noise;
 use super::TrainContext;
 use crate::data::{Catalog, Interactions};
 use crate::embedding::Initializer;
 use crate::error::{Error, Result};
 use crate::model::{EpochLog, Model, ITEM_BIAS, ITEM_EMBEDDING, USER_EMBEDDING};
+use crate::simd::dot;
 use crate::vocab::Vocab;
 
 /// Table of feature (genre) embeddings.

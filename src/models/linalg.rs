@@ -39,15 +39,6 @@ pub(crate) fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
     }
 }
 
-/// `out = G · v` for a symmetric `k × k` row-major `G`.
-#[inline(always)]
-pub(crate) fn gemv(g: &[f32], v: &[f32], out: &mut [f32]) {
-    let k = v.len();
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = dot(&g[i * k..(i + 1) * k], v);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,13 +10,14 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::blocks::{split_rows, Blocks, Event};
-use super::{linalg::dot, saved_table, saved_vector, TrainContext, Trainer};
+use super::{saved_table, saved_vector, TrainContext, Trainer};
 use crate::data::{Catalog, Interactions};
 use crate::embedding::Initializer;
 use crate::error::{Error, Result};
 use crate::model::{
     EpochLog, Model, GLOBAL_MEAN, ITEM_BIAS, ITEM_EMBEDDING, USER_BIAS, USER_EMBEDDING,
 };
+use crate::simd::dot;
 
 /// MF hyper-parameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
