@@ -134,6 +134,64 @@ pub(crate) fn mf_step(p: &mut [f32], q: &mut [f32], offset: f32, lr: f32, rf: f3
     e
 }
 
+/// `out += Σ wᵢ yᵢ` over the rows `yᵢ = ys[i·k .. (i+1)·k]` of `items`, with
+/// `wᵢ = a·cᵢ + b·(cᵢ − 1)(yᵢ · v)` (`cᵢ` from `conf`): the confidence-weighted sums of an ALS
+/// conjugate-gradient row solve (`a = 0, b = 1` for `A·p`, `a = 1, b = −1` for the residual).
+/// An item with `cᵢ = 1` needs no dot product (`wᵢ = a`), and a zero weight adds nothing, so
+/// it is skipped. With AVX2/FMA and `k` a multiple of 8 up to 64, the sum stays in registers
+/// over all items and each row is read twice from L1 (dot, then update); otherwise the
+/// portable loop. The two differ at most by rounding.
+///
+/// # Panics
+/// If an item's row is outside `ys`, or `v` or `out` is shorter than `k`.
+pub(crate) fn weighted_rows(
+    ys: &[f32],
+    k: usize,
+    items: &[usize],
+    conf: &[f32],
+    v: &[f32],
+    (a, b): (f32, f32),
+    out: &mut [f32],
+) {
+    let (v, out) = (&v[..k], &mut out[..k]);
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2")
+            && std::is_x86_feature_detected!("fma")
+            && k % 8 == 0
+            && (8..=64).contains(&k)
+        {
+            // SAFETY: the `x86::weighted_rows` instances require `avx2` and `fma`, which this
+            // CPU has (checked above); each is given N = k / 8 with v and out of length k, as
+            // it requires, and it takes every row through a bounds-checked slice.
+            unsafe {
+                match k / 8 {
+                    1 => x86::weighted_rows::<1>(ys, items, conf, v, a, b, out),
+                    2 => x86::weighted_rows::<2>(ys, items, conf, v, a, b, out),
+                    3 => x86::weighted_rows::<3>(ys, items, conf, v, a, b, out),
+                    4 => x86::weighted_rows::<4>(ys, items, conf, v, a, b, out),
+                    5 => x86::weighted_rows::<5>(ys, items, conf, v, a, b, out),
+                    6 => x86::weighted_rows::<6>(ys, items, conf, v, a, b, out),
+                    7 => x86::weighted_rows::<7>(ys, items, conf, v, a, b, out),
+                    _ => x86::weighted_rows::<8>(ys, items, conf, v, a, b, out),
+                }
+            }
+            return;
+        }
+    }
+    for (&i, &c) in items.iter().zip(conf) {
+        let y = &ys[i * k..(i + 1) * k];
+        let w = if c == 1.0 {
+            a
+        } else {
+            a * c + b * (c - 1.0) * crate::models::linalg::dot(y, v)
+        };
+        if w != 0.0 {
+            crate::models::linalg::axpy(w, y, out);
+        }
+    }
+}
+
 /// `dst[i] = src[i]` read as `f32` bits with relaxed atomic loads; eight at a time with one
 /// AVX vector move when the CPU has AVX2 (see `x86::load_row` for why that is sound).
 #[inline(always)]
@@ -548,6 +606,73 @@ mod x86 {
         e
     }
 
+    /// [`super::weighted_rows`] for `k = 8·N`: the sum is held in `N` registers.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and FMA; `v` and `out` must have length `8·N`.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn weighted_rows<const N: usize>(
+        ys: &[f32],
+        items: &[usize],
+        conf: &[f32],
+        v: &[f32],
+        a: f32,
+        b: f32,
+        out: &mut [f32],
+    ) {
+        let k = 8 * N;
+        let pv = v.as_ptr();
+        let mut acc = [_mm256_setzero_ps(); N];
+        for (&i, &c) in items.iter().zip(conf) {
+            let y = &ys[i * k..(i + 1) * k];
+            let py = y.as_ptr();
+            let w = if c == 1.0 {
+                a
+            } else {
+                let (mut d0, mut d1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
+                for j in 0..N {
+                    // SAFETY: j < N, so 8j + 8 <= k = len(y) = len(v) (the caller's contract)
+                    unsafe {
+                        let t = _mm256_mul_ps(
+                            _mm256_loadu_ps(py.add(8 * j)),
+                            _mm256_loadu_ps(pv.add(8 * j)),
+                        );
+                        if j % 2 == 0 {
+                            d0 = _mm256_add_ps(d0, t);
+                        } else {
+                            d1 = _mm256_add_ps(d1, t);
+                        }
+                    }
+                }
+                let d = _mm256_add_ps(d0, d1);
+                let s = _mm_add_ps(_mm256_castps256_ps128(d), _mm256_extractf128_ps(d, 1));
+                let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+                let s = _mm_add_ss(s, _mm_movehdup_ps(s));
+                a * c + b * (c - 1.0) * _mm_cvtss_f32(s)
+            };
+            if w == 0.0 {
+                continue;
+            }
+            let wv = _mm256_set1_ps(w);
+            for (j, acc) in acc.iter_mut().enumerate() {
+                // SAFETY: j < N: the 8-float load at 8j stays inside y (length 8N)
+                unsafe {
+                    *acc = _mm256_fmadd_ps(wv, _mm256_loadu_ps(py.add(8 * j)), *acc);
+                }
+            }
+        }
+        let po = out.as_mut_ptr();
+        for (j, acc) in acc.iter().enumerate() {
+            // SAFETY: j < N and len(out) = 8N: the load and store at 8j are in bounds
+            unsafe {
+                _mm256_storeu_ps(
+                    po.add(8 * j),
+                    _mm256_add_ps(_mm256_loadu_ps(po.add(8 * j)), *acc),
+                );
+            }
+        }
+    }
+
     /// # Safety
     /// The CPU must support AVX2 and FMA.
     #[target_feature(enable = "avx2,fma")]
@@ -637,6 +762,40 @@ mod tests {
             assert_eq!(f32::from_bits(table[n].load(Relaxed)), 99.0, "guard n {n}");
         }
     }
+    #[test]
+    fn weighted_rows_is_the_confidence_weighted_sum() {
+        for k in [3usize, 8, 16, 20, 24, 64, 72] {
+            let n_items = 7;
+            let ys: Vec<f32> = (0..n_items * k).map(|i| (i as f32 * 0.29).sin()).collect();
+            let v: Vec<f32> = (0..k).map(|i| (i as f32 * 0.13).cos()).collect();
+            let items = [0usize, 3, 6, 2, 5];
+            let conf = [1.0f32, 41.0, 2.5, 1.0, 7.0];
+            for (a, b) in [(0.0f32, 1.0f32), (1.0, -1.0)] {
+                let mut out: Vec<f32> = (0..k).map(|i| i as f32 * 0.01).collect();
+                let mut want: Vec<f64> = out.iter().map(|&x| f64::from(x)).collect();
+                super::weighted_rows(&ys, k, &items, &conf, &v, (a, b), &mut out);
+                for (&i, &c) in items.iter().zip(&conf) {
+                    let y = &ys[i * k..(i + 1) * k];
+                    let d: f64 = y
+                        .iter()
+                        .zip(&v)
+                        .map(|(p, q)| f64::from(*p) * f64::from(*q))
+                        .sum();
+                    let w = f64::from(a) * f64::from(c) + f64::from(b) * f64::from(c - 1.0) * d;
+                    for (o, yv) in want.iter_mut().zip(y) {
+                        *o += w * f64::from(*yv);
+                    }
+                }
+                for (g, w) in out.iter().zip(&want) {
+                    assert!(
+                        (f64::from(*g) - w).abs() < 1e-3 * w.abs().max(1.0),
+                        "k {k} a {a}: {g} vs {w}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn mf_step_is_funks_update() {
         for n in [0usize, 1, 3, 4, 5, 8, 12, 20, 21, 64, 100] {

@@ -20,7 +20,7 @@ use crate::data::{Catalog, Interactions};
 use crate::embedding::Initializer;
 use crate::error::{Error, Result};
 use crate::model::{EpochLog, Model, ITEM_EMBEDDING, USER_EMBEDDING};
-use crate::simd::{axpy, dot, dots as gemv};
+use crate::simd::{axpy, dot, dots as gemv, weighted_rows};
 
 /// ALS hyper-parameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -114,16 +114,8 @@ fn solve_row(side: &Side<'_>, items: &[usize], conf: &[f32], xu: &mut [f32], s: 
     // r = b − A x  =  Σ cᵢ yᵢ − (G x + Σ (cᵢ−1)(yᵢ·x) yᵢ)
     gemv(g, xu, &mut s.ap);
     s.r.iter_mut().zip(&s.ap).for_each(|(r, a)| *r = -a);
-    for (&i, &c) in items.iter().zip(conf) {
-        let yi = &ys[i * k..(i + 1) * k];
-        // c = 1 (confidence 1, e.g. α = 0): the weight is exactly 1, no dot product needed
-        let w = if c == 1.0 {
-            1.0
-        } else {
-            c - (c - 1.0) * dot(yi, xu)
-        };
-        axpy(w, yi, &mut s.r);
-    }
+    // + Σ (cᵢ − (cᵢ−1)(yᵢ·x)) yᵢ  (an item of confidence 1 needs no dot product)
+    weighted_rows(ys, k, items, conf, xu, (1.0, -1.0), &mut s.r);
     s.p.copy_from_slice(&s.r);
     let mut rsold = dot(&s.r, &s.r);
     for _ in 0..side.cg_steps {
@@ -131,14 +123,8 @@ fn solve_row(side: &Side<'_>, items: &[usize], conf: &[f32], xu: &mut [f32], s: 
             break;
         }
         gemv(g, &s.p, &mut s.ap);
-        for (&i, &c) in items.iter().zip(conf) {
-            // an item of confidence 1 adds exactly 0·yᵢ to A·p: skipped, same result
-            if c == 1.0 {
-                continue;
-            }
-            let yi = &ys[i * k..(i + 1) * k];
-            axpy((c - 1.0) * dot(yi, &s.p), yi, &mut s.ap);
-        }
+        // + Σ (cᵢ−1)(yᵢ·p) yᵢ  (an item of confidence 1 adds exactly 0 and is skipped)
+        weighted_rows(ys, k, items, conf, &s.p, (0.0, 1.0), &mut s.ap);
         let alpha = rsold / dot(&s.p, &s.ap);
         if !alpha.is_finite() {
             break;
