@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::blocks::{split_rows, Blocks, Event};
+use super::liked::{LikedSet, BITS_BUDGET};
 use super::word2vec::noise::Noise;
 use super::{saved_table, saved_vector, TrainContext, Trainer};
 use crate::data::{Catalog, Interactions};
@@ -179,8 +180,10 @@ struct Cell<'a> {
     /// Frozen user / item rows (block-local).
     pf: &'a [bool],
     qf: &'a [bool],
-    /// Liked items of each user of the block (block numbering, global), sorted.
-    liked: &'a [Vec<u32>],
+    /// Liked items of every user (block numbering, global); the block's users start at
+    /// `user_lo`.
+    liked: &'a LikedSet,
+    user_lo: usize,
     item_lo: u32,
     n_items: u32,
     /// The block's negative distribution when it is not uniform.
@@ -285,19 +288,28 @@ fn bpr_cell(h: &Hyper, events: &[Event], c: &mut Cell<'_>, seed: u64, loss: &mut
     if c.n_items < 2 {
         return;
     }
+    // WARP's step weight for each trial count, computed once (a logarithm per step otherwise)
+    let weights: Vec<f32> = h
+        .warp
+        .map(|(max_sampled, items)| (1..=max_sampled).map(|t| warp_scale(items, t)).collect())
+        .unwrap_or_default();
     for e in events {
         let (u, i) = (e.u as usize, e.i as usize);
-        if let Some((max_sampled, items)) = h.warp {
-            // WARP: the first sampled negative within the margin, weighted by the rank estimate
+        if let Some((max_sampled, _)) = h.warp {
+            // WARP: the first sampled negative within the margin, weighted by the rank estimate.
+            // The positive's score is the same for every trial, so it is computed once.
+            let k = h.k;
+            let pu = &c.p[u * k..(u + 1) * k];
+            let xi = dot(pu, &c.q[i * k..(i + 1) * k]) + c.bi[i];
             for trial in 1..=max_sampled {
                 let cand = c.draw(&mut rng) as usize;
-                if cand == i || c.liked[u].binary_search(&(c.item_lo + cand as u32)).is_ok() {
+                if cand == i || c.liked.contains(c.user_lo + u, c.item_lo + cand as u32) {
                     continue;
                 }
-                let x = margin(h, c, u, i, cand);
+                let x = xi - (dot(pu, &c.q[cand * k..(cand + 1) * k]) + c.bi[cand]);
                 if x < 1.0 {
                     // scaled to (0, 1]: the rank weight relative to the worst rank
-                    let w = warp_scale(items, trial);
+                    let w = weights[trial - 1];
                     push(h, c, u, i, cand, w);
                     *loss += f64::from(w * (1.0 - x));
                     break;
@@ -308,7 +320,7 @@ fn bpr_cell(h: &Hyper, events: &[Event], c: &mut Cell<'_>, seed: u64, loss: &mut
         let mut j = None;
         for _ in 0..16 {
             let cand = c.draw(&mut rng);
-            if cand as usize != i && c.liked[u].binary_search(&(c.item_lo + cand)).is_err() {
+            if cand as usize != i && !c.liked.contains(c.user_lo + u, c.item_lo + cand) {
                 j = Some(cand as usize);
                 break;
             }
@@ -393,7 +405,7 @@ impl Trainer for Bpr {
                         .push((blocks.item_bounds[ib] + e.i as usize) as u32);
                 }
             }
-            liked.iter_mut().for_each(|v| v.sort_unstable());
+            let liked = LikedSet::new(liked, data.items.len(), BITS_BUDGET);
             // per item block, the negatives' distribution when it is not uniform
             let noise: Vec<Noise> = if p.neg_exponent == 0.0 {
                 Vec::new()
@@ -422,11 +434,6 @@ impl Trainer for Bpr {
                 reg_bias: p.reg_bias,
                 warp: p.warp.then_some((p.max_sampled, data.items.len())),
             };
-            let liked_blocks: Vec<&[Vec<u32>]> = blocks
-                .user_bounds
-                .windows(2)
-                .map(|w| &liked[w[0]..w[1]])
-                .collect();
             let mut epochs = log;
             for epoch in first..p.epochs {
                 let t0 = Instant::now();
@@ -454,7 +461,8 @@ impl Trainer for Bpr {
                                 bi,
                                 pf: &pfm[blocks.user_bounds[ub]..blocks.user_bounds[ub + 1]],
                                 qf: &qfm[blocks.item_bounds[ib]..blocks.item_bounds[ib + 1]],
-                                liked: liked_blocks[ub],
+                                liked: &liked,
+                                user_lo: blocks.user_bounds[ub],
                                 item_lo: blocks.item_bounds[ib] as u32,
                                 n_items: (blocks.item_bounds[ib + 1] - blocks.item_bounds[ib])
                                     as u32,
@@ -511,7 +519,7 @@ mod tests {
         p: &'a mut [f32],
         q: &'a mut [f32],
         bi: &'a mut [f32],
-        liked: &'a [Vec<u32>],
+        liked: &'a LikedSet,
         noise: Option<&'a Noise>,
     ) -> Cell<'a> {
         const NONE_FROZEN: [bool; 8] = [false; 8];
@@ -523,6 +531,7 @@ mod tests {
             pf: &NONE_FROZEN[..1],
             qf: &NONE_FROZEN[..n],
             liked,
+            user_lo: 0,
             item_lo: 0,
             n_items: n as u32,
             noise,
@@ -547,7 +556,7 @@ mod tests {
         let mut p = p0;
         let mut q: Vec<f32> = qi0.iter().chain(qj0.iter()).copied().collect();
         let mut b = b0;
-        let liked = vec![vec![0u32]];
+        let liked = LikedSet::new(vec![vec![0u32]], 2, BITS_BUDGET);
         let mut c = one_user(&mut p, &mut q, &mut b, &liked, None);
         let h = Hyper {
             k,
@@ -597,7 +606,7 @@ mod tests {
             vec![0.1f32, 0.4, -0.3, 0.2, 0.1, 0.6],
             vec![0.0f32, 0.1],
         );
-        let liked = vec![vec![0u32]];
+        let liked = LikedSet::new(vec![vec![0u32]], 2, BITS_BUDGET);
         let mut c = one_user(&mut p, &mut q, &mut b, &liked, None);
         let h = Hyper {
             k,
@@ -615,7 +624,7 @@ mod tests {
     #[test]
     fn negatives_follow_the_count_exponent() {
         let (mut p, mut q, mut b) = (vec![0.0f32; 1], vec![0.0f32; 4], vec![0.0f32; 4]);
-        let liked = vec![Vec::new()];
+        let liked = LikedSet::new(vec![Vec::new()], 8, BITS_BUDGET);
         // counts 100, 25, 4, 0 with α = ½ → weights 10, 5, 2, 0
         let noise = Noise::new(&[100, 25, 4, 0], 0.5);
         for (noise, want) in [

@@ -19,6 +19,7 @@ use rand::{Rng, RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::bpr::{neg_log_sigmoid, BprParams};
+use super::liked::{LikedSet, BITS_BUDGET};
 use super::word2vec::noise::Noise;
 use super::TrainContext;
 use crate::data::{Catalog, Interactions};
@@ -50,12 +51,12 @@ fn negative(
     rng: &mut Xoshiro256PlusPlus,
     ni: usize,
     noise: Option<&Noise>,
-    i: usize,
-    liked: &[u32],
+    (u, i): (usize, usize),
+    liked: &LikedSet,
 ) -> Option<usize> {
     for _ in 0..16 {
         let c = draw(rng, ni, noise);
-        if c != i && liked.binary_search(&(c as u32)).is_err() {
+        if c != i && !liked.contains(u, c as u32) {
             return Some(c);
         }
     }
@@ -178,6 +179,7 @@ pub(crate) fn fit(
             liked[u].push(i as u32);
         }
     }
+    let liked = LikedSet::new(liked, ni, BITS_BUDGET);
     let init = Initializer::TruncatedNormal { std: p.init_std };
     let mut s = State {
         k,
@@ -253,7 +255,7 @@ pub(crate) fn fit(
                 let mut hit = None;
                 for trial in 1..=p.max_sampled {
                     let c = draw(&mut rng, ni, noise.as_ref());
-                    if c == i || liked[u].binary_search(&(c as u32)).is_ok() {
+                    if c == i || liked.contains(u, c as u32) {
                         continue;
                     }
                     let x = s.margin(u, (pq_i, bi_eff), c, &feats[c], &mut qj);
@@ -266,7 +268,7 @@ pub(crate) fn fit(
                 }
                 hit
             } else {
-                negative(&mut rng, ni, noise.as_ref(), i, &liked[u]).map(|j| {
+                negative(&mut rng, ni, noise.as_ref(), (u, i), &liked).map(|j| {
                     let x = s.margin(u, (pq_i, bi_eff), j, &feats[j], &mut qj);
                     loss += f64::from(neg_log_sigmoid(x));
                     // σ(−x): the gradient weight of ln σ(x)

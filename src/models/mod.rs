@@ -9,6 +9,7 @@ pub mod dnn;
 pub mod glove;
 pub mod hybrid;
 pub mod item2vec;
+pub(crate) mod liked;
 pub(crate) mod linalg;
 pub mod lsa;
 pub mod mf;
