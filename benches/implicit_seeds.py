@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""implicit ALS (conf1) and BPR over several random seeds, on the peers' split files, with the
+"""implicit ALS (conf1 and conf41) and BPR over several random seeds, on the peers' split files, with the
 peers' uniform metrics (../shared/peers/common.py). One JSON line per (algo, seed).
 Usage: implicit_seeds.py SPLIT SEEDS (e.g. leave_last_out 1,2,3,4,5,6)."""
 import json
@@ -22,7 +22,7 @@ tu, ti = np.searchsorted(users, train[:, 0]), np.searchsorted(items, train[:, 1]
 eu, ei = np.searchsorted(users, test[:, 0]), np.searchsorted(items, test[:, 1])
 tr = sp.csr_matrix((np.ones(len(tu), np.float32), (tu, ti)), shape=(len(users), len(items)))
 tr.data[:] = 1.0
-for algo in ("als_conf1", "bpr"):
+for algo in ("als_conf1", "als_conf41", "bpr"):
     for seed in seeds:
         if algo == "bpr":
             m = BayesianPersonalizedRanking(factors=64, learning_rate=0.01, regularization=0.01,
@@ -31,7 +31,12 @@ for algo in ("als_conf1", "bpr"):
             m = AlternatingLeastSquares(factors=64, regularization=0.05, alpha=1.0, iterations=15,
                                         num_threads=2, random_state=seed,
                                         calculate_training_loss=False)
-        m.fit(tr, show_progress=False)
+        if algo == "als_conf41":
+            c41 = tr.copy()
+            c41.data[:] = 41.0  # the peer's conf41 variant: c = 41 on every positive
+            m.fit(c41, show_progress=False)
+        else:
+            m.fit(tr, show_progress=False)
         U, V = m.user_factors, m.item_factors
         uni = C.topk_metrics(lambda u: U[u] @ V.T, len(users), tu, ti, eu, ei, k=10)
         print(json.dumps({"lib": "implicit", "algo": algo, "split": split, "seed": seed,

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Seed spread on ML-100K leave_last_out (issue 4): one test item per user, so one run's NDCG@10
-# moves by a few thousandths with the seed. implicit ALS conf1 and BPR vs recsys als (implicit's
-# model), bpr and bpr --warp, seeds 1..6 each, 2 threads, the same split files; prints one JSON
+# moves by a few thousandths with the seed. implicit ALS conf1, conf41 and BPR vs recsys als
+# (implicit's two models), bpr and bpr --warp, seeds 1..6 each, 2 threads, the same split files; prints one JSON
 # line per run and the means. Usage: benches/seeds.sh [python-with-implicit] [SPLIT]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,13 +13,13 @@ cargo build --release -q
 out=$(mktemp)
 "$py" benches/implicit_seeds.py "$split" "$seeds" | tee "$out"
 for seed in ${seeds//,/ }; do
-  for v in "als --alpha 0 --reg 0.05 --dim 64 --epochs 15" "bpr" "bpr --warp"; do
+  for v in "als --alpha 0 --reg 0.05 --dim 64 --epochs 15" "als --alpha 40 --reg 0.05 --dim 64 --epochs 15" "bpr" "bpr --warp"; do
     target/release/recsys eval --algo $v --seed "$seed" --threads 2 \
       --train "$S/ml-100k.$split.train.tsv" --test "$S/ml-100k.$split.test.tsv" --json --quiet |
       V="$v" SEED=$seed SPLIT=$split python3 -c "
 import json,os,sys
 d=json.loads(sys.stdin.read())
-a={'als --alpha 0 --reg 0.05 --dim 64 --epochs 15':'als_conf1'}.get(os.environ['V'],os.environ['V'])
+a={'als --alpha 0 --reg 0.05 --dim 64 --epochs 15':'als_conf1','als --alpha 40 --reg 0.05 --dim 64 --epochs 15':'als_conf41'}.get(os.environ['V'],os.environ['V'])
 print(json.dumps({'lib':'recsys','algo':a,'split':os.environ['SPLIT'],'seed':int(os.environ['SEED']),'ndcg@10':round(d['ndcg@10'],4),'hr@10':round(d['hr@10'],4)}))"
   done
 done | tee -a "$out"
