@@ -48,13 +48,7 @@ impl Seen {
         // counting sort by user, then each row sorted and deduplicated in place (a row only
         // ever moves towards the front, so compacting into the same buffer is safe)
         let nu = x.users.len();
-        let mut start = vec![0usize; nu + 1];
-        for &u in &x.user {
-            start[u as usize + 1] += 1;
-        }
-        for u in 0..nu {
-            start[u + 1] += start[u];
-        }
+        let start = crate::data::bucket_starts(&x.user, nu);
         let mut next = start.clone();
         let mut items = vec![0u32; x.item.len()];
         for (&u, &i) in x.user.iter().zip(&x.item) {

@@ -156,26 +156,14 @@ impl Interactions {
         let (nu, ni) = (self.users.len(), self.items.len());
         let n = self.len();
         // pass 1: event indices ordered by item (stable)
-        let mut iptr = vec![0usize; ni + 1];
-        for &i in &self.item {
-            iptr[i as usize + 1] += 1;
-        }
-        for i in 0..ni {
-            iptr[i + 1] += iptr[i];
-        }
+        let mut iptr = bucket_starts(&self.item, ni);
         let mut by_item = vec![0u32; n];
         for (k, &i) in self.item.iter().enumerate() {
             by_item[iptr[i as usize]] = k as u32;
             iptr[i as usize] += 1;
         }
         // pass 2: stable by user, so each user's events stay in item order
-        let mut indptr = vec![0usize; nu + 1];
-        for &u in &self.user {
-            indptr[u as usize + 1] += 1;
-        }
-        for u in 0..nu {
-            indptr[u + 1] += indptr[u];
-        }
+        let indptr = bucket_starts(&self.user, nu);
         let mut next = indptr.clone();
         let mut cells = vec![(0u32, 0.0f32); n];
         for &k in &by_item {
@@ -234,6 +222,20 @@ impl Interactions {
         }
         c
     }
+}
+
+/// The start of each bucket `0..n` (and the end, at index `n`) when `keys` are counting-sorted:
+/// `starts[b]` = how many keys are below `b`. Keys must be below `n`.
+#[must_use]
+pub(crate) fn bucket_starts(keys: &[u32], n: usize) -> Vec<usize> {
+    let mut starts = vec![0usize; n + 1];
+    for &k in keys {
+        starts[k as usize + 1] += 1;
+    }
+    for b in 0..n {
+        starts[b + 1] += starts[b];
+    }
+    starts
 }
 
 /// Resolved column positions of an interactions table.
