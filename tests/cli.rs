@@ -285,6 +285,12 @@ fn eval_on_time_split_beats_popularity_and_prints_design_keys() {
     assert_eq!(v["eval_users"], 943);
     // Popularity scores ndcg@10 = 0.1106 on this split (peers); ALS must clearly beat it.
     assert!(v["ndcg@10"].as_f64().unwrap() > 0.15, "{v}");
+    // the split's own sampling error beside each metric: positive, and far below the metric
+    // for 943 users (one user's NDCG is at most 1, so the se is at most about 1/√943)
+    for k in ["ndcg@10", "hr@10"] {
+        let se = v[format!("{k}_se")].as_f64().unwrap_or(-1.0);
+        assert!(se > 0.0 && se < 0.04, "{k}_se = {se}: {v}");
+    }
     let v = json(&ok(&[
         "eval",
         d.to_str().unwrap(),

@@ -792,6 +792,8 @@ fn evaluate(cli: &Cli, a: &EvalArgs) -> Result<()> {
         format!("recall@{k}"): m.recall,
         format!("hr@{k}"): m.hr,
         format!("ndcg@{k}"): m.ndcg,
+        format!("hr@{k}_se"): m.hr_se,
+        format!("ndcg@{k}_se"): m.ndcg_se,
         "eval_users": m.users,
         "fit_s": fit_s,
     });
@@ -813,12 +815,14 @@ fn evaluate(cli: &Cli, a: &EvalArgs) -> Result<()> {
             format!("rmse {:.4}  mae {:.4}  ", r.rmse, r.mae)
         });
         println!(
-            "{}: {rating}precision@{k} {:.4}  recall@{k} {:.4}  hr@{k} {:.4}  ndcg@{k} {:.4}  ({} users)  fit {:.3}s",
+            "{}: {rating}precision@{k} {:.4}  recall@{k} {:.4}  hr@{k} {:.4} ± {:.4}  ndcg@{k} {:.4} ± {:.4}  ({} users; ± one standard error over users)  fit {:.3}s",
             t.name(),
             m.precision,
             m.recall,
             m.hr,
+            m.hr_se,
             m.ndcg,
+            m.ndcg_se,
             m.users,
             fit_s
         );

@@ -11,8 +11,23 @@ pub struct TopK {
     pub hr: f64,
     /// DCG / IDCG with IDCG over min(k, |test_u|) items.
     pub ndcg: f64,
+    /// Standard error of `hr` over users (sample sd / √users): the sampling error of the test
+    /// split itself, to judge whether two models' difference on one split means anything.
+    pub hr_se: f64,
+    /// Standard error of `ndcg` over users, likewise.
+    pub ndcg_se: f64,
     /// Users evaluated.
     pub users: usize,
+}
+
+/// Standard error of a mean from `n` values with sum `s` and sum of squares `sq` (0 below two).
+fn std_error(s: f64, sq: f64, n: usize) -> f64 {
+    if n < 2 {
+        return 0.0;
+    }
+    let nf = n as f64;
+    let var = ((sq - s * s / nf) / (nf - 1.0)).max(0.0);
+    (var / nf).sqrt()
 }
 
 /// Accumulates per-user top-k results.
@@ -20,6 +35,9 @@ pub struct TopK {
 pub struct TopKAccumulator {
     k: usize,
     sum: TopK,
+    /// Sums of squares of the per-user hit and NDCG values (for the standard errors).
+    sq_hr: f64,
+    sq_ndcg: f64,
 }
 
 impl TopKAccumulator {
@@ -29,6 +47,8 @@ impl TopKAccumulator {
         TopKAccumulator {
             k,
             sum: TopK::default(),
+            sq_hr: 0.0,
+            sq_ndcg: 0.0,
         }
     }
 
@@ -52,8 +72,11 @@ impl TopKAccumulator {
             .sum();
         self.sum.precision += hits as f64 / k as f64;
         self.sum.recall += hits as f64 / truth.len() as f64;
-        self.sum.hr += f64::from(u8::from(hits > 0));
-        self.sum.ndcg += dcg / idcg;
+        let (hit, ndcg) = (f64::from(u8::from(hits > 0)), dcg / idcg);
+        self.sum.hr += hit;
+        self.sum.ndcg += ndcg;
+        self.sq_hr += hit * hit;
+        self.sq_ndcg += ndcg * ndcg;
         self.sum.users += 1;
     }
 
@@ -64,6 +87,8 @@ impl TopKAccumulator {
         self.sum.hr += o.sum.hr;
         self.sum.ndcg += o.sum.ndcg;
         self.sum.users += o.sum.users;
+        self.sq_hr += o.sq_hr;
+        self.sq_ndcg += o.sq_ndcg;
         self
     }
 
@@ -76,6 +101,8 @@ impl TopKAccumulator {
             recall: self.sum.recall / n,
             hr: self.sum.hr / n,
             ndcg: self.sum.ndcg / n,
+            hr_se: std_error(self.sum.hr, self.sq_hr, self.sum.users),
+            ndcg_se: std_error(self.sum.ndcg, self.sq_ndcg, self.sum.users),
             users: self.sum.users,
         }
     }
@@ -187,6 +214,22 @@ mod tests {
         assert!((m.hr - 0.5).abs() < 1e-12);
         assert!((m.ndcg - dcg / idcg / 2.0).abs() < 1e-12);
         assert_eq!(m.users, 2);
+        // standard errors: per-user hits {1, 0} have sample sd 1/√2, so se = ½; per-user
+        // NDCG {x, 0} has sample sd x/√2, so se = x/2
+        assert!((m.hr_se - 0.5).abs() < 1e-12);
+        assert!((m.ndcg_se - dcg / idcg / 2.0).abs() < 1e-12);
+        // merging two halves gives the same standard errors as one accumulator
+        let (mut a, mut b) = (TopKAccumulator::new(3), TopKAccumulator::new(3));
+        a.add(&[5, 1, 9], &[1, 9, 7, 8]);
+        b.add(&[2, 3, 4], &[6]);
+        let merged = a.merge(&b).finish();
+        assert!(
+            (merged.ndcg_se - m.ndcg_se).abs() < 1e-12 && (merged.hr_se - m.hr_se).abs() < 1e-12
+        );
+        // one user: no spread to estimate
+        let mut one = TopKAccumulator::new(3);
+        one.add(&[1], &[1]);
+        assert_eq!(one.finish().ndcg_se, 0.0);
         // single test item hit at rank 1: ndcg = 1
         let mut acc = TopKAccumulator::new(10);
         acc.add(&[4, 1], &[4]);
