@@ -127,13 +127,12 @@ impl Model {
         let mut vocabs = BTreeMap::new();
         vocabs.insert("user".to_string(), x.users.clone());
         vocabs.insert("item".to_string(), x.items.clone());
-        let seen = Some(Seen::from_interactions(x));
         Model {
             algo: algo.to_string(),
             vocabs,
             item_info,
             item_counts: x.item_counts(),
-            seen,
+            seen: Some(Seen::from_interactions(x)),
             ..Default::default()
         }
     }

@@ -421,13 +421,29 @@ mod x86 {
             }
             i += 8;
         }
-        let acc = _mm256_add_ps(acc0, acc1);
+        finish_dot(_mm256_add_ps(acc0, acc1), a, b, i)
+    }
+
+    /// The end of every dot product here: the lanes of `acc` summed, plus `a[i..]·b[i..]` over
+    /// the common length (one 4-lane step for a remainder of 4..7 — k = 20, 50, 100 are
+    /// common — then scalars). `i` past the common length adds nothing.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and FMA.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    unsafe fn finish_dot(acc: __m256, a: &[f32], b: &[f32], mut i: usize) -> f32 {
+        let n = a.len().min(b.len());
         let mut s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
         if i + 4 <= n {
-            // SAFETY: i + 4 <= n: one 4-float load from each slice stays in bounds (a
-            // remainder of 4..7 is common: k = 20, 50, 100)
+            // SAFETY: i + 4 <= n <= len(a), len(b): one 4-float load from each slice stays
+            // in bounds
             unsafe {
-                s = _mm_fmadd_ps(_mm_loadu_ps(pa.add(i)), _mm_loadu_ps(pb.add(i)), s);
+                s = _mm_fmadd_ps(
+                    _mm_loadu_ps(a.as_ptr().add(i)),
+                    _mm_loadu_ps(b.as_ptr().add(i)),
+                    s,
+                );
             }
             i += 4;
         }
@@ -548,32 +564,22 @@ mod x86 {
         rf: f32,
     ) -> f32 {
         let n = p.len().min(q.len());
-        let (pp, pq) = (p.as_mut_ptr(), q.as_mut_ptr());
         let mut acc = _mm256_setzero_ps();
         let mut i = 0;
         while i + 8 <= n {
             // SAFETY: i + 8 <= n <= len(p), len(q): both 8-float loads are in bounds.
             unsafe {
-                acc = _mm256_fmadd_ps(_mm256_loadu_ps(pp.add(i)), _mm256_loadu_ps(pq.add(i)), acc);
+                acc = _mm256_fmadd_ps(
+                    _mm256_loadu_ps(p.as_ptr().add(i)),
+                    _mm256_loadu_ps(q.as_ptr().add(i)),
+                    acc,
+                );
             }
             i += 8;
         }
-        let mut s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
-        if i + 4 <= n {
-            // SAFETY: i + 4 <= n: both 4-float loads are in bounds.
-            unsafe {
-                s = _mm_fmadd_ps(_mm_loadu_ps(pp.add(i)), _mm_loadu_ps(pq.add(i)), s);
-            }
-            i += 4;
-        }
-        let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-        let s = _mm_add_ss(s, _mm_movehdup_ps(s));
-        let mut d = _mm_cvtss_f32(s);
-        while i < n {
-            d += p[i] * q[i];
-            i += 1;
-        }
-        let e = offset - d;
+        let e = offset - finish_dot(acc, p, q, i);
+        // the write pointers are taken after the last read through the slices
+        let (pp, pq) = (p.as_mut_ptr(), q.as_mut_ptr());
         let (g, a) = (lr * e, 1.0 - lr * rf);
         let (gv, av) = (_mm256_set1_ps(g), _mm256_set1_ps(a));
         let mut i = 0;
@@ -644,11 +650,8 @@ mod x86 {
                         }
                     }
                 }
-                let d = _mm256_add_ps(d0, d1);
-                let s = _mm_add_ps(_mm256_castps256_ps128(d), _mm256_extractf128_ps(d, 1));
-                let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-                let s = _mm_add_ss(s, _mm_movehdup_ps(s));
-                a * c + b * (c - 1.0) * _mm_cvtss_f32(s)
+                // the lanes only: k = 8N leaves no remainder
+                a * c + b * (c - 1.0) * finish_dot(_mm256_add_ps(d0, d1), y, v, k)
             };
             if w == 0.0 {
                 continue;

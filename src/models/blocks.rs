@@ -71,24 +71,24 @@ impl Blocks {
         // block of every row, looked up once per row instead of bisected once per event
         let user_block = row_blocks(&user_new, &user_bounds);
         let item_block = row_blocks(&item_new, &item_bounds);
-        let cell_of = |k: usize| {
-            user_block[data.user[k] as usize] as usize * t
-                + item_block[data.item[k] as usize] as usize
+        let blocks_of = |k: usize| {
+            (
+                user_block[data.user[k] as usize] as usize,
+                item_block[data.item[k] as usize] as usize,
+            )
         };
         // exact sizes first, so no cell reallocates while it fills
         let mut sizes = vec![0usize; t * t];
         for k in 0..data.len() {
-            sizes[cell_of(k)] += 1;
+            let (ub, ib) = blocks_of(k);
+            sizes[ub * t + ib] += 1;
         }
         let mut cells: Vec<Vec<Event>> = sizes.iter().map(|&n| Vec::with_capacity(n)).collect();
         for k in 0..data.len() {
             let u = user_new[data.user[k] as usize] as usize;
             let i = item_new[data.item[k] as usize] as usize;
-            let (ub, ib) = (
-                user_block[data.user[k] as usize] as usize,
-                item_block[data.item[k] as usize] as usize,
-            );
-            cells[cell_of(k)].push(Event {
+            let (ub, ib) = blocks_of(k);
+            cells[ub * t + ib].push(Event {
                 u: (u - user_bounds[ub]) as u32,
                 i: (i - item_bounds[ib]) as u32,
                 r: data.rating[k],

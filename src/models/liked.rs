@@ -10,66 +10,50 @@
 /// The most bytes the bit matrix may take.
 pub(crate) const BITS_BUDGET: usize = 64 << 20;
 
-/// The liked items of every user, as sorted lists, and as a bit matrix when it is small.
+/// The liked items of every user: a bit matrix when it is small, else sorted lists.
 #[derive(Debug, Clone)]
-pub(crate) struct LikedSet {
-    lists: Vec<Vec<u32>>,
+pub(crate) enum LikedSet {
     /// Row-major `users × words` bits, `words = ⌈items / 64⌉`.
-    bits: Option<Vec<u64>>,
-    words: usize,
+    Bits { bits: Vec<u64>, words: usize },
+    /// Each user's items, sorted and distinct.
+    Lists(Vec<Vec<u32>>),
 }
 
 impl LikedSet {
     /// From each user's items (any order, repeats allowed) over a catalogue of `n_items`; the
     /// bit matrix is built when it needs at most `budget` bytes.
     pub(crate) fn new(mut lists: Vec<Vec<u32>>, n_items: usize, budget: usize) -> LikedSet {
+        let words = n_items.div_ceil(64);
+        let bytes = lists.len().saturating_mul(words).saturating_mul(8);
+        if bytes <= budget && lists.iter().flatten().all(|&i| (i as usize) < n_items) {
+            let mut bits = vec![0u64; lists.len() * words];
+            for (u, l) in lists.iter().enumerate() {
+                for &i in l {
+                    bits[u * words + (i as usize >> 6)] |= 1 << (i & 63);
+                }
+            }
+            return LikedSet::Bits { bits, words };
+        }
         for l in &mut lists {
             l.sort_unstable();
             l.dedup();
         }
-        let words = n_items.div_ceil(64);
-        let bytes = lists.len().saturating_mul(words).saturating_mul(8);
-        let bits = (bytes <= budget && lists.iter().flatten().all(|&i| (i as usize) < n_items))
-            .then(|| {
-                let mut b = vec![0u64; lists.len() * words];
-                for (u, l) in lists.iter().enumerate() {
-                    for &i in l {
-                        b[u * words + (i as usize >> 6)] |= 1 << (i & 63);
-                    }
-                }
-                b
-            });
-        LikedSet { lists, bits, words }
+        LikedSet::Lists(lists)
     }
 
     /// Whether user `u` interacted with `item` (false for a user or item out of range).
     #[inline(always)]
     pub(crate) fn contains(&self, u: usize, item: u32) -> bool {
-        match &self.bits {
-            Some(b) => {
-                if item as usize >= self.words * 64 {
+        match self {
+            LikedSet::Bits { bits, words } => {
+                if item as usize >= words * 64 {
                     return false;
                 }
-                b.get(u * self.words + (item as usize >> 6))
+                bits.get(u * words + (item as usize >> 6))
                     .is_some_and(|w| (w >> (item & 63)) & 1 == 1)
             }
-            None => self
-                .lists
-                .get(u)
-                .is_some_and(|l| l.binary_search(&item).is_ok()),
+            LikedSet::Lists(lists) => lists.get(u).is_some_and(|l| l.binary_search(&item).is_ok()),
         }
-    }
-
-    /// User `u`'s items, sorted.
-    #[cfg(test)]
-    pub(crate) fn items(&self, u: usize) -> &[u32] {
-        self.lists.get(u).map_or(&[], Vec::as_slice)
-    }
-
-    /// Whether the bit matrix is in use.
-    #[cfg(test)]
-    pub(crate) fn has_bits(&self) -> bool {
-        self.bits.is_some()
     }
 }
 
@@ -86,8 +70,12 @@ mod tests {
         ) {
             let bits = LikedSet::new(lists.clone(), 130, usize::MAX);
             let sorted = LikedSet::new(lists.clone(), 130, 0);
-            proptest::prop_assert!(bits.has_bits());
-            proptest::prop_assert!(!sorted.has_bits() || lists.is_empty());
+            let (is_bits, is_lists) = (
+                matches!(bits, LikedSet::Bits { .. }),
+                matches!(sorted, LikedSet::Lists(_)),
+            );
+            proptest::prop_assert!(is_bits, "an unlimited budget must give the bit matrix");
+            proptest::prop_assert!(is_lists || lists.is_empty(), "a zero budget must give the lists");
             for (u, i) in queries {
                 let want = lists.get(u).is_some_and(|l| l.contains(&i));
                 proptest::prop_assert_eq!(bits.contains(u, i), want);
@@ -99,9 +87,10 @@ mod tests {
     #[test]
     fn a_large_catalogue_falls_back_to_the_lists() {
         let s = LikedSet::new(vec![vec![5, 1, 5]], 1 << 40, BITS_BUDGET);
-        assert!(!s.has_bits());
-        assert!(s.contains(0, 5) && s.contains(0, 1) && !s.contains(0, 2));
-        assert_eq!(s.items(0), &[1, 5]);
-        assert!(s.items(3).is_empty());
+        let LikedSet::Lists(lists) = &s else {
+            panic!("a 2^40-item catalogue must not get a bit matrix");
+        };
+        assert_eq!(lists, &[vec![1, 5]]);
+        assert!(s.contains(0, 5) && s.contains(0, 1) && !s.contains(0, 2) && !s.contains(3, 1));
     }
 }

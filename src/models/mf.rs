@@ -130,28 +130,29 @@ fn sgd_cell(h: &Hyper, events: &[Event], st: &mut CellState<'_>, sse: &mut f64) 
         let pu = &mut st.p[u * k..(u + 1) * k];
         let qi = &mut st.q[i * k..(i + 1) * k];
         let offset = e.r - (h.mu + st.bu[u] + st.bi[i]);
+        // the error, and the rows' updates with it (a frozen row stays as it is)
         let err = match (st.pf[u], st.qf[i]) {
             // the common case: dot product and both row updates in one fused kernel
             (false, false) => crate::simd::mf_step(pu, qi, offset, h.lr, h.rf),
-            _ => offset - dot(pu, qi),
+            (true, false) => {
+                let err = offset - dot(pu, qi);
+                for (p, q) in pu.iter().zip(qi.iter_mut()) {
+                    *q += h.lr * (err * p - h.rf * *q);
+                }
+                err
+            }
+            (false, true) => {
+                let err = offset - dot(pu, qi);
+                for (p, q) in pu.iter_mut().zip(qi.iter()) {
+                    *p += h.lr * (err * q - h.rf * *p);
+                }
+                err
+            }
+            (true, true) => offset - dot(pu, qi),
         };
         *sse += f64::from(err * err);
         st.bu[u] += h.lr * (err - h.rb * st.bu[u]);
         st.bi[i] += h.lr * (err - h.rb * st.bi[i]);
-        match (st.pf[u], st.qf[i]) {
-            (false, false) => {}
-            (true, false) => {
-                for (p, q) in pu.iter().zip(qi.iter_mut()) {
-                    *q += h.lr * (err * p - h.rf * *q);
-                }
-            }
-            (false, true) => {
-                for (p, q) in pu.iter_mut().zip(qi.iter()) {
-                    *p += h.lr * (err * q - h.rf * *p);
-                }
-            }
-            (true, true) => {}
-        }
     }
 }
 
