@@ -57,11 +57,10 @@ impl Noise {
     pub fn sample(&self, r: u64) -> u32 {
         let n = self.keep.len() as u64;
         let i = (((r >> 32) * n) >> 32) as usize;
-        if (r & 0xffff_ffff) < self.keep[i] {
-            i as u32
-        } else {
-            self.alias[i]
-        }
+        // both reads, then a select: the comparison is a coin flip for most words, so a branch
+        // here mispredicts about once a draw
+        let (keep, alias) = (self.keep[i], self.alias[i]);
+        std::hint::select_unpredictable((r & 0xffff_ffff) < keep, i as u32, alias)
     }
 }
 
