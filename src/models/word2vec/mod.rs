@@ -4,12 +4,14 @@
 //!
 //! One engine for words and items: a [`Corpus`] is anything that yields sentences of tokens —
 //! text files streamed line by line ([`crate::text::TextFiles`]), sessions/baskets, or users'
-//! histories (see [`crate::models::item2vec`]). The corpus is streamed: read once to count the
-//! vocabulary and once in the first epoch, never held as text. Memory is proportional to
-//! the vocabulary, plus — when it fits in [`TrainContext::cache_mb`] (default 1 GiB) — the
-//! encoded corpus the first epoch packed (4 bytes per kept token), which later epochs replay
-//! instead of reading, decompressing and tokenising the files again; a corpus that outgrows
-//! the budget is read every epoch. Both ways train the same chunks with the same seeds.
+//! histories (see [`crate::models::item2vec`]). The corpus is streamed, never held as text.
+//! Memory is proportional to the vocabulary, plus — when it fits in
+//! [`TrainContext::cache_mb`] (default 1 GiB) — the encoded corpus (4 bytes per token). The
+//! vocabulary pass ([`WordVocab::build_encoded`]) keeps every token as a provisional id and,
+//! once the vocabulary is known, packs the kept ones into the chunks the first epoch would
+//! read ([`cache`]), so every epoch replays them instead of reading, decompressing and
+//! tokenising the files again: the files are read once. A corpus that outgrows the budget is
+//! read every epoch. Both ways train the same chunks with the same seeds.
 //!
 //! Data flow of one epoch: the calling thread reads sentences, maps tokens to rows (dropping
 //! tokens below `min_count`), and packs them into chunks of about 10,000 tokens, each with its
@@ -17,6 +19,7 @@
 //! workers take chunks from a bounded queue and train on them ([`kernel`]). With one thread a
 //! run is bit-reproducible for a seed.
 
+pub(crate) mod cache;
 pub(crate) mod huffman;
 pub(crate) mod kernel;
 pub(crate) mod noise;
@@ -39,6 +42,7 @@ use crate::models::TrainContext;
 use crate::text::TextFiles;
 use crate::transfer::InitReport;
 use crate::vocab::Vocab;
+use cache::{ChunkCache, Packer};
 use kernel::{Chunk, Setup, Sigmoid, Table, Work};
 
 /// Table name of word (input) vectors.
@@ -447,7 +451,11 @@ pub fn train_with(
             }
         }
     };
-    let mut cache = ChunkCache::new(ctx.cache_mb.saturating_mul(1 << 20));
+    // the vocabulary pass may have packed the corpus already (`WordVocab::build_encoded`)
+    let mut cache = match &vocab.encoded {
+        Some(e) => ChunkCache::Full(e.clone()),
+        None => ChunkCache::new(ctx.cache_mb.saturating_mul(1 << 20)),
+    };
     for epoch in first..p.epochs {
         let t0 = Instant::now();
         let (raw, work) = run_epoch(
@@ -515,81 +523,6 @@ pub fn train_with(
     })
 }
 
-/// One chunk of the encoded corpus as the first epoch packed it.
-#[derive(Debug)]
-struct Packed {
-    words: Vec<u32>,
-    ends: Vec<u32>,
-    /// Raw corpus tokens read before this chunk (drives the learning-rate schedule).
-    raw_start: u64,
-}
-
-/// The encoded corpus, kept from the first epoch while it fits the budget.
-#[derive(Debug)]
-enum ChunkCache {
-    /// Recording the epoch being read; `bytes` so far, `budget` in bytes.
-    Filling {
-        chunks: Vec<Packed>,
-        bytes: usize,
-        budget: usize,
-    },
-    /// A whole epoch's chunks and its raw token count: later epochs replay them.
-    Full { chunks: Vec<Packed>, raw: u64 },
-    /// Read the corpus every epoch.
-    Off,
-}
-
-impl ChunkCache {
-    /// A cache that may hold `budget` bytes (0: off).
-    fn new(budget: usize) -> ChunkCache {
-        if budget == 0 {
-            ChunkCache::Off
-        } else {
-            ChunkCache::Filling {
-                chunks: Vec::new(),
-                bytes: 0,
-                budget,
-            }
-        }
-    }
-
-    /// Remember `c` (read with `raw_start` raw tokens before it), unless that passes the
-    /// budget, which turns the cache off and frees it.
-    fn record(&mut self, c: &Chunk, raw_start: u64) {
-        if let ChunkCache::Filling {
-            chunks,
-            bytes,
-            budget,
-        } = self
-        {
-            *bytes += 4 * (c.words.len() + c.ends.len()) + std::mem::size_of::<Packed>();
-            if *bytes > *budget {
-                *self = ChunkCache::Off;
-            } else {
-                chunks.push(Packed {
-                    words: c.words.clone(),
-                    ends: c.ends.clone(),
-                    raw_start,
-                });
-            }
-        }
-    }
-
-    /// The epoch that was recorded ended with `raw` tokens read (`ok`: it was read whole).
-    fn finish(&mut self, raw: u64, ok: bool) {
-        if let ChunkCache::Filling { chunks, .. } = self {
-            *self = if ok {
-                ChunkCache::Full {
-                    chunks: std::mem::take(chunks),
-                    raw,
-                }
-            } else {
-                ChunkCache::Off
-            };
-        }
-    }
-}
-
 /// One pass: read and pack chunks here (or replay the cached ones), train them on `threads`
 /// workers.
 fn run_epoch(
@@ -623,69 +556,48 @@ fn run_epoch(
                 })
             })
             .collect();
-        let mut raw = 0u64;
         let mut chunk_no = 0u64;
-        let mut chunk = Chunk::default();
-        let send = |chunk: &mut Chunk, raw: u64, chunk_no: &mut u64| -> Result<()> {
-            let (alpha, seed) = schedule(raw, *chunk_no);
-            let mut c = std::mem::take(chunk);
+        let mut send = |mut c: Chunk, raw_start: u64| -> Result<()> {
+            let (alpha, seed) = schedule(raw_start, chunk_no);
             c.alpha = alpha;
             c.seed = seed;
-            *chunk_no += 1;
+            chunk_no += 1;
             tx.send(c)
                 .map_err(|_| Error::Param("a training worker stopped unexpectedly".into()))
         };
-        let mut raw_at_chunk_start = 0u64;
-        let (read, last) = if let ChunkCache::Full { chunks, raw: r } = &*cache {
-            raw = *r;
+        let (raw, read) = if let ChunkCache::Full(e) = &*cache {
             let mut sent = Ok(());
-            for p in chunks {
-                let mut c = Chunk {
+            for p in &e.chunks {
+                let c = Chunk {
                     words: p.words.clone(),
                     ends: p.ends.clone(),
                     ..Chunk::default()
                 };
-                sent = send(&mut c, p.raw_start, &mut chunk_no);
+                sent = send(c, p.raw_start);
                 if sent.is_err() {
                     break;
                 }
             }
-            (sent, Ok(()))
+            (e.raw, sent)
         } else {
-            let mut send = |chunk: &mut Chunk, raw_start: u64, chunk_no: &mut u64| -> Result<()> {
-                cache.record(chunk, raw_start);
-                send(chunk, raw_start, chunk_no)
+            let mut record = |c: Chunk, raw_start: u64| -> Result<()> {
+                cache.record(&c, raw_start);
+                send(c, raw_start)
             };
+            let mut packer = Packer::default();
             let read = corpus.for_each_sentence(&mut |toks| {
-                let mut len = 0usize;
-                for &t in toks {
-                    if let Some(i) = vocab.get(t) {
-                        chunk.words.push(i);
-                        len += 1;
-                        // split very long sentences rather than truncate them
-                        if len == CHUNK_TOKENS {
-                            chunk.ends.push(chunk.words.len() as u32);
-                            len = 0;
-                        }
-                    }
-                }
-                if len > 0 {
-                    chunk.ends.push(chunk.words.len() as u32);
-                }
-                raw += toks.len() as u64;
-                if chunk.words.len() >= CHUNK_TOKENS {
-                    send(&mut chunk, raw_at_chunk_start, &mut chunk_no)?;
-                    raw_at_chunk_start = raw;
-                }
-                Ok(())
+                let rows = toks.iter().filter_map(|&t| vocab.get(t));
+                packer.push(rows, toks.len() as u64, &mut record)
             });
-            let last = if read.is_ok() && !chunk.words.is_empty() {
-                send(&mut chunk, raw_at_chunk_start, &mut chunk_no)
-            } else {
-                Ok(())
+            let (raw, read) = match read {
+                Ok(()) => match packer.finish(&mut record) {
+                    Ok(raw) => (raw, Ok(())),
+                    Err(e) => (0, Err(e)),
+                },
+                Err(e) => (0, Err(e)),
             };
-            cache.finish(raw, read.is_ok() && last.is_ok());
-            (read, last)
+            cache.finish(raw, read.is_ok());
+            (raw, read)
         };
         drop(tx);
         let mut total = Work::new(0);
@@ -698,7 +610,6 @@ fn run_epoch(
             total.effective += w.effective;
         }
         read?;
-        last?;
         Ok((raw, total))
     })
 }
@@ -735,7 +646,12 @@ impl Word2Vec {
     ) -> Result<crate::Model> {
         let start = Instant::now();
         ctx.check_inits("word2vec", &[WORD_EMBEDDING])?;
-        let vocab = WordVocab::build(corpus, self.params.min_count, self.params.max_vocab)?;
+        let vocab = WordVocab::build_encoded(
+            corpus,
+            self.params.min_count,
+            self.params.max_vocab,
+            ctx.cache_mb.saturating_mul(1 << 20),
+        )?;
         let build_vocab_s = start.elapsed().as_secs_f64();
         let keys = Vocab::from_keys(vocab.words.iter().cloned());
         let mut p = self.params.clone();

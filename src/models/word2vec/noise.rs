@@ -60,7 +60,9 @@ impl Noise {
         // both reads, then a select: the comparison is a coin flip for most words, so a branch
         // here mispredicts about once a draw
         let (keep, alias) = (self.keep[i], self.alias[i]);
-        std::hint::select_unpredictable((r & 0xffff_ffff) < keep, i as u32, alias)
+        // (a mask rather than `std::hint::select_unpredictable`, which is newer than the MSRV)
+        let own = 0u32.wrapping_sub(u32::from((r & 0xffff_ffff) < keep));
+        (i as u32 & own) | (alias & !own)
     }
 }
 

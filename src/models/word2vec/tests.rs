@@ -181,6 +181,82 @@ fn the_corpus_cache_trains_the_same_chunks() {
     }
 }
 
+/// A corpus with rare words (dropped by `min_count`) and sentences longer than a chunk, which
+/// are split: the chunks the vocabulary pass packs are the chunks the first epoch reads.
+fn ragged(seed: u64) -> Sentences {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let lens = [3, 25_000, 1, 0, 9_999, 10_000, 10_001, 7, 40];
+    Sentences(
+        lens.iter()
+            .map(|&n| {
+                (0..n)
+                    .map(|_| format!("w{}", rng.random_range(0..60u32).pow(2) / 40))
+                    .collect()
+            })
+            .collect(),
+    )
+}
+
+/// `build_encoded` counts exactly what `build` counts (words, order, counts, totals), and
+/// training from its packed corpus is bit-identical to reading the corpus every epoch.
+#[test]
+fn the_vocabulary_pass_packs_the_first_epoch() {
+    let corpus = ragged(3);
+    for min_count in [1, 5] {
+        let plain = WordVocab::build(&corpus, min_count, None).unwrap();
+        let enc = WordVocab::build_encoded(&corpus, min_count, None, 1 << 30).unwrap();
+        assert_eq!(enc.words, plain.words);
+        assert_eq!(enc.counts, plain.counts);
+        assert_eq!(
+            (enc.corpus_words, enc.sentences),
+            (plain.corpus_words, plain.sentences)
+        );
+        assert!(plain.encoded.is_none());
+        let e = enc.encoded.as_ref().expect("fits the budget");
+        assert_eq!(e.raw, plain.corpus_words);
+        let packed: Vec<u32> = e.chunks.iter().flat_map(|c| c.words.clone()).collect();
+        let read: Vec<u32> = corpus
+            .0
+            .iter()
+            .flatten()
+            .filter_map(|t| plain.get(t))
+            .collect();
+        assert_eq!(packed, read, "every kept token, in order");
+        assert!(e
+            .chunks
+            .iter()
+            .all(|c| c.ends.windows(2).all(|w| w[1] - w[0] <= 10_000)));
+    }
+    // too small a budget, or a max_vocab cap: nothing kept
+    assert!(WordVocab::build_encoded(&corpus, 1, None, 1000)
+        .unwrap()
+        .encoded
+        .is_none());
+    assert!(WordVocab::build_encoded(&corpus, 1, Some(10), 1 << 30)
+        .unwrap()
+        .encoded
+        .is_none());
+    let w = Word2Vec::new(Word2VecParams {
+        epochs: 2,
+        min_count: 5,
+        ..small(Arch::Cbow, 5, false)
+    })
+    .unwrap();
+    let packed = w.fit(&corpus, &ctx1(7)).unwrap();
+    let streamed = w
+        .fit(
+            &corpus,
+            &TrainContext {
+                cache_mb: 0,
+                ..ctx1(7)
+            },
+        )
+        .unwrap();
+    assert_eq!(packed.table(WORD_EMBEDDING), streamed.table(WORD_EMBEDDING));
+    assert_eq!(packed.table(WORD_CONTEXT), streamed.table(WORD_CONTEXT));
+    assert!(packed.info["raw_words_per_s"].is_number());
+}
+
 /// The cache holds a whole epoch or nothing: passing the budget frees it, and an epoch that
 /// was not read to its end is not replayed.
 #[test]
@@ -201,7 +277,7 @@ fn the_corpus_cache_keeps_to_its_budget() {
     let mut c = ChunkCache::new(1 << 20);
     c.record(&chunk, 0);
     c.finish(1000, true);
-    assert!(matches!(&c, ChunkCache::Full { chunks, raw: 1000 } if chunks.len() == 1));
+    assert!(matches!(&c, ChunkCache::Full(e) if e.chunks.len() == 1 && e.raw == 1000));
     let mut c = ChunkCache::new(1 << 20);
     c.record(&chunk, 0);
     c.finish(1000, false);

@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
+use super::cache::{Encoded, Stream};
 use super::Corpus;
 use crate::error::{Error, Result};
 use crate::vocab::KeyCounter;
@@ -45,6 +47,10 @@ pub struct WordVocab {
     pub corpus_words: u64,
     /// Sentences (lines) in the corpus.
     pub sentences: u64,
+    /// The corpus this vocabulary was counted on, packed in training chunks
+    /// ([`WordVocab::build_encoded`]); training on that corpus replays it from the first
+    /// epoch on. `None`: training reads the corpus.
+    pub encoded: Option<Arc<Encoded>>,
 }
 
 impl WordVocab {
@@ -72,6 +78,76 @@ impl WordVocab {
             corpus_words,
             sentences,
         ))
+    }
+
+    /// [`WordVocab::build`], keeping the corpus encoded by the same pass when it fits
+    /// `budget` bytes (4 per token and per sentence) and no `max_vocab` cap is set: tokens
+    /// are held as provisional ids (first-seen order) and, once the vocabulary is known,
+    /// mapped to rows and packed into the chunks the first epoch would have read
+    /// ([`WordVocab::encoded`]). Training on the same corpus then reads the files once, not
+    /// twice. Counts, order and the kept words are those of [`WordVocab::build`].
+    pub fn build_encoded(
+        corpus: &dyn Corpus,
+        min_count: u64,
+        max_vocab: Option<usize>,
+        budget: usize,
+    ) -> Result<WordVocab> {
+        if max_vocab.is_some() || budget == 0 {
+            return Self::build(corpus, min_count, max_vocab);
+        }
+        let mut ids: FnvMap<String, u32> = FnvMap::default();
+        let mut counts: Vec<u64> = Vec::new();
+        let mut stream = Stream::new(budget);
+        let mut corpus_words = 0u64;
+        let mut sentences = 0u64;
+        let mut sentence: Vec<u32> = Vec::new();
+        corpus.for_each_sentence(&mut |toks| {
+            sentences += 1;
+            corpus_words += toks.len() as u64;
+            sentence.clear();
+            for &t in toks {
+                let id = match ids.get(t) {
+                    Some(&id) => id,
+                    None => {
+                        let id = u32::try_from(counts.len()).map_err(|_| {
+                            Error::Param(format!(
+                                "the corpus has more than {} distinct tokens; set --max-vocab",
+                                u32::MAX
+                            ))
+                        })?;
+                        ids.insert(t.to_string(), id);
+                        counts.push(0);
+                        id
+                    }
+                };
+                counts[id as usize] += 1;
+                sentence.push(id);
+            }
+            stream.push(sentence.iter().copied());
+            Ok(())
+        })?;
+        let mut words: Vec<String> = vec![String::new(); counts.len()];
+        for (w, id) in ids {
+            words[id as usize] = w;
+        }
+        // most frequent first, ties first seen first (KeyCounter::into_top's order)
+        let mut order: Vec<u32> = (0..counts.len() as u32)
+            .filter(|&id| counts[id as usize] >= min_count.max(1))
+            .collect();
+        order
+            .sort_unstable_by(|&a, &b| counts[b as usize].cmp(&counts[a as usize]).then(a.cmp(&b)));
+        let mut rows = vec![u32::MAX; counts.len()];
+        for (row, &id) in order.iter().enumerate() {
+            rows[id as usize] = row as u32;
+        }
+        let encoded = stream.pack(&rows)?;
+        let pairs = order
+            .iter()
+            .map(|&id| (std::mem::take(&mut words[id as usize]), counts[id as usize]));
+        let pairs: Vec<(String, u64)> = pairs.collect();
+        let mut v = Self::from_counts(pairs, corpus_words, sentences);
+        v.encoded = encoded.map(Arc::new);
+        Ok(v)
     }
 
     /// A vocabulary of `(word, count)` pairs in the given order.
