@@ -15,6 +15,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--imdb", required=True)
 ap.add_argument("--eval", required=True, help="word-embedding-eval directory")
 ap.add_argument("--sg", type=int, default=1)
+ap.add_argument("--alpha", type=float, default=0.025, help="initial learning rate (gensim's default)")
 ap.add_argument("--hs", type=int, default=0)
 ap.add_argument("--negative", type=int, default=5)
 ap.add_argument("--epochs", type=int, default=5)
@@ -32,7 +33,8 @@ for fn in ("imdb-reviews-labeled.txt.gz", "imdb-reviews-unsup.txt.gz"):
         for line in f:
             corpus.append(tok.findall(line.replace("<br />", " ").lower()))
 model = Word2Vec(vector_size=100, window=5, sg=args.sg, hs=args.hs, negative=args.negative,
-                 min_count=5, sample=1e-3, epochs=args.epochs, workers=args.threads, seed=args.seed)
+                 min_count=5, sample=1e-3, epochs=args.epochs, workers=args.threads, seed=args.seed,
+                 alpha=args.alpha)
 model.build_vocab(corpus)
 t0 = time.perf_counter()
 eff, raw = model.train(corpus, total_examples=model.corpus_count, epochs=args.epochs)
@@ -40,7 +42,7 @@ fit = time.perf_counter() - t0
 acc, secs = model.wv.evaluate_word_analogies(os.path.join(args.eval, "questions-words.txt"))
 tot = [s for s in secs if s["section"] == "Total accuracy"][0]
 out = {"lib": "gensim", "version": gensim.__version__, "sg": args.sg, "hs": args.hs,
-       "negative": args.negative, "threads": args.threads, "vocab": len(model.wv),
+       "negative": args.negative, "alpha": args.alpha, "threads": args.threads, "vocab": len(model.wv),
        "fit_s": round(fit, 3), "raw_words_per_s": round(raw / fit), "analogy_acc": round(float(acc), 4),
        "analogy_covered": len(tot["correct"]) + len(tot["incorrect"])}
 for key, fn in (("wordsim353", "wordsim353.tsv"), ("simlex999", "simlex999.txt")):

@@ -6,7 +6,8 @@
 # Usage: benches/word2vec.sh [python-with-gensim] > results.jsonl   (one JSON line per run)
 #   RECSYS_W2V_RUNS="sg cbow hs 1t item2vec" (the default) picks the parts to run;
 #   RECSYS_W2V_SEEDS="42 1" (the default) the skip-gram + NS seeds;
-#   RECSYS_W2V_REPEATS=1 (the default) the alternating CBOW pairs.
+#   RECSYS_W2V_REPEATS=1 (the default) the alternating CBOW pairs ("cbow-lr" in RUNS adds,
+#   to each, recsys at gensim's learning rate 0.025 and gensim at recsys's CBOW rate 0.05).
 # Needs ../shared/datasets; takes about 45 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +38,11 @@ if want cbow; then
   for rep in $(seq 1 "${RECSYS_W2V_REPEATS:-1}"); do
     run "recsys-cbow-ns-2t-rep$rep" "$bin" "${words[@]}" --threads 2 --cbow
     run "gensim-cbow-ns-2t-rep$rep" "$py" benches/gensim_w2v.py --imdb "$I" --eval "$E" --sg 0
+    if want cbow-lr; then
+      # each default learning rate on the other side too (recsys --cbow: 0.05; gensim: 0.025)
+      run "recsys-cbow-ns-2t-lr0.025-rep$rep" "$bin" "${words[@]}" --threads 2 --cbow --lr 0.025
+      run "gensim-cbow-ns-2t-alpha0.05-rep$rep" "$py" benches/gensim_w2v.py --imdb "$I" --eval "$E" --sg 0 --alpha 0.05
+    fi
   done
 fi
 if want hs; then

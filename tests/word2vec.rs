@@ -124,6 +124,21 @@ fn one_thread_training_is_reproducible_through_the_cli() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// The initial learning rate defaults to word2vec.c's: 0.025 for skip-gram, 0.05 for CBOW;
+/// `--lr` overrides either.
+#[test]
+fn the_learning_rate_default_follows_the_architecture() {
+    let dir = tempdir("w2v-lr");
+    let alpha = |extra: &[&str], name: &str| {
+        let (_, out) = train_lee(&dir.join(name), extra);
+        out["params"]["alpha"].as_f64().unwrap()
+    };
+    assert!((alpha(&[], "sg") - 0.025).abs() < 1e-7);
+    assert!((alpha(&["--cbow"], "cbow") - 0.05).abs() < 1e-7);
+    assert!((alpha(&["--cbow", "--lr", "0.025"], "cbow-lr") - 0.025).abs() < 1e-7);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn word_eval_reports_gensim_style_figures() {
     let dir = tempdir("w2v-eval");

@@ -313,7 +313,7 @@ pub struct HyperArgs {
     /// ALS confidence slope: c = 1 + alpha·r; glove: exponent of the weighting function (0.75).
     #[arg(long)]
     pub alpha: Option<f32>,
-    /// Learning rate (mf, bpr: SGD; word2vec: initial; glove: AdaGrad, default 0.05).
+    /// Learning rate (mf, bpr: SGD; word2vec: initial, default 0.025, with --cbow 0.05 as in word2vec.c; glove: AdaGrad, default 0.05).
     #[arg(long)]
     pub lr: Option<f32>,
     /// Learning-rate multiplier per epoch (mf).

@@ -254,8 +254,12 @@ fn fit_text(
                 None => Ok(()),
             }
         };
-        Word2Vec::new(w2v_params(h, Word2VecParams::default(), word_dim(h)?)?)?
-            .fit_with(&files, &ctx, every, &mut save)?
+        let d = if h.cbow {
+            Word2VecParams::cbow()
+        } else {
+            Word2VecParams::default()
+        };
+        Word2Vec::new(w2v_params(h, d, word_dim(h)?)?)?.fit_with(&files, &ctx, every, &mut save)?
     } else if h.algo == Algo::Glove {
         let files = text_files(paths, Tokenizer::Words)?;
         Glove::new(glove_params(h)?)?.fit(&files, &ctx)?
