@@ -24,7 +24,7 @@ pub(crate) struct Packed {
 
 /// A whole epoch of chunks and its raw token count.
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct Encoded {
+pub(crate) struct Encoded {
     pub(crate) chunks: Vec<Packed>,
     pub(crate) raw: u64,
 }

@@ -9,7 +9,7 @@
 //! [`TrainContext::cache_mb`] (default 1 GiB) — the encoded corpus (4 bytes per token). The
 //! vocabulary pass ([`WordVocab::build_encoded`]) keeps every token as a provisional id and,
 //! once the vocabulary is known, packs the kept ones into the chunks the first epoch would
-//! read ([`cache`]), so every epoch replays them instead of reading, decompressing and
+//! read (module `cache`), so every epoch replays them instead of reading, decompressing and
 //! tokenising the files again: the files are read once. A corpus that outgrows the budget is
 //! read every epoch. Both ways train the same chunks with the same seeds.
 //!

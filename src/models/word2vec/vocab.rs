@@ -50,7 +50,7 @@ pub struct WordVocab {
     /// The corpus this vocabulary was counted on, packed in training chunks
     /// ([`WordVocab::build_encoded`]); training on that corpus replays it from the first
     /// epoch on. `None`: training reads the corpus.
-    pub encoded: Option<Arc<Encoded>>,
+    pub(crate) encoded: Option<Arc<Encoded>>,
 }
 
 impl WordVocab {
@@ -84,7 +84,7 @@ impl WordVocab {
     /// `budget` bytes (4 per token and per sentence) and no `max_vocab` cap is set: tokens
     /// are held as provisional ids (first-seen order) and, once the vocabulary is known,
     /// mapped to rows and packed into the chunks the first epoch would have read
-    /// ([`WordVocab::encoded`]). Training on the same corpus then reads the files once, not
+    /// (kept inside the vocabulary, which [`train`](super::train) replays). Training on the same corpus then reads the files once, not
     /// twice. Counts, order and the kept words are those of [`WordVocab::build`].
     pub fn build_encoded(
         corpus: &dyn Corpus,
