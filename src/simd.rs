@@ -489,13 +489,30 @@ mod x86 {
             }
             // lanes of hadd(hadd(a0, a1), hadd(a2, a3)): [r0 r1 r2 r3 | r0 r1 r2 r3] partials
             let h = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
-            let sums = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+            let mut sums = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+            let mut tail = body;
+            if tail + 4 <= d {
+                // a remainder of 4..7 (d = 20, 50, 100): one 4-lane step per row, reduced the
+                // same way, instead of four scalar steps per row
+                // SAFETY: tail + 4 <= d: each 4-float load stays inside its row of the block
+                // and inside q.
+                unsafe {
+                    let qv = _mm_loadu_ps(pq.add(tail));
+                    let t0 = _mm_mul_ps(_mm_loadu_ps(base.add(tail)), qv);
+                    let t1 = _mm_mul_ps(_mm_loadu_ps(base.add(d + tail)), qv);
+                    let t2 = _mm_mul_ps(_mm_loadu_ps(base.add(2 * d + tail)), qv);
+                    let t3 = _mm_mul_ps(_mm_loadu_ps(base.add(3 * d + tail)), qv);
+                    let t = _mm_hadd_ps(_mm_hadd_ps(t0, t1), _mm_hadd_ps(t2, t3));
+                    sums = _mm_add_ps(sums, t);
+                }
+                tail += 4;
+            }
             let mut v = [0.0f32; 4];
             // SAFETY: `v` holds exactly four floats.
             unsafe { _mm_storeu_ps(v.as_mut_ptr(), sums) };
             for (j, vj) in v.iter_mut().enumerate() {
                 let row = &rows[(r + j) * d..(r + j + 1) * d];
-                for k in body..d {
+                for k in tail..d {
                     *vj += row[k] * q[k];
                 }
                 out[r + j] = *vj;
@@ -541,7 +558,26 @@ mod x86 {
             }
             i += 8;
         }
-        for i in body..d {
+        let mut tail = body;
+        if tail + 4 <= d {
+            // a remainder of 4..7 (d = 20, 50, 100): one 4-lane pass over the rows
+            // SAFETY: tail + 4 <= d <= len(x), len(dx), stride: every 4-float access stays
+            // inside x, dx and row j (j < k, as above).
+            unsafe {
+                let xv = _mm_loadu_ps(px.add(tail));
+                let mut acc = _mm_loadu_ps(pdx.add(tail));
+                for (j, &gj) in g[..k].iter().enumerate() {
+                    let gv = _mm_set1_ps(gj);
+                    let p = pr.add(j * stride + tail);
+                    let r = _mm_loadu_ps(p);
+                    acc = _mm_fmadd_ps(gv, r, acc);
+                    _mm_storeu_ps(p, _mm_fmadd_ps(gv, xv, r));
+                }
+                _mm_storeu_ps(pdx.add(tail), acc);
+            }
+            tail += 4;
+        }
+        for i in tail..d {
             let mut a = dx[i];
             for (j, &gj) in g[..k].iter().enumerate() {
                 let r = rows[j * stride + i];
