@@ -192,6 +192,62 @@ pub(crate) fn weighted_rows(
     }
 }
 
+/// `out = scale · Σ buf[s·d..(s+1)·d]` over the slots `s` in order (`d = out.len()`): CBOW's
+/// context vector from the ring of local context rows, summed in registers (AVX2) rather than
+/// by one axpy per row through memory. The sum runs in `slots` order from zero, so the result
+/// is the same as that of the axpys, bit for bit.
+///
+/// # Panics
+/// If a slot's row is outside `buf`.
+pub(crate) fn sum_slots(buf: &[f32], slots: &[u32], scale: f32, out: &mut [f32]) {
+    let d = out.len();
+    assert!(
+        slots.iter().all(|&s| (s as usize + 1) * d <= buf.len()),
+        "slot outside the buffer"
+    );
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: the features were just detected, and every slot's row was checked to be
+            // inside `buf` on the line above, as `x86::sum_slots` requires.
+            unsafe { x86::sum_slots(buf, slots, scale, out) };
+            return;
+        }
+    }
+    out.fill(0.0);
+    for &s in slots {
+        let s = s as usize;
+        crate::models::linalg::axpy(1.0, &buf[s * d..(s + 1) * d], out);
+    }
+    out.iter_mut().for_each(|o| *o *= scale);
+}
+
+/// `buf[s·d..(s+1)·d] += x` for every slot `s` (`d = x.len()`; slots distinct): CBOW's error
+/// handed back to each context row, with `x` loaded once per 8 lanes.
+///
+/// # Panics
+/// If a slot's row is outside `buf`.
+pub(crate) fn add_to_slots(buf: &mut [f32], slots: &[u32], x: &[f32]) {
+    let d = x.len();
+    assert!(
+        slots.iter().all(|&s| (s as usize + 1) * d <= buf.len()),
+        "slot outside the buffer"
+    );
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: the features were just detected, and every slot's row was checked to be
+            // inside `buf` on the line above, as `x86::add_to_slots` requires.
+            unsafe { x86::add_to_slots(buf, slots, x) };
+            return;
+        }
+    }
+    for &s in slots {
+        let s = s as usize;
+        crate::models::linalg::axpy(1.0, x, &mut buf[s * d..(s + 1) * d]);
+    }
+}
+
 /// `dst[i] = src[i]` read as `f32` bits with relaxed atomic loads; eight at a time with one
 /// AVX vector move when the CPU has AVX2 (see `x86::load_row` for why that is sound).
 #[inline(always)]
@@ -332,6 +388,44 @@ mod x86 {
         }
     }
 
+    /// Four relaxed loads of `AtomicU32`s at `p`, as one 128-bit vector (the row remainders).
+    ///
+    /// # Safety
+    /// AVX must be available and `p..p+4` must be inside one slice of `AtomicU32`.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    unsafe fn aload4(p: *const AtomicU32) -> __m128 {
+        let v: __m128;
+        // SAFETY: as for `aload8`, with four elements; the caller keeps p..p+4 in bounds.
+        unsafe {
+            std::arch::asm!(
+                "vmovups {v}, xmmword ptr [{p}]",
+                p = in(reg) p,
+                v = lateout(xmm_reg) v,
+                options(nostack, preserves_flags, readonly),
+            );
+        }
+        v
+    }
+
+    /// Four relaxed stores of the lanes of `v` to the `AtomicU32`s at `p`.
+    ///
+    /// # Safety
+    /// AVX must be available and `p..p+4` must be inside one slice of `AtomicU32`.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    unsafe fn astore4(p: *const AtomicU32, v: __m128) {
+        // SAFETY: as for `astore8`, with four elements; the caller keeps p..p+4 in bounds.
+        unsafe {
+            std::arch::asm!(
+                "vmovups xmmword ptr [{p}], {v}",
+                p = in(reg) p,
+                v = in(xmm_reg) v,
+                options(nostack, preserves_flags),
+            );
+        }
+    }
+
     /// # Safety
     /// The CPU must support AVX2 and FMA.
     #[target_feature(enable = "avx2,fma")]
@@ -343,6 +437,11 @@ mod x86 {
             // SAFETY: i + 8 <= n: the eight atomics and the eight floats are in bounds.
             unsafe { _mm256_storeu_ps(pd.add(i), aload8(ps.add(i))) };
             i += 8;
+        }
+        if i + 4 <= n {
+            // SAFETY: i + 4 <= n: the four atomics and the four floats are in bounds.
+            unsafe { _mm_storeu_ps(pd.add(i), aload4(ps.add(i))) };
+            i += 4;
         }
         for (d, s) in dst[i..n].iter_mut().zip(&src[i..n]) {
             *d = f32::from_bits(s.load(Relaxed));
@@ -365,6 +464,15 @@ mod x86 {
             }
             i += 8;
         }
+        if i + 4 <= n {
+            // SAFETY: i + 4 <= n bounds all three slices.
+            unsafe {
+                let g4 = _mm256_castps256_ps128(gv);
+                let v = _mm_fmadd_ps(g4, _mm_loadu_ps(px.add(i)), _mm_loadu_ps(pc.add(i)));
+                astore4(pd.add(i), v);
+            }
+            i += 4;
+        }
         for ((d, c), x) in dst[i..n].iter().zip(&cur[i..n]).zip(&x[i..n]) {
             d.store((c + g * x).to_bits(), Relaxed);
         }
@@ -384,6 +492,14 @@ mod x86 {
                 astore8(pd.add(i), v);
             }
             i += 8;
+        }
+        if i + 4 <= n {
+            // SAFETY: i + 4 <= n bounds both slices.
+            unsafe {
+                let v = _mm_add_ps(aload4(pd.add(i)), _mm_loadu_ps(px.add(i)));
+                astore4(pd.add(i), v);
+            }
+            i += 4;
         }
         for (d, x) in dst[i..n].iter().zip(&x[i..n]) {
             d.store((f32::from_bits(d.load(Relaxed)) + x).to_bits(), Relaxed);
@@ -713,6 +829,86 @@ mod x86 {
     }
 
     /// # Safety
+    /// The CPU must support AVX2 and FMA, and `(s + 1)·out.len() <= buf.len()` for every
+    /// slot `s`.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn sum_slots(buf: &[f32], slots: &[u32], scale: f32, out: &mut [f32]) {
+        let d = out.len();
+        let (pb, po) = (buf.as_ptr(), out.as_mut_ptr());
+        let sv = _mm256_set1_ps(scale);
+        let mut i = 0;
+        while i + 8 <= d {
+            let mut acc = _mm256_setzero_ps();
+            for &s in slots {
+                // SAFETY: row s spans buf[s·d..(s+1)·d] (the caller's guarantee) and
+                // i + 8 <= d, so the 8-float load is inside it.
+                acc = _mm256_add_ps(acc, unsafe { _mm256_loadu_ps(pb.add(s as usize * d + i)) });
+            }
+            // SAFETY: i + 8 <= d = len(out).
+            unsafe { _mm256_storeu_ps(po.add(i), _mm256_mul_ps(acc, sv)) };
+            i += 8;
+        }
+        if i + 4 <= d {
+            let mut acc = _mm_setzero_ps();
+            for &s in slots {
+                // SAFETY: as above, with i + 4 <= d.
+                acc = _mm_add_ps(acc, unsafe { _mm_loadu_ps(pb.add(s as usize * d + i)) });
+            }
+            // SAFETY: i + 4 <= d = len(out).
+            unsafe { _mm_storeu_ps(po.add(i), _mm_mul_ps(acc, _mm256_castps256_ps128(sv))) };
+            i += 4;
+        }
+        while i < d {
+            let mut a = 0.0f32;
+            for &s in slots {
+                a += buf[s as usize * d + i];
+            }
+            out[i] = a * scale;
+            i += 1;
+        }
+    }
+
+    /// # Safety
+    /// The CPU must support AVX2 and FMA, and `(s + 1)·x.len() <= buf.len()` for every
+    /// slot `s`.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn add_to_slots(buf: &mut [f32], slots: &[u32], x: &[f32]) {
+        let d = x.len();
+        let (pb, px) = (buf.as_mut_ptr(), x.as_ptr());
+        let mut i = 0;
+        while i + 8 <= d {
+            // SAFETY: i + 8 <= d = len(x); row s spans buf[s·d..(s+1)·d] (the caller's
+            // guarantee), so each 8-float load and store is inside it; x and buf are
+            // distinct borrows.
+            unsafe {
+                let xv = _mm256_loadu_ps(px.add(i));
+                for &s in slots {
+                    let p = pb.add(s as usize * d + i);
+                    _mm256_storeu_ps(p, _mm256_add_ps(_mm256_loadu_ps(p), xv));
+                }
+            }
+            i += 8;
+        }
+        if i + 4 <= d {
+            // SAFETY: as above, with i + 4 <= d.
+            unsafe {
+                let xv = _mm_loadu_ps(px.add(i));
+                for &s in slots {
+                    let p = pb.add(s as usize * d + i);
+                    _mm_storeu_ps(p, _mm_add_ps(_mm_loadu_ps(p), xv));
+                }
+            }
+            i += 4;
+        }
+        while i < d {
+            for &s in slots {
+                buf[s as usize * d + i] += x[i];
+            }
+            i += 1;
+        }
+    }
+
+    /// # Safety
     /// The CPU must support AVX2 and FMA.
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn axpy(g: f32, x: &[f32], y: &mut [f32]) {
@@ -729,6 +925,15 @@ mod x86 {
                 _mm256_storeu_ps(py.add(i), v);
             }
             i += 8;
+        }
+        if i + 4 <= n {
+            // SAFETY: i + 4 <= n: the 4-float accesses stay in bounds, as above.
+            unsafe {
+                let g4 = _mm256_castps256_ps128(gv);
+                let v = _mm_fmadd_ps(g4, _mm_loadu_ps(px.add(i)), _mm_loadu_ps(py.add(i)));
+                _mm_storeu_ps(py.add(i), v);
+            }
+            i += 4;
         }
         while i < n {
             y[i] += g * x[i];
@@ -801,6 +1006,35 @@ mod tests {
             assert_eq!(f32::from_bits(table[n].load(Relaxed)), 99.0, "guard n {n}");
         }
     }
+    /// The slot kernels equal one axpy per slot, bit for bit, at every length (body, 4-lane
+    /// step and scalar tail), and leave the other slots alone.
+    #[test]
+    fn slot_kernels_are_axpys_per_slot() {
+        for d in [1usize, 4, 7, 8, 12, 100, 131] {
+            let buf: Vec<f32> = (0..5 * d).map(|i| (i as f32 * 0.31).sin()).collect();
+            let slots = [3u32, 0, 4];
+            let mut got = vec![7.0f32; d];
+            super::sum_slots(&buf, &slots, 0.25, &mut got);
+            let mut want = vec![0.0f32; d];
+            for &s in &slots {
+                let s = s as usize;
+                crate::models::linalg::axpy(1.0, &buf[s * d..(s + 1) * d], &mut want);
+            }
+            want.iter_mut().for_each(|w| *w *= 0.25);
+            assert_eq!(got, want, "sum d {d}");
+            let x: Vec<f32> = (0..d).map(|i| (i as f32 * 0.7).cos()).collect();
+            let mut b1 = buf.clone();
+            super::add_to_slots(&mut b1, &slots, &x);
+            let mut b2 = buf.clone();
+            for &s in &slots {
+                let s = s as usize;
+                crate::models::linalg::axpy(1.0, &x, &mut b2[s * d..(s + 1) * d]);
+            }
+            assert_eq!(b1, b2, "add d {d}");
+            assert_eq!(b1[d..2 * d], buf[d..2 * d], "slot 1 untouched, d {d}");
+        }
+    }
+
     #[test]
     fn weighted_rows_is_the_confidence_weighted_sum() {
         for k in [3usize, 8, 16, 20, 24, 64, 72] {

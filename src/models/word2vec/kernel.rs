@@ -200,6 +200,8 @@ pub(crate) struct Work {
     ring_cur: Vec<f32>,
     ring_orig: Vec<f32>,
     dctx: Vec<f32>,
+    /// CBOW: the ring slots of the current position's context words.
+    ctx_slots: Vec<u32>,
     /// Sum of −ln σ over every output prediction.
     pub(crate) loss: f64,
     /// Number of output predictions.
@@ -374,23 +376,20 @@ fn cbow(
     ring: usize,
     w: &mut Work,
 ) {
-    let dim = s.syn0.dim;
-    w.l1.fill(0.0);
-    let mut count = 0usize;
-    for cpos in lo..hi {
-        if cpos != pos {
-            let slot = cpos & (ring - 1);
-            axpy(1.0, &w.ring_cur[slot * dim..(slot + 1) * dim], &mut w.l1);
-            count += 1;
-        }
-    }
+    // the ring slots of the context positions, in window order
+    w.ctx_slots.clear();
+    w.ctx_slots.extend(
+        (lo..hi)
+            .filter(|&cpos| cpos != pos)
+            .map(|cpos| (cpos & (ring - 1)) as u32),
+    );
+    let count = w.ctx_slots.len();
     if count == 0 {
         return;
     }
     let inv = 1.0 / count as f32;
-    if s.cbow_mean {
-        w.l1.iter_mut().for_each(|x| *x *= inv);
-    }
+    let scale = if s.cbow_mean { inv } else { 1.0 };
+    crate::simd::sum_slots(&w.ring_cur, &w.ctx_slots, scale, &mut w.l1);
     w.neu1e.fill(0.0);
     w.outs.gather(s, sent[pos], &w.negs);
     w.outs.fit(
@@ -406,12 +405,7 @@ fn cbow(
         // gensim: with a summed context, the error is shared out over the context words
         w.neu1e.iter_mut().for_each(|x| *x *= inv);
     }
-    for cpos in lo..hi {
-        if cpos != pos {
-            let slot = cpos & (ring - 1);
-            axpy(1.0, &w.neu1e, &mut w.ring_cur[slot * dim..(slot + 1) * dim]);
-        }
-    }
+    crate::simd::add_to_slots(&mut w.ring_cur, &w.ctx_slots, &w.neu1e);
 }
 
 /// Draw `negative` noise rows for `target` (draws equal to it are skipped, as in gensim).
