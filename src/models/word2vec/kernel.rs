@@ -36,18 +36,38 @@ impl Sigmoid {
         Sigmoid { sig, logsig }
     }
 
+    /// The table step of `f` (through `i32`: a float-to-`usize` conversion costs several
+    /// instructions more on x86-64 without AVX-512).
     #[inline(always)]
     fn index(f: f32) -> usize {
-        (((f + MAX_EXP) * (TABLE as f32 / MAX_EXP / 2.0)) as usize).min(TABLE - 1)
+        (((f + MAX_EXP) * (TABLE as f32 / MAX_EXP / 2.0)) as i32).clamp(0, TABLE as i32 - 1)
+            as usize
+    }
+
+    /// For |f| < `MAX_EXP`, from one table step: the loss of predicting `label` — −ln σ(f)
+    /// for label 1, −ln σ(−f) = f − ln σ(f) for label 0 — and σ(f), for the gradient.
+    #[inline(always)]
+    pub(crate) fn loss_and_sigma(&self, f: f32, label: f32) -> (f32, f32) {
+        let i = Self::index(f);
+        ((1.0 - label) * f - self.logsig[i], self.sig[i])
+    }
+
+    /// The loss of a saturated prediction (|f| ≥ `MAX_EXP`), as [`Sigmoid::neg_log`] gives
+    /// it: 0 when right, |f| when wrong.
+    #[inline(always)]
+    pub(crate) fn saturated_loss(f: f32, label: f32) -> f32 {
+        (if label > 0.5 { -f } else { f }).max(0.0)
     }
 
     /// σ(f) for |f| < MAX_EXP.
+    #[cfg(test)]
     #[inline(always)]
     pub(crate) fn get(&self, f: f32) -> f32 {
         self.sig[Self::index(f)]
     }
 
     /// −ln σ(f), saturating linearly beyond the table.
+    #[cfg(test)]
     #[inline(always)]
     pub(crate) fn neg_log(&self, f: f32) -> f32 {
         if f >= MAX_EXP {
@@ -582,15 +602,20 @@ impl Outputs {
         crate::simd::dots(rows, x, &mut self.f);
         self.g.clear();
         self.g.resize(k, 0.0);
+        // summed in f32 over this input's few predictions, then added to the f64 total once
+        let mut sum = 0.0f32;
         for &(j, label) in &self.preds {
             let f = self.f[j as usize];
-            *loss += f64::from(s.sigmoid.neg_log(if label > 0.5 { f } else { -f }));
-            *predictions += 1;
             if f <= -MAX_EXP || f >= MAX_EXP {
+                sum += Sigmoid::saturated_loss(f, label);
                 continue;
             }
-            self.g[j as usize] += (label - s.sigmoid.get(f)) * alpha;
+            let (l, sig) = s.sigmoid.loss_and_sigma(f, label);
+            sum += l;
+            self.g[j as usize] += (label - sig) * alpha;
         }
+        *loss += f64::from(sum);
+        *predictions += self.preds.len() as u64;
         crate::simd::grad_rows(&self.g, x, dx, rows);
     }
 
@@ -625,13 +650,15 @@ fn output(s: &Setup<'_>, alpha: f32, target: u32, w: &mut Work, rng: &mut Rng) {
             let r = syn1.row(p as usize);
             load(r, row);
             let f = dot(l1, row);
-            *loss += f64::from(s.sigmoid.neg_log(if code == 0 { f } else { -f }));
+            let label = 1.0 - f32::from(code);
             *predictions += 1;
             if f <= -MAX_EXP || f >= MAX_EXP {
+                *loss += f64::from(Sigmoid::saturated_loss(f, label));
                 continue;
             }
-            let label = 1.0 - f32::from(code);
-            let g = (label - s.sigmoid.get(f)) * alpha;
+            let (l, sig) = s.sigmoid.loss_and_sigma(f, label);
+            *loss += f64::from(l);
+            let g = (label - sig) * alpha;
             axpy(g, row, neu1e);
             store_axpy(r, row, g, l1);
         }
@@ -650,13 +677,15 @@ fn output(s: &Setup<'_>, alpha: f32, target: u32, w: &mut Work, rng: &mut Rng) {
             let r = syn1neg.row(t as usize);
             load(r, row);
             let f = dot(l1, row);
-            *loss += f64::from(s.sigmoid.neg_log(if d == 0 { f } else { -f }));
             *predictions += 1;
             // saturated predictions carry no update (gensim; word2vec.c clips instead)
             if f <= -MAX_EXP || f >= MAX_EXP {
+                *loss += f64::from(Sigmoid::saturated_loss(f, label));
                 continue;
             }
-            let g = (label - s.sigmoid.get(f)) * alpha;
+            let (l, sig) = s.sigmoid.loss_and_sigma(f, label);
+            *loss += f64::from(l);
+            let g = (label - sig) * alpha;
             axpy(g, row, neu1e);
             store_axpy(r, row, g, l1);
         }
@@ -678,6 +707,28 @@ mod tests {
         }
         assert_eq!(s.neg_log(7.0), 0.0);
         assert_eq!(s.neg_log(-7.0), 7.0);
+    }
+
+    /// One table step gives the loss of either label and σ, as `neg_log` and `get` do; the
+    /// saturated loss is `neg_log`'s beyond the table.
+    #[test]
+    fn loss_and_sigma_agree_with_the_tables() {
+        let s = Sigmoid::new();
+        for i in -59..=59 {
+            let x = i as f32 / 10.0;
+            let (l1, sig) = s.loss_and_sigma(x, 1.0);
+            let (l0, sig0) = s.loss_and_sigma(x, 0.0);
+            assert_eq!(sig, s.get(x));
+            assert_eq!(sig0, sig);
+            assert!((l1 - s.neg_log(x)).abs() < 1e-6, "{x}");
+            assert!((l0 - s.neg_log(-x)).abs() < 0.02, "{x}");
+            let exact0 = -(1.0 / (1.0 + x.exp())).ln();
+            assert!((l0 - exact0).abs() < 0.02, "{x}: {l0} vs {exact0}");
+        }
+        for f in [6.0f32, 7.5, -6.0, -9.0] {
+            assert_eq!(Sigmoid::saturated_loss(f, 1.0), s.neg_log(f));
+            assert_eq!(Sigmoid::saturated_loss(f, 0.0), s.neg_log(-f));
+        }
     }
 
     #[test]
