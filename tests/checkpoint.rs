@@ -50,7 +50,7 @@ proptest! {
     }
 }
 
-fn saved(name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+fn saved(name: &str) -> (common::TempDir, std::path::PathBuf) {
     let dir = common::tempdir(name);
     let p = dir.join("m");
     checkpoint::save(&small_model(5, 6, 3, 1), &p).unwrap();

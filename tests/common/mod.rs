@@ -25,12 +25,37 @@ pub fn synthetic() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/synthetic")
 }
 
-/// A fresh temporary directory for one test.
-pub fn tempdir(name: &str) -> PathBuf {
+/// A temporary directory of one test, removed when the test passes (a failing test leaves it
+/// behind for inspection: the directory is kept while a panic unwinds).
+pub struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for TempDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+/// A fresh temporary directory for one test (see [`TempDir`]).
+pub fn tempdir(name: &str) -> TempDir {
     let d = std::env::temp_dir().join(format!("recsys-it-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
-    d
+    TempDir(d)
 }
 
 /// Run the real binary.

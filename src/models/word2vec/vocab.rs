@@ -144,7 +144,6 @@ impl WordVocab {
         let pairs = order
             .iter()
             .map(|&id| (std::mem::take(&mut words[id as usize]), counts[id as usize]));
-        let pairs: Vec<(String, u64)> = pairs.collect();
         let mut v = Self::from_counts(pairs, corpus_words, sentences);
         v.encoded = encoded.map(Arc::new);
         Ok(v)
