@@ -288,6 +288,27 @@ pub(crate) fn store_row(dst: &[AtomicU32], src: &[f32]) {
     store_axpy_row(dst, src, 0.0, src);
 }
 
+/// `dst[i] += new[i] − old[i]`, re-reading `dst`: a local copy's change since it was loaded
+/// (`old`) handed back to the shared row without overwriting what other workers added
+/// meanwhile (relaxed loads, then relaxed stores, as [`add_row`]).
+#[inline(always)]
+pub(crate) fn add_diff_row(dst: &[AtomicU32], new: &[f32], old: &[f32]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: the features were just detected; see `x86::add_diff_row`.
+            unsafe { x86::add_diff_row(dst, new, old) };
+            return;
+        }
+    }
+    for ((d, n), o) in dst.iter().zip(new).zip(old) {
+        d.store(
+            (f32::from_bits(d.load(Relaxed)) + (n - o)).to_bits(),
+            Relaxed,
+        );
+    }
+}
+
 /// `dst[i] += x[i]`, re-reading `dst` (relaxed loads, then relaxed stores; a concurrent store
 /// between the two may be overwritten — Hogwild's lost update, never a torn value).
 #[inline(always)]
@@ -475,6 +496,37 @@ mod x86 {
         }
         for ((d, c), x) in dst[i..n].iter().zip(&cur[i..n]).zip(&x[i..n]) {
             d.store((c + g * x).to_bits(), Relaxed);
+        }
+    }
+
+    /// # Safety
+    /// The CPU must support AVX2 and FMA.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn add_diff_row(dst: &[AtomicU32], new: &[f32], old: &[f32]) {
+        let n = dst.len().min(new.len()).min(old.len());
+        let (pd, pn, po) = (dst.as_ptr(), new.as_ptr(), old.as_ptr());
+        let mut i = 0;
+        while i + 8 <= n {
+            // SAFETY: i + 8 <= n bounds all three slices.
+            unsafe {
+                let diff = _mm256_sub_ps(_mm256_loadu_ps(pn.add(i)), _mm256_loadu_ps(po.add(i)));
+                astore8(pd.add(i), _mm256_add_ps(aload8(pd.add(i)), diff));
+            }
+            i += 8;
+        }
+        if i + 4 <= n {
+            // SAFETY: i + 4 <= n bounds all three slices.
+            unsafe {
+                let diff = _mm_sub_ps(_mm_loadu_ps(pn.add(i)), _mm_loadu_ps(po.add(i)));
+                astore4(pd.add(i), _mm_add_ps(aload4(pd.add(i)), diff));
+            }
+            i += 4;
+        }
+        for ((d, a), b) in dst[i..n].iter().zip(&new[i..n]).zip(&old[i..n]) {
+            d.store(
+                (f32::from_bits(d.load(Relaxed)) + (a - b)).to_bits(),
+                Relaxed,
+            );
         }
     }
 
@@ -1003,6 +1055,14 @@ mod tests {
             super::add_row(row, &a);
             let want: Vec<f32> = x.iter().zip(&a).map(|(x, a)| x + a).collect();
             assert_eq!(values(row), want, "add n {n}");
+            super::add_diff_row(row, &x, &a);
+            let want: Vec<f32> = want
+                .iter()
+                .zip(&x)
+                .zip(&a)
+                .map(|((w, x), a)| w + (x - a))
+                .collect();
+            assert_eq!(values(row), want, "add diff n {n}");
             assert_eq!(f32::from_bits(table[n].load(Relaxed)), 99.0, "guard n {n}");
         }
     }
