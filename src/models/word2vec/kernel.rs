@@ -48,19 +48,17 @@ impl Sigmoid {
             as usize
     }
 
-    /// For |f| < `MAX_EXP`, from one table step: the loss of predicting `label` — −ln σ(f)
-    /// for label 1, −ln σ(−f) = f − ln σ(f) for label 0 — and σ(f), for the gradient.
+    /// One prediction of `label` from the dot product `f`: its loss and, unless saturated
+    /// (|f| ≥ `MAX_EXP`: no update, as gensim), σ(f) for the gradient. Inside the table
+    /// both come from one step: −ln σ(f) for label 1, −ln σ(−f) = f − ln σ(f) for label 0;
+    /// a saturated prediction costs 0 when right and |f| when wrong (as `neg_log`).
     #[inline(always)]
-    pub(crate) fn loss_and_sigma(&self, f: f32, label: f32) -> (f32, f32) {
+    pub(crate) fn predict(&self, f: f32, label: f32) -> (f32, Option<f32>) {
+        if f <= -MAX_EXP || f >= MAX_EXP {
+            return ((if label > 0.5 { -f } else { f }).max(0.0), None);
+        }
         let i = Self::index(f);
-        ((1.0 - label) * f - self.logsig[i], self.sig[i])
-    }
-
-    /// The loss of a saturated prediction (|f| ≥ `MAX_EXP`), as [`Sigmoid::neg_log`] gives
-    /// it: 0 when right, |f| when wrong.
-    #[inline(always)]
-    pub(crate) fn saturated_loss(f: f32, label: f32) -> f32 {
-        (if label > 0.5 { -f } else { f }).max(0.0)
+        ((1.0 - label) * f - self.logsig[i], Some(self.sig[i]))
     }
 
     /// σ(f) for |f| < MAX_EXP.
@@ -607,14 +605,11 @@ impl Outputs {
         // summed in f32 over this input's few predictions, then added to the f64 total once
         let mut sum = 0.0f32;
         for &(j, label) in &self.preds {
-            let f = self.f[j as usize];
-            if f <= -MAX_EXP || f >= MAX_EXP {
-                sum += Sigmoid::saturated_loss(f, label);
-                continue;
-            }
-            let (l, sig) = s.sigmoid.loss_and_sigma(f, label);
+            let (l, sig) = s.sigmoid.predict(self.f[j as usize], label);
             sum += l;
-            self.g[j as usize] += (label - sig) * alpha;
+            if let Some(sig) = sig {
+                self.g[j as usize] += (label - sig) * alpha;
+            }
         }
         *loss += f64::from(sum);
         *predictions += self.preds.len() as u64;
@@ -660,12 +655,9 @@ fn output(s: &Setup<'_>, alpha: f32, target: u32, w: &mut Work, rng: &mut Rng) {
             let f = dot(l1, row);
             let label = 1.0 - f32::from(code);
             *predictions += 1;
-            if f <= -MAX_EXP || f >= MAX_EXP {
-                *loss += f64::from(Sigmoid::saturated_loss(f, label));
-                continue;
-            }
-            let (l, sig) = s.sigmoid.loss_and_sigma(f, label);
+            let (l, sig) = s.sigmoid.predict(f, label);
             *loss += f64::from(l);
+            let Some(sig) = sig else { continue };
             let g = (label - sig) * alpha;
             axpy(g, row, neu1e);
             store_axpy(r, row, g, l1);
@@ -686,13 +678,10 @@ fn output(s: &Setup<'_>, alpha: f32, target: u32, w: &mut Work, rng: &mut Rng) {
             load(r, row);
             let f = dot(l1, row);
             *predictions += 1;
-            // saturated predictions carry no update (gensim; word2vec.c clips instead)
-            if f <= -MAX_EXP || f >= MAX_EXP {
-                *loss += f64::from(Sigmoid::saturated_loss(f, label));
-                continue;
-            }
-            let (l, sig) = s.sigmoid.loss_and_sigma(f, label);
+            let (l, sig) = s.sigmoid.predict(f, label);
             *loss += f64::from(l);
+            // saturated predictions carry no update (gensim; word2vec.c clips instead)
+            let Some(sig) = sig else { continue };
             let g = (label - sig) * alpha;
             axpy(g, row, neu1e);
             store_axpy(r, row, g, l1);
@@ -720,13 +709,13 @@ mod tests {
     /// One table step gives the loss of either label and σ, as `neg_log` and `get` do; the
     /// saturated loss is `neg_log`'s beyond the table.
     #[test]
-    fn loss_and_sigma_agree_with_the_tables() {
+    fn predict_agrees_with_the_tables() {
         let s = Sigmoid::new();
         for i in -59..=59 {
             let x = i as f32 / 10.0;
-            let (l1, sig) = s.loss_and_sigma(x, 1.0);
-            let (l0, sig0) = s.loss_and_sigma(x, 0.0);
-            assert_eq!(sig, s.get(x));
+            let (l1, sig) = s.predict(x, 1.0);
+            let (l0, sig0) = s.predict(x, 0.0);
+            assert_eq!(sig, Some(s.get(x)));
             assert_eq!(sig0, sig);
             assert!((l1 - s.neg_log(x)).abs() < 1e-6, "{x}");
             assert!((l0 - s.neg_log(-x)).abs() < 0.02, "{x}");
@@ -734,8 +723,8 @@ mod tests {
             assert!((l0 - exact0).abs() < 0.02, "{x}: {l0} vs {exact0}");
         }
         for f in [6.0f32, 7.5, -6.0, -9.0] {
-            assert_eq!(Sigmoid::saturated_loss(f, 1.0), s.neg_log(f));
-            assert_eq!(Sigmoid::saturated_loss(f, 0.0), s.neg_log(-f));
+            assert_eq!(s.predict(f, 1.0), (s.neg_log(f), None));
+            assert_eq!(s.predict(f, 0.0), (s.neg_log(-f), None));
         }
     }
 
