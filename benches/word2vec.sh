@@ -59,12 +59,13 @@ want item2vec || exit 0
 "$py" ../shared/peers/item2vec_gensim.py --datasets ml-100k --windows 5,50 --imdb skip --text8 skip --threads 2
 for w in 5 50; do
   run "recsys-item2vec-peer-settings-w$w" "$bin" --json eval "$D/movielens-100k/u.data" --algo item2vec \
-    --split leave-last-out --threads 2 --window "$w" --epochs 10 --ns-exponent 0.75 --history 5
+    --split leave-last-out --threads 2 --window "$w" --epochs 10 --ns-exponent 0.75 --history 5 --history-decay 1
 done
 for w in 5 50; do # the same with the last item as the query (the peer's hr@10_last1)
   run "recsys-item2vec-peer-settings-w$w-last1" "$bin" --json eval "$D/movielens-100k/u.data" --algo item2vec \
     --split leave-last-out --threads 2 --window "$w" --epochs 10 --ns-exponent 0.75 --history 1
 done
 run recsys-item2vec-defaults "$bin" --json eval "$D/movielens-100k/u.data" --algo item2vec --split leave-last-out --threads 2
-# the validation split's choice (benches/item2vec_tune.sh: --history 5), on the test split
-run recsys-item2vec-history5 "$bin" --json eval "$D/movielens-100k/u.data" --algo item2vec --split leave-last-out --threads 2 --history 5
+# the defaults' query beside the last item alone and the mean of the last 5 (benches/item2vec_tune.sh)
+run recsys-item2vec-history1 "$bin" --json eval "$D/movielens-100k/u.data" --algo item2vec --split leave-last-out --threads 2 --history 1
+run recsys-item2vec-history5-mean "$bin" --json eval "$D/movielens-100k/u.data" --algo item2vec --split leave-last-out --threads 2 --history 5 --history-decay 1

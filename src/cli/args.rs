@@ -382,9 +382,13 @@ pub struct HyperArgs {
     /// against shared output rows.
     #[arg(long)]
     pub unbatched: bool,
-    /// item2vec: a user's query vector averages their last N items (default 1).
+    /// item2vec: a user's query vector is made of their last N items (default 20).
     #[arg(long)]
     pub history: Option<usize>,
+    /// item2vec: each older item of the query weighs this much of the next newer one
+    /// (default 0.7; 1 = the plain mean of the last N).
+    #[arg(long)]
+    pub history_decay: Option<f32>,
     /// item2vec: what DATA holds.
     #[arg(long, value_enum, default_value = "interactions")]
     pub input: InputKind,

@@ -109,6 +109,7 @@ fn trainer(h: &HyperArgs, n_items: usize) -> Result<Box<dyn Trainer>> {
             Box::new(Item2Vec::new(Item2VecParams {
                 w2v: w2v_params(h, d.w2v, dim)?,
                 history: h.history.unwrap_or(d.history),
+                history_decay: h.history_decay.unwrap_or(d.history_decay),
             })?)
         }
         Algo::Dnn => bail!(
@@ -272,6 +273,7 @@ fn fit_text(
         Item2Vec::new(Item2VecParams {
             w2v: w2v_params(h, d.w2v, word_dim(h)?)?,
             history: h.history.unwrap_or(d.history),
+            history_decay: h.history_decay.unwrap_or(d.history_decay),
         })?
         .fit_sessions(&files, &ctx)?
     };
