@@ -2,11 +2,12 @@
 //! maximise `Σ ln σ(x_ui − x_uj)` over observed items i and sampled unobserved items j, where
 //! `x_ui = p_u·q_i + b_i`, by SGD with L2.
 //!
-//! Parallel training is block-partitioned ([`super::blocks`]): in each stratum a worker owns a
-//! user block and an item block, and draws its negatives uniformly from its item block (over
-//! the strata of an epoch every item block serves every user block, so each negative is still
-//! uniform over all items in expectation). A negative that the user has interacted with is
-//! redrawn (up to 16 times). Runs are deterministic for a seed and thread count.
+//! Parallel training is block-partitioned (the crate-private `models::blocks`): in each
+//! stratum a worker owns a user block and an item block, and draws the negatives of that
+//! block's positives from the item block: uniformly, or ∝ count^`neg_exponent` (default 0.5)
+//! through the block's alias table. Over the strata of an epoch every item block serves every
+//! user block. A negative that the user has interacted with is redrawn (up to 16 times).
+//! Runs are deterministic for a seed and thread count.
 
 use std::time::Instant;
 

@@ -1,7 +1,7 @@
 //! LSA / PPMI-SVD: the count-based baseline for word vectors (Levy, Goldberg, Dagan 2015).
 //!
 //! Windowed co-occurrence counts ([`super::cooccur`]) are reweighted cell by cell, then the
-//! matrix is factorised by a randomised truncated SVD ([`super::rsvd`]):
+//! matrix is factorised by a randomised truncated SVD (the crate-private `rsvd`):
 //! - `ppmi` (default): `max(0, ln X_ij − ln X_i* − ln P_α(j))` with context-distribution
 //!   smoothing `P_α(j) = X_j*^α / Σ_k X_k*^α` (`α = 0.75`, `cds`); the smoothing makes the
 //!   matrix asymmetric, so a true SVD is used, not an eigen-decomposition;

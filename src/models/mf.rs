@@ -1,7 +1,7 @@
 //! Explicit biased matrix factorisation by SGD (Funk SVD, as Surprise's `SVD`):
 //! `r̂ = μ + b_u + b_i + p_u·q_i`, squared error with L2 on biases and factors, trained with
-//! block-partitioned parallel SGD ([`super::blocks`]). Predictions are clipped to the rating
-//! range seen in training.
+//! block-partitioned parallel SGD (the crate-private `blocks`). Predictions are clipped to
+//! the rating range seen in training.
 
 use std::time::Instant;
 

@@ -46,7 +46,7 @@ pub fn write_to(w: &mut dyn Write, table: ArrayView2<'_, f32>) -> std::io::Resul
     Ok(())
 }
 
-/// The bytes of a `.npy` file holding `table` as float32 (in memory; files use [`write`]).
+/// The bytes of a `.npy` file holding `table` as float32 (in memory; files use [`write()`]).
 #[must_use]
 pub fn to_bytes(table: ArrayView2<'_, f32>) -> Vec<u8> {
     let mut out = Vec::new();
@@ -71,7 +71,7 @@ pub fn write(path: &Path, keys: &[String], table: ArrayView2<'_, f32>) -> Result
     })
 }
 
-/// Read a 2-D `<f4` C-order `.npy` file (what [`write`] produces), checking the header's
+/// Read a 2-D `<f4` C-order `.npy` file (what [`write()`] produces), checking the header's
 /// shape against the file's length before allocating; the data is read straight into the
 /// table.
 pub fn read(path: &Path) -> Result<Array2<f32>> {

@@ -50,7 +50,7 @@ pub fn write_to(
     Ok(())
 }
 
-/// Render (keys, table) in the word2vec format (in memory; files use [`write`]).
+/// Render (keys, table) in the word2vec format (in memory; files use [`write()`]).
 #[must_use]
 pub fn to_bytes(keys: &[String], table: ArrayView2<'_, f32>, binary: bool) -> Vec<u8> {
     let mut out = Vec::new();

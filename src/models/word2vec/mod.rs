@@ -16,8 +16,8 @@
 //! Data flow of one epoch: the calling thread reads sentences, maps tokens to rows (dropping
 //! tokens below `min_count`), and packs them into chunks of about 10,000 tokens, each with its
 //! learning rate (decayed linearly over all epochs' tokens) and its own seed; `threads`
-//! workers take chunks from a bounded queue and train on them ([`kernel`]). With one thread a
-//! run is bit-reproducible for a seed.
+//! workers take chunks from a bounded queue and train on them (the crate-private `kernel`
+//! module). With one thread a run is bit-reproducible for a seed.
 
 pub(crate) mod cache;
 pub(crate) mod huffman;
