@@ -230,6 +230,23 @@ fn item2vec_on_the_synthetic_data_finds_film_families() {
             >= 2,
         "{titles:?}"
     );
+    // the manifest records how the query vectors were made (the default recency weighting)
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(model.join("manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["params"]["history"], 20, "{manifest}");
+    assert!((manifest["params"]["history_decay"].as_f64().unwrap() - 0.7).abs() < 1e-6);
+    let err = fails(&[
+        "train",
+        data.to_str().unwrap(),
+        "--algo",
+        "item2vec",
+        "--history-decay",
+        "1.5",
+        "--model",
+        dir.join("bad").to_str().unwrap(),
+    ]);
+    assert!(err.contains("history-decay must be in (0, 1]"), "{err}");
     // users get cosine query vectors, so recommend works and excludes seen items
     let r = json(&ok(&[
         "--json",
