@@ -104,14 +104,7 @@ fn trainer(h: &HyperArgs, n_items: usize) -> Result<Box<dyn Trainer>> {
                 neg_exponent: h.ns_exponent.unwrap_or(d.neg_exponent),
             })?)
         }
-        Algo::Item2vec => {
-            let d = Item2VecParams::default();
-            Box::new(Item2Vec::new(Item2VecParams {
-                w2v: w2v_params(h, d.w2v, dim)?,
-                history: h.history.unwrap_or(d.history),
-                history_decay: h.history_decay.unwrap_or(d.history_decay),
-            })?)
-        }
+        Algo::Item2vec => Box::new(Item2Vec::new(item2vec_params(h, dim)?)?),
         Algo::Dnn => bail!(
             "dnn trains on a schema's joined files: `recsys train DATA --algo dnn --schema FILE`"
         ),
@@ -168,6 +161,17 @@ fn lsa_params(h: &HyperArgs) -> Result<LsaParams> {
 }
 
 /// Engine parameters from the flags, over the algorithm's defaults `d`.
+/// item2vec's parameters from the flags (interactions and sessions alike), `dim` already
+/// resolved by the caller.
+fn item2vec_params(h: &HyperArgs, dim: Option<usize>) -> Result<Item2VecParams> {
+    let d = Item2VecParams::default();
+    Ok(Item2VecParams {
+        w2v: w2v_params(h, d.w2v, dim)?,
+        history: h.history.unwrap_or(d.history),
+        history_decay: h.history_decay.unwrap_or(d.history_decay),
+    })
+}
+
 fn w2v_params(h: &HyperArgs, d: Word2VecParams, dim: Option<usize>) -> Result<Word2VecParams> {
     let alpha = h.lr.unwrap_or(d.alpha);
     Ok(Word2VecParams {
@@ -269,13 +273,7 @@ fn fit_text(
         Lsa::new(lsa_params(h)?)?.fit(&files, &ctx)?
     } else {
         let files = text_files(paths, Tokenizer::Whitespace)?;
-        let d = Item2VecParams::default();
-        Item2Vec::new(Item2VecParams {
-            w2v: w2v_params(h, d.w2v, word_dim(h)?)?,
-            history: h.history.unwrap_or(d.history),
-            history_decay: h.history_decay.unwrap_or(d.history_decay),
-        })?
-        .fit_sessions(&files, &ctx)?
+        Item2Vec::new(item2vec_params(h, word_dim(h)?)?)?.fit_sessions(&files, &ctx)?
     };
     Ok(model)
 }
