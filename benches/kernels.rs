@@ -85,6 +85,14 @@ fn main() {
             .map(|i| ((i * 37 % 101) as f32 - 50.0) * 1e-3)
             .collect();
         let mut dx = vec![0.0f32; d];
+        // the same update (up to the order of the sum into dx) before any timing
+        let (mut r1, mut d1, mut r2, mut d2) = (rows.clone(), dx.clone(), rows.clone(), dx.clone());
+        let g1: Vec<f32> = g.iter().map(|v| v * 1e5).collect();
+        one_chain(&g1, &x, &mut d1, &mut r1);
+        recsys::kernels::grad_rows(&g1, &x, &mut d2, &mut r2);
+        for (p, q) in d1.iter().zip(&d2).chain(r1.iter().zip(&r2)) {
+            assert!((p - q).abs() <= 1e-6 * (1.0 + p.abs()), "k {k}: {p} vs {q}");
+        }
         let (mut a, mut b) = (f64::MAX, f64::MAX);
         for _ in 0..7 {
             a = a.min(time(one_chain, &g, &x, &mut dx, &mut rows));
