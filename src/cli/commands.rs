@@ -160,7 +160,6 @@ fn lsa_params(h: &HyperArgs) -> Result<LsaParams> {
     })
 }
 
-/// Engine parameters from the flags, over the algorithm's defaults `d`.
 /// item2vec's parameters from the flags (interactions and sessions alike), `dim` already
 /// resolved by the caller.
 fn item2vec_params(h: &HyperArgs, dim: Option<usize>) -> Result<Item2VecParams> {
@@ -172,6 +171,7 @@ fn item2vec_params(h: &HyperArgs, dim: Option<usize>) -> Result<Item2VecParams> 
     })
 }
 
+/// Engine parameters from the flags, over the algorithm's defaults `d`.
 fn w2v_params(h: &HyperArgs, d: Word2VecParams, dim: Option<usize>) -> Result<Word2VecParams> {
     let alpha = h.lr.unwrap_or(d.alpha);
     Ok(Word2VecParams {
