@@ -167,3 +167,87 @@ print(json.dumps({{"keys": list(kv.index_to_key), "vectors": [[float(x) for x in
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// At the same seed recsys's word2vec starts from gensim 4's initial vectors, word for word and
+/// bit for bit (`models::word2vec::init`): the same vocabulary (gensim tokenising with the
+/// regex recsys documents) and each word's row of gensim's `prep_vectors` draw. The learning
+/// rate 1e-30 keeps training from moving the input vectors (every update underflows to zero),
+/// so the saved table is the initial one.
+#[test]
+fn word2vec_starts_from_gensims_initial_vectors() {
+    let dir = tempdir("interop-init");
+    let model = dir.join("w2v");
+    let lee = datasets().join("lee-corpus/lee_background.cor");
+    ok(&[
+        "train",
+        lee.to_str().unwrap(),
+        "--algo",
+        "word2vec",
+        "--min-count",
+        "3",
+        "--dim",
+        "16",
+        "--epochs",
+        "1",
+        "--lr",
+        "1e-30",
+        "--seed",
+        "7",
+        "--threads",
+        "1",
+        "--model",
+        model.to_str().unwrap(),
+    ]);
+    let script = format!(
+        r#"
+import json, re
+import numpy as np
+from gensim.models import Word2Vec
+tok = re.compile(r"[a-z]+(?:'[a-z]+)?")
+with open({lee:?}, encoding="utf-8") as f:
+    corpus = [tok.findall(line.replace("<br />", " ").lower()) for line in f]
+m = Word2Vec(vector_size=16, min_count=3, seed=7, workers=1)
+m.build_vocab(corpus)
+print(json.dumps({{"keys": list(m.wv.index_to_key),
+                   "bits": m.wv.vectors.view(np.uint32).tolist()}}))
+"#,
+        lee = lee.to_str().unwrap(),
+    );
+    let out = Command::new(python())
+        .arg("-c")
+        .arg(script)
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let m = recsys::checkpoint::load(&model).unwrap();
+    let table = &m.tables["word/embedding"];
+    let vocab = m.vocab("word").unwrap();
+    let keys = v["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), vocab.len(), "vocabulary size");
+    assert!(keys.len() > 1000, "the Lee corpus has a real vocabulary");
+    for (g, key) in keys.iter().enumerate() {
+        let key = key.as_str().unwrap();
+        let row = vocab
+            .get(key)
+            .unwrap_or_else(|| panic!("{key:?} not in recsys's vocabulary"))
+            as usize;
+        let want: Vec<u64> = v["bits"][g]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_u64().unwrap())
+            .collect();
+        let got: Vec<u64> = table
+            .row(row)
+            .iter()
+            .map(|x| u64::from(x.to_bits()))
+            .collect();
+        assert_eq!(got, want, "initial vector of {key:?} (gensim row {g})");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

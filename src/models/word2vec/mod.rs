@@ -21,6 +21,7 @@
 
 pub(crate) mod cache;
 pub(crate) mod huffman;
+pub(crate) mod init;
 pub(crate) mod kernel;
 pub(crate) mod noise;
 pub mod vocab;
@@ -32,8 +33,6 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use ndarray::{Array1, Array2};
-use rand::{Rng as _, SeedableRng};
-use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -390,10 +389,9 @@ pub fn train_with(
             )
         }
         None => {
-            // gensim 4 init: uniform in [-1, 1) / dim, output layers zero
-            let mut rng = Xoshiro256PlusPlus::seed_from_u64(ctx.seed);
-            let mut input =
-                Array2::from_shape_fn((n, dim), |_| (rng.random::<f32>() * 2.0 - 1.0) / dim as f32);
+            // gensim 4's init, draw for draw (module `init`): uniform in [-1, 1) / dim from
+            // numpy's PCG64 at the same seed, rows in gensim's vocabulary order; output layers zero
+            let mut input = init::gensim_init(&vocab.counts, dim, ctx.seed);
             let locked = ctx.init_table(init_name, &mut input, keys, &mut inits)?;
             (
                 Table::from_array(&input),

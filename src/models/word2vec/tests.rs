@@ -1,5 +1,7 @@
 use super::*;
 use rand::seq::IndexedRandom;
+use rand::{Rng as _, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
 
 /// Two planted topics: sentences draw words from one topic only, so words of a topic share
 /// contexts and words of different topics never co-occur.
