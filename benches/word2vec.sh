@@ -5,7 +5,9 @@
 #   ML-100K leave-last-out item2vec (the peer's settings: dim 64, windows 5 and 50, 10 epochs).
 # Usage: benches/word2vec.sh [python-with-gensim] > results.jsonl   (one JSON line per run)
 #   RECSYS_W2V_RUNS="sg cbow hs 1t item2vec" (the default) picks the parts to run;
-#   RECSYS_W2V_SEEDS="42 1" (the default) the skip-gram + NS seeds;
+#   RECSYS_W2V_SEEDS="42 1" (the default) the skip-gram + NS seeds, RECSYS_W2V_HS_SEEDS="42" the
+#   skip-gram + HS ones (at one seed both tools start from the same vectors: recsys draws
+#   gensim's initialisation, models::word2vec::init);
 #   RECSYS_W2V_REPEATS=1 (the default) the alternating CBOW pairs ("cbow-lr" in RUNS adds,
 #   to each, recsys at gensim's learning rate 0.025 and gensim at recsys's CBOW rate 0.05).
 # Needs ../shared/datasets; takes about 45 minutes on 2 cores.
@@ -46,8 +48,10 @@ if want cbow; then
   done
 fi
 if want hs; then
-  run recsys-sg-hs-2t "$bin" "${words[@]}" --threads 2 --hs --negative 0
-  run gensim-sg-hs-2t "$py" benches/gensim_w2v.py --imdb "$I" --eval "$E" --sg 1 --hs 1 --negative 0
+  for seed in ${RECSYS_W2V_HS_SEEDS:-42}; do
+    run "recsys-sg-hs-2t-seed$seed" "$bin" "${words[@]}" --threads 2 --hs --negative 0 --seed "$seed"
+    run "gensim-sg-hs-2t-seed$seed" "$py" benches/gensim_w2v.py --imdb "$I" --eval "$E" --sg 1 --hs 1 --negative 0 --seed "$seed"
+  done
 fi
 if want 1t; then
   run recsys-sg-ns-1t "$bin" "${words[@]}" --threads 1
