@@ -23,6 +23,21 @@ fn python() -> String {
     venv.to_string_lossy().into_owned()
 }
 
+/// Run a Python script with the interop interpreter; it must succeed and print one JSON value.
+fn run_python(script: &str) -> serde_json::Value {
+    let out = Command::new(python())
+        .arg("-c")
+        .arg(script)
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 #[test]
 fn gensim_and_safetensors_read_our_files() {
     let dir = tempdir("interop");
@@ -73,17 +88,7 @@ print(json.dumps({{
         st = model.join("tensors.safetensors").to_str().unwrap(),
         key = key,
     );
-    let out = Command::new(python())
-        .arg("-c")
-        .arg(script)
-        .output()
-        .expect("run python");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = run_python(&script);
     assert_eq!(v["n"], table.nrows());
     assert_eq!(v["nb"], table.nrows());
     assert_eq!(v["dim"], 12);
@@ -131,17 +136,7 @@ print(json.dumps({{"keys": list(kv.index_to_key), "vectors": [[float(x) for x in
         bin = dir.join("g.bin").to_str().unwrap(),
         gz = dir.join("g.txt.gz").to_str().unwrap(),
     );
-    let out = Command::new(python())
-        .arg("-c")
-        .arg(script)
-        .output()
-        .expect("run python");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = run_python(&script);
     let keys: Vec<String> = v["keys"]
         .as_array()
         .unwrap()
@@ -213,17 +208,7 @@ print(json.dumps({{"keys": list(m.wv.index_to_key),
 "#,
         lee = lee.to_str().unwrap(),
     );
-    let out = Command::new(python())
-        .arg("-c")
-        .arg(script)
-        .output()
-        .expect("run python");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = run_python(&script);
     let m = recsys::checkpoint::load(&model).unwrap();
     let table = &m.tables["word/embedding"];
     let vocab = m.vocab("word").unwrap();
