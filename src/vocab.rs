@@ -6,6 +6,14 @@ use std::collections::HashMap;
 /// hash function); several times faster than SipHash on the short keys of recommender data.
 type KeyHasher = foldhash::fast::RandomState;
 
+/// The order in which a vocabulary is cut from counts, everywhere in the crate (the schema's
+/// `max_size`, `--max-vocab`, word2vec's vocabulary): most frequent first, ties broken by first
+/// appearance. `a` and `b` are `(count, first_seen)`.
+#[must_use]
+pub(crate) fn by_frequency(a: (u64, u64), b: (u64, u64)) -> std::cmp::Ordering {
+    b.0.cmp(&a.0).then(a.1.cmp(&b.1))
+}
+
 /// Raw key ↔ dense index. Indices are assigned in insertion order and never change.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Vocab {
@@ -150,9 +158,7 @@ impl KeyCounter {
     fn prune(&mut self, keep: usize) {
         let mut all: Vec<(String, (u64, u64))> = self.counts.drain().collect();
         if all.len() > keep {
-            all.select_nth_unstable_by(keep - 1, |a, b| {
-                b.1 .0.cmp(&a.1 .0).then(a.1 .1.cmp(&b.1 .1))
-            });
+            all.select_nth_unstable_by(keep - 1, |a, b| by_frequency(a.1, b.1));
             self.pruned += (all.len() - keep) as u64;
             all.truncate(keep);
         }
@@ -168,7 +174,7 @@ impl KeyCounter {
             .into_iter()
             .filter(|(_, (c, _))| *c >= min_count.max(1))
             .collect();
-        kept.sort_unstable_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.1 .1.cmp(&b.1 .1)));
+        kept.sort_unstable_by(|a, b| by_frequency(a.1, b.1));
         if let Some(cap) = self.cap {
             kept.truncate(cap);
         }
@@ -179,6 +185,15 @@ impl KeyCounter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn by_frequency_is_count_descending_then_first_seen() {
+        // (count, first_seen)
+        let mut v = vec![(2, 3), (5, 4), (2, 1), (5, 0), (1, 2)];
+        v.sort_unstable_by(|&a, &b| by_frequency(a, b));
+        assert_eq!(v, vec![(5, 0), (5, 4), (2, 1), (2, 3), (1, 2)]);
+        assert_eq!(by_frequency((3, 0), (3, 0)), std::cmp::Ordering::Equal);
+    }
 
     #[test]
     fn indices_are_stable_and_first_wins() {

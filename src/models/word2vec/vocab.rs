@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::cache::{Encoded, Stream};
 use super::Corpus;
 use crate::error::{Error, Result};
-use crate::vocab::KeyCounter;
+use crate::vocab::{by_frequency, KeyCounter};
 
 /// FNV-1a as a `Hasher`: several times faster than SipHash on short words, and the
 /// vocabulary is built from trusted counts, not keys an attacker picks to collide.
@@ -130,12 +130,16 @@ impl WordVocab {
         for (w, id) in ids {
             words[id as usize] = w;
         }
-        // most frequent first, ties first seen first (KeyCounter::into_top's order)
+        // provisional ids are first-seen positions, so this is KeyCounter::into_top's order
         let mut order: Vec<u32> = (0..counts.len() as u32)
             .filter(|&id| counts[id as usize] >= min_count.max(1))
             .collect();
-        order
-            .sort_unstable_by(|&a, &b| counts[b as usize].cmp(&counts[a as usize]).then(a.cmp(&b)));
+        order.sort_unstable_by(|&a, &b| {
+            by_frequency(
+                (counts[a as usize], u64::from(a)),
+                (counts[b as usize], u64::from(b)),
+            )
+        });
         let mut rows = vec![u32::MAX; counts.len()];
         for (row, &id) in order.iter().enumerate() {
             rows[id as usize] = row as u32;
