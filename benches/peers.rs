@@ -197,6 +197,34 @@ fn implicit_section(peers: &Peers, split: &str) {
         fit,
         als41_fit,
     );
+    // the peer's two confidence models at the λ chosen on validation splits cut from the
+    // training files (BENCHMARKS.md, "ALS regularisation per confidence model")
+    let tuned1 = Als::new(AlsParams {
+        regularization: 10.0,
+        alpha: 0.0,
+        ..Default::default()
+    })
+    .expect("params");
+    let (m, fit) = fit_many(&tuned1, &train, r);
+    topk_row(
+        "recsys als, conf1 at the validated λ (α 0, λ 10)",
+        topk(m),
+        fit,
+        als_peer_fit,
+    );
+    let tuned41 = Als::new(AlsParams {
+        regularization: 50.0,
+        alpha: 40.0,
+        ..Default::default()
+    })
+    .expect("params");
+    let (m, fit) = fit_many(&tuned41, &train, r);
+    topk_row(
+        "recsys als, c = 41 at the validated λ (α 40, λ 50)",
+        topk(m),
+        fit,
+        als41_fit,
+    );
     let (m, fit) = fit_many(&Als::default(), &train, r);
     topk_row(
         "recsys als, defaults (α 1, λ 10)",
