@@ -165,17 +165,21 @@ fn implicit_section(peers: &Peers, split: &str) {
         als_peer_fit,
         als_peer_fit,
     );
-    let same = Als::new(AlsParams {
-        regularization: 0.05,
-        alpha: 0.0,
-        ..Default::default()
-    })
-    .expect("params");
-    let (m, fit) = fit_many(&same, &train, r);
-    topk_row(
+    // recsys ALS on one of the peer's confidence models (α: c = 1 + α) at λ, timed against `peer_fit`
+    let als_row = |name: &str, regularization: f32, alpha: f32, peer_fit: f64| {
+        let als = Als::new(AlsParams {
+            regularization,
+            alpha,
+            ..Default::default()
+        })
+        .expect("params");
+        let (m, fit) = fit_many(&als, &train, r);
+        topk_row(name, topk(m), fit, peer_fit);
+    };
+    als_row(
         "recsys als, same model (α 0, λ 0.05)",
-        topk(m),
-        fit,
+        0.05,
+        0.0,
         als_peer_fit,
     );
     topk_row(
@@ -184,45 +188,24 @@ fn implicit_section(peers: &Peers, split: &str) {
         als41_fit,
         als41_fit,
     );
-    let same41 = Als::new(AlsParams {
-        regularization: 0.05,
-        alpha: 40.0,
-        ..Default::default()
-    })
-    .expect("params");
-    let (m, fit) = fit_many(&same41, &train, r);
-    topk_row(
+    als_row(
         "recsys als, same model (α 40, λ 0.05)",
-        topk(m),
-        fit,
+        0.05,
+        40.0,
         als41_fit,
     );
     // the peer's two confidence models at the λ chosen on validation splits cut from the
-    // training files (BENCHMARKS.md, "ALS regularisation per confidence model")
-    let tuned1 = Als::new(AlsParams {
-        regularization: 10.0,
-        alpha: 0.0,
-        ..Default::default()
-    })
-    .expect("params");
-    let (m, fit) = fit_many(&tuned1, &train, r);
-    topk_row(
+    // training files (BENCHMARKS.md, "Thirty seeds on both splits, and ALS at the validated λ")
+    als_row(
         "recsys als, conf1 at the validated λ (α 0, λ 10)",
-        topk(m),
-        fit,
+        10.0,
+        0.0,
         als_peer_fit,
     );
-    let tuned41 = Als::new(AlsParams {
-        regularization: 50.0,
-        alpha: 40.0,
-        ..Default::default()
-    })
-    .expect("params");
-    let (m, fit) = fit_many(&tuned41, &train, r);
-    topk_row(
+    als_row(
         "recsys als, c = 41 at the validated λ (α 40, λ 50)",
-        topk(m),
-        fit,
+        50.0,
+        40.0,
         als41_fit,
     );
     let (m, fit) = fit_many(&Als::default(), &train, r);
