@@ -324,7 +324,7 @@ fn train_text(cli: &Cli, a: &TrainArgs) -> Result<()> {
             g("sentences"),
             g("vocab"),
             fit_s,
-            g("raw_words_per_s"),
+            info_f64(&model, "raw_words_per_s").round(),
             a.model.display()
         );
     }
@@ -729,7 +729,7 @@ fn evaluate_words(cli: &Cli, a: &EvalArgs) -> Result<()> {
                 "{}: fit {:.2}s, {} words/s, vocabulary {}",
                 model.algo,
                 info_f64(&model, "fit_s"),
-                out["raw_words_per_s"],
+                info_f64(&model, "raw_words_per_s").round(),
                 vocab.len()
             );
         }
