@@ -2,9 +2,9 @@
 # Seed spread on ML-100K leave_last_out (issue 4): one test item per user, so one run's NDCG@10
 # moves by a few thousandths with the seed. implicit ALS conf1, conf41 and BPR vs recsys als
 # (implicit's two models at implicit's λ 0.05, and the same confidences and sizes at the λ chosen
-# on validation splits: 10 for c = 1, 50 for c = 41), bpr and bpr --warp, seeds 1..6 each (RECSYS_SEEDS=1,2,… for others), 2 threads,
-# the same split files; prints one JSON line per run, the means, and for each recsys model beside
-# implicit's the difference of the means with its standard error (the seeds of the two
+# on validation splits: 10 for c = 1, 50 for c = 41), bpr and bpr --warp, seeds 1..6 each
+# (RECSYS_SEEDS=1,2,… for others), 2 threads, the same split files; prints one JSON line per
+# run, the means, and for each recsys model beside implicit's the difference of the means with its standard error (the seeds of the two
 # libraries draw independently, so the samples are independent, not paired).
 # Usage: [RECSYS_SEEDS=1,…,30] benches/seeds.sh [python-with-implicit] [SPLIT]
 set -euo pipefail
@@ -16,17 +16,21 @@ seeds=${RECSYS_SEEDS:-1,2,3,4,5,6}
 cargo build --release -q
 out=$(mktemp)
 "$py" benches/implicit_seeds.py "$split" "$seeds" | tee "$out"
+# label|arguments of each recsys run (the labels pair with implicit_seeds.py's below)
+runs=("als_conf1|als --alpha 0 --reg 0.05 --dim 64 --epochs 15"
+      "als_conf41|als --alpha 40 --reg 0.05 --dim 64 --epochs 15"
+      "als_conf1_reg10|als --alpha 0 --reg 10 --dim 64 --epochs 15"
+      "als_conf41_reg50|als --alpha 40 --reg 50 --dim 64 --epochs 15"
+      "bpr|bpr"
+      "bpr --warp|bpr --warp")
 for seed in ${seeds//,/ }; do
-  for v in "als --alpha 0 --reg 0.05 --dim 64 --epochs 15" "als --alpha 40 --reg 0.05 --dim 64 --epochs 15" \
-           "als --alpha 0 --reg 10 --dim 64 --epochs 15" "als --alpha 40 --reg 50 --dim 64 --epochs 15" "bpr" "bpr --warp"; do
-    target/release/recsys eval --algo $v --seed "$seed" --threads 2 \
+  for run in "${runs[@]}"; do
+    target/release/recsys eval --algo ${run#*|} --seed "$seed" --threads 2 \
       --train "$S/ml-100k.$split.train.tsv" --test "$S/ml-100k.$split.test.tsv" --json --quiet |
-      V="$v" SEED=$seed SPLIT=$split python3 -c "
+      ALGO="${run%%|*}" SEED=$seed SPLIT=$split python3 -c "
 import json,os,sys
 d=json.loads(sys.stdin.read())
-a={'als --alpha 0 --reg 0.05 --dim 64 --epochs 15':'als_conf1','als --alpha 40 --reg 0.05 --dim 64 --epochs 15':'als_conf41',
-   'als --alpha 0 --reg 10 --dim 64 --epochs 15':'als_conf1_reg10','als --alpha 40 --reg 50 --dim 64 --epochs 15':'als_conf41_reg50'}.get(os.environ['V'],os.environ['V'])
-print(json.dumps({'lib':'recsys','algo':a,'split':os.environ['SPLIT'],'seed':int(os.environ['SEED']),'ndcg@10':round(d['ndcg@10'],4),'hr@10':round(d['hr@10'],4)}))"
+print(json.dumps({'lib':'recsys','algo':os.environ['ALGO'],'split':os.environ['SPLIT'],'seed':int(os.environ['SEED']),'ndcg@10':round(d['ndcg@10'],4),'hr@10':round(d['hr@10'],4)}))"
   done
 done | tee -a "$out"
 python3 - "$out" <<'PY'
