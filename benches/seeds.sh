@@ -4,8 +4,9 @@
 # (implicit's two models at implicit's λ 0.05, and the same confidences and sizes at the λ chosen
 # on validation splits: 10 for c = 1, 50 for c = 41), bpr and bpr --warp, seeds 1..6 each
 # (RECSYS_SEEDS=1,2,… for others), 2 threads, the same split files; prints one JSON line per
-# run, the means, and for each recsys model beside implicit's the difference of the means with its standard error (the seeds of the two
-# libraries draw independently, so the samples are independent, not paired).
+# run, the means, and for each recsys model beside implicit's the difference of the means with
+# its standard error (the seeds of the two libraries draw independently, so the samples are
+# independent, not paired).
 # Usage: [RECSYS_SEEDS=1,…,30] benches/seeds.sh [python-with-implicit] [SPLIT]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # word2vec / item2vec beside gensim, same corpus, same settings, one run (issue 5).
 #   IMDB (both files), dim 100, window 5, min_count 5, sample 1e-3, 5 epochs, 2 threads:
-#   skip-gram + NS, CBOW + NS, skip-gram + HS (negative 0); recsys skip-gram also at 1 thread.
+#   skip-gram + NS, CBOW + NS, skip-gram + HS (negative 0); skip-gram + NS also at 1 thread.
 #   ML-100K leave-last-out item2vec (the peer's settings: dim 64, windows 5 and 50, 10 epochs).
 # Usage: benches/word2vec.sh [python-with-gensim] > results.jsonl   (one JSON line per run)
 #   RECSYS_W2V_RUNS="sg cbow hs 1t item2vec" (the default) picks the parts to run;
 #   RECSYS_W2V_SEEDS="42 1" (the default) the skip-gram + NS seeds, RECSYS_W2V_HS_SEEDS="42" the
-#   skip-gram + HS ones (at one seed both tools start from the same vectors: recsys draws
-#   gensim's initialisation, models::word2vec::init);
+#   skip-gram + HS ones, RECSYS_W2V_1T_SEEDS="42" the one-thread skip-gram + NS ones (at one
+#   seed both tools start from the same vectors: recsys draws gensim's initialisation,
+#   models::word2vec::init);
 #   RECSYS_W2V_REPEATS=1 (the default) the alternating CBOW pairs ("cbow-lr" in RUNS adds,
 #   to each, recsys at gensim's learning rate 0.025 and gensim at recsys's CBOW rate 0.05).
 # Needs ../shared/datasets; takes about 45 minutes on 2 cores.
@@ -54,8 +55,10 @@ if want hs; then
   done
 fi
 if want 1t; then
-  run recsys-sg-ns-1t "$bin" "${words[@]}" --threads 1
-  run gensim-sg-ns-1t "$py" benches/gensim_w2v.py --imdb "$I" --eval "$E" --sg 1 --threads 1
+  for seed in ${RECSYS_W2V_1T_SEEDS:-42}; do
+    run "recsys-sg-ns-1t-seed$seed" "$bin" "${words[@]}" --threads 1 --seed "$seed"
+    run "gensim-sg-ns-1t-seed$seed" "$py" benches/gensim_w2v.py --imdb "$I" --eval "$E" --sg 1 --threads 1 --seed "$seed"
+  done
 fi
 want item2vec || exit 0
 # item2vec on ML-100K leave-last-out: the gensim peer (dim 64, windows 5 and 50, 10 epochs,
