@@ -106,6 +106,8 @@ pub struct Hnsw {
     upper: Vec<Vec<u32>>,
     entry: u32,
     max_level: u8,
+    /// Nodes the build's last pass linked back into layer 0 (0 for a graph read from disk).
+    relinked: usize,
 }
 
 const EMPTY: u32 = u32::MAX;
@@ -348,8 +350,9 @@ impl Hnsw {
             upper,
             entry,
             max_level,
+            relinked: 0,
         };
-        g.connect_layer0(table);
+        g.relinked = g.connect_layer0(table);
         Ok(g)
     }
 
@@ -381,13 +384,15 @@ impl Hnsw {
     /// vector. The host is the most similar reachable node with a free slot among the search
     /// results for the orphan's row; if all are full, the most similar one gives up its link
     /// to the node with the most in-links. Rounds repeat while a replacement cut a path.
-    fn connect_layer0(&mut self, table: &[f32]) {
+    /// Returns how many nodes were linked back.
+    fn connect_layer0(&mut self, table: &[f32]) -> usize {
         let (n, m0, dim) = (self.len(), 2 * self.m, self.dim);
         let mut vis = Visited::new(n);
+        let mut relinked = 0;
         for _round in 0..4 {
             let mut reached = self.reached();
             if reached.iter().all(|&r| r) {
-                return;
+                break;
             }
             let mut indeg = vec![0u32; n];
             for &x in self.layer0.iter().filter(|&&x| x != EMPTY) {
@@ -424,10 +429,19 @@ impl Hnsw {
                 }
                 self.layer0[s] = u as u32;
                 indeg[u] += 1;
+                relinked += 1;
                 reached[u] = true;
                 self.flood(&mut reached, vec![u as u32]);
             }
         }
+        relinked
+    }
+
+    /// Nodes that the build found unreachable from the entry point on layer 0 and linked
+    /// back (0 for a graph read from disk).
+    #[must_use]
+    pub fn relinked(&self) -> usize {
+        self.relinked
     }
 
     /// Number of indexed rows.
@@ -576,6 +590,7 @@ impl Hnsw {
             upper,
             entry,
             max_level,
+            relinked: 0,
         })
     }
 
@@ -702,7 +717,8 @@ mod tests {
             g.search(flat, &q, 1, 64, &mut vis).unwrap()[0].0,
             u as usize
         );
-        g.connect_layer0(flat);
+        let relinked = g.connect_layer0(flat);
+        assert!((1..=orphans).contains(&relinked), "{relinked} of {orphans}");
         assert!(g.reached().iter().all(|&r| r));
         assert_eq!(
             g.search(flat, &q, 1, 64, &mut vis).unwrap()[0].0,

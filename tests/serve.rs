@@ -207,6 +207,7 @@ fn the_binary_serves_and_stops_on_sigterm() {
         "--json",
     ]));
     assert!(v["recall@10"].as_f64().unwrap() > 0.9, "{v}");
+    assert!(v["relinked"].as_u64().is_some(), "{v}");
     assert!(model.join("item.hnsw").is_file());
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_recsys"))
         .args([

@@ -1116,6 +1116,7 @@ fn build_index(cli: &Cli, a: &IndexArgs) -> Result<()> {
             "m": a.m,
             "ef_construction": a.ef_construction,
             "build_s": build_s,
+            "relinked": g.relinked(),
             "ef": a.ef,
             "recall@10": recall,
         }));
