@@ -683,7 +683,7 @@ mod tests {
     #[test]
     fn orphans_are_relinked_and_one_thread_builds_repeat() {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(9);
-        let (n, dim) = (600, 8);
+        let (n, dim) = (1500, 8); // more than the 1,000 inserted before the parallel phase
         let mut t = ndarray::Array2::from_shape_fn((n, dim), |_| rng.random::<f32>() - 0.5);
         normalize_rows(&mut t);
         let flat = t.as_slice().unwrap();
