@@ -89,6 +89,54 @@ impl Seen {
     }
 }
 
+/// Sparse nearest-neighbour lists (an item × item or user × user similarity table keeping the
+/// top K per row), as CSR: row `r`'s neighbours are `indices[indptr[r]..indptr[r + 1]]`,
+/// best first, with their `scores`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Neighbours {
+    /// Row pointers (`rows + 1` entries).
+    pub indptr: Vec<u64>,
+    /// Neighbour indices.
+    pub indices: Vec<u32>,
+    /// Similarities, best first within a row.
+    pub scores: Vec<f32>,
+}
+
+impl Neighbours {
+    /// Number of rows.
+    #[must_use]
+    pub fn rows(&self) -> usize {
+        self.indptr.len().saturating_sub(1)
+    }
+
+    /// Neighbours and scores of row `r` (empty when out of range).
+    #[must_use]
+    pub fn row(&self, r: usize) -> (&[u32], &[f32]) {
+        if r + 1 >= self.indptr.len() {
+            return (&[], &[]);
+        }
+        let (a, b) = (self.indptr[r] as usize, self.indptr[r + 1] as usize);
+        (&self.indices[a..b], &self.scores[a..b])
+    }
+
+    /// Whether the lists are well formed for a table of `n` rows and columns: pointers start
+    /// at 0, never decrease and end at the number of entries; indices are below `n` and never
+    /// the row itself; scores are finite.
+    #[must_use]
+    pub fn is_consistent(&self, n: usize) -> bool {
+        self.indptr.len() == n + 1
+            && self.indptr.first() == Some(&0)
+            && self.indptr.windows(2).all(|w| w[0] <= w[1])
+            && self.indptr.last().copied() == Some(self.indices.len() as u64)
+            && self.indices.len() == self.scores.len()
+            && self.scores.iter().all(|s| s.is_finite())
+            && (0..n).all(|r| {
+                let (ix, _) = self.row(r);
+                ix.iter().all(|&j| (j as usize) < n && j as usize != r)
+            })
+    }
+}
+
 /// A trained model.
 #[derive(Debug, Clone, Default)]
 pub struct Model {
@@ -108,6 +156,9 @@ pub struct Model {
     pub item_counts: Vec<u32>,
     /// Training interactions of each user, for excluding seen items.
     pub seen: Option<Seen>,
+    /// Sparse neighbour tables by column (`item`, `user`): item-KNN's similarities, or the
+    /// item-item table a default model keeps beside its factors for `similar`.
+    pub neighbours: BTreeMap<String, Neighbours>,
     /// Per-epoch training log.
     pub epochs: Vec<EpochLog>,
     /// Free-form facts about the training data and run (source files, counts, fit seconds).

@@ -259,6 +259,19 @@ fn merge_top_k(parts: Vec<Vec<(usize, f32)>>, k: usize) -> Vec<(usize, f32)> {
     all
 }
 
+/// Where [`Lookup::similar_items_by`] takes item neighbours from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NeighbourSource {
+    /// The item-item table when the model has one (the rest from the embedding when the
+    /// table lists fewer than asked), else the embedding.
+    #[default]
+    Auto,
+    /// Only the item-item table.
+    Table,
+    /// Only the cosine of the item embedding.
+    Embedding,
+}
+
 /// One result of a look-up.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Hit {
@@ -279,6 +292,8 @@ pub struct Lookup {
     users: Option<Index>,
     words: Option<Index>,
     item_ann: Option<crate::ann::Hnsw>,
+    /// Item → users of the training interactions, for models without user vectors.
+    item_users: Option<crate::model::Seen>,
 }
 
 /// The file of the approximate index of a table's column beside a model (`DIR/item.hnsw`).
@@ -322,12 +337,17 @@ impl Lookup {
         let words = model
             .table(WORD_EMBEDDING)
             .map(|t| Index::new(t, Metric::Cosine));
+        let item_users = match (&users, &model.seen) {
+            (None, Some(seen)) => Some(transpose_seen(seen, model.item_info.len())),
+            _ => None,
+        };
         Lookup {
             model,
             items,
             users,
             words,
             item_ann: None,
+            item_users,
         }
     }
 
@@ -377,18 +397,72 @@ impl Lookup {
         Ok(t.row(i).to_vec())
     }
 
-    /// Items most similar (cosine) to item `key`, itself excluded.
+    /// Items most similar to item `key`, itself excluded: from the model's item neighbour
+    /// table when it has one (item-KNN similarities, best first; when the table lists fewer
+    /// than `k`, the rest come from the item embedding by cosine, if there is one), otherwise
+    /// by cosine over the item embedding.
     pub fn similar_items(&self, key: &str, k: usize) -> Result<Vec<Hit>> {
+        self.similar_items_by(key, k, NeighbourSource::Auto)
+    }
+
+    /// Items most similar to item `key` from the chosen `source` (see [`NeighbourSource`]).
+    pub fn similar_items_by(
+        &self,
+        key: &str,
+        k: usize,
+        source: NeighbourSource,
+    ) -> Result<Vec<Hit>> {
         let i = self.index_of("item", key)?;
-        let idx = self
-            .items
-            .as_ref()
-            .ok_or_else(|| Error::NotFound("the model has no item table".into()))?;
-        Ok(idx
-            .neighbours(i, k)?
+        let found = match source {
+            NeighbourSource::Auto => self.neighbours_of("item", i, k, self.items.as_ref())?,
+            NeighbourSource::Table => {
+                if !self.model.neighbours.contains_key("item") {
+                    return Err(Error::NotFound(
+                        "the model has no item-item table (train --algo itemknn, or als without --no-neighbours)".into(),
+                    ));
+                }
+                self.neighbours_of("item", i, k, None)?
+            }
+            NeighbourSource::Embedding => self
+                .items
+                .as_ref()
+                .ok_or_else(|| Error::NotFound("the model has no item embedding".into()))?
+                .neighbours(i, k)?,
+        };
+        Ok(found
             .into_iter()
             .map(|(j, s)| self.hit("item", j, s))
             .collect())
+    }
+
+    /// Row `i`'s `k` nearest rows of `column`: the sparse neighbour table first, then the
+    /// embedding index for what the table does not list.
+    fn neighbours_of(
+        &self,
+        column: &str,
+        i: usize,
+        k: usize,
+        index: Option<&Index>,
+    ) -> Result<Vec<(usize, f32)>> {
+        let Some(nb) = self.model.neighbours.get(column) else {
+            let idx =
+                index.ok_or_else(|| Error::NotFound(format!("the model has no {column} table")))?;
+            return idx.neighbours(i, k);
+        };
+        let (ix, sc) = nb.row(i);
+        let mut out: Vec<(usize, f32)> = ix
+            .iter()
+            .zip(sc)
+            .take(k)
+            .map(|(&j, &s)| (j as usize, s))
+            .collect();
+        if let (true, Some(idx)) = (out.len() < k, index) {
+            let more = idx.search(&idx.table.row(i).to_vec(), k - out.len(), |j| {
+                j == i || ix.contains(&(j as u32))
+            })?;
+            out.extend(more);
+        }
+        Ok(out)
     }
 
     /// Items most similar to item `key` by the approximate (HNSW) index, searching with a
@@ -437,12 +511,33 @@ impl Lookup {
     /// Users most similar (cosine) to user `key`, itself excluded.
     pub fn similar_users(&self, key: &str, k: usize) -> Result<Vec<Hit>> {
         let i = self.index_of("user", key)?;
-        let idx = self
-            .users
-            .as_ref()
-            .ok_or_else(|| Error::NotFound("the model has no user table".into()))?;
-        Ok(idx
-            .neighbours(i, k)?
+        let found = match (&self.users, &self.item_users, &self.model.seen) {
+            (None, Some(by_item), Some(seen)) => {
+                // cosine of the users' sets of training items: |A ∩ B| / √(|A| |B|)
+                let mut common = vec![0u32; seen.indptr.len().saturating_sub(1)];
+                for &it in seen.row(i) {
+                    for &v in by_item.row(it as usize) {
+                        common[v as usize] += 1;
+                    }
+                }
+                let ni = seen.row(i).len() as f32;
+                let scores: Vec<f32> = common
+                    .iter()
+                    .enumerate()
+                    .map(|(v, &c)| {
+                        let nv = seen.row(v).len() as f32;
+                        if c == 0 {
+                            f32::NAN
+                        } else {
+                            c as f32 / (ni * nv).sqrt()
+                        }
+                    })
+                    .collect();
+                top_k(&scores, k, |v| v == i)
+            }
+            _ => self.neighbours_of("user", i, k, self.users.as_ref())?,
+        };
+        Ok(found
             .into_iter()
             .map(|(j, s)| self.hit("user", j, s))
             .collect())
@@ -510,6 +605,13 @@ impl Lookup {
     /// Scores of every item for user index `u`: `x_u · y_i (+ b_i)`, or the cosine of the
     /// two for models whose parameters say `"scoring": "cosine"` (item2vec).
     pub fn user_scores(&self, u: usize) -> Result<Vec<f32>> {
+        if let (None, Some(nb)) = (
+            self.model.table(USER_EMBEDDING),
+            self.model.neighbours.get("item"),
+        ) {
+            let seen: &[u32] = self.model.seen.as_ref().map_or(&[], |s| s.row(u));
+            return Ok(neighbour_scores(nb, seen, self.model.item_info.len()));
+        }
         let (Some(users), Some(items)) = (
             self.model.table(USER_EMBEDDING),
             self.model.table(ITEM_EMBEDDING),
@@ -559,6 +661,15 @@ impl Lookup {
     /// key the model does not know. Seen items are scored like any other.
     pub fn score_items(&self, key: &str, items: &[String]) -> Result<Vec<Option<f32>>> {
         let u = self.index_of("user", key)?;
+        if self.model.table(USER_EMBEDDING).is_none() && self.model.neighbours.contains_key("item")
+        {
+            let all = self.user_scores(u)?;
+            let vocab = self.model.vocab("item");
+            return Ok(items
+                .iter()
+                .map(|k| all.get(vocab.and_then(|v| v.get(k))? as usize).copied())
+                .collect());
+        }
         let scoring = self.model.params.get("scoring").and_then(|v| v.as_str());
         if scoring == Some("dnn") {
             return self.user_scores(u).map(|_| Vec::new());
@@ -636,6 +747,51 @@ impl Lookup {
     pub fn title(&self, i: usize) -> Option<&str> {
         self.model.title(i)
     }
+}
+
+/// The item → users lists of user → items lists over `n_items` items.
+fn transpose_seen(seen: &crate::model::Seen, n_items: usize) -> crate::model::Seen {
+    let mut counts = vec![0u64; n_items + 1];
+    for &i in &seen.indices {
+        if let Some(c) = counts.get_mut(i as usize + 1) {
+            *c += 1;
+        }
+    }
+    for k in 1..counts.len() {
+        counts[k] += counts[k - 1];
+    }
+    let mut next = counts.clone();
+    let mut users = vec![0u32; seen.indices.len()];
+    for u in 0..seen.indptr.len().saturating_sub(1) {
+        for &i in seen.row(u) {
+            if let Some(slot) = next.get_mut(i as usize) {
+                if let Some(dst) = users.get_mut(*slot as usize) {
+                    *dst = u as u32;
+                }
+                *slot += 1;
+            }
+        }
+    }
+    crate::model::Seen {
+        indptr: counts,
+        indices: users,
+    }
+}
+
+/// Item-KNN scores of every item for a user who interacted with `items`: the sum of each
+/// item's similarities to them, `Σ_{i ∈ items} S[i, j]` (implicit's `ItemItemRecommender`).
+#[must_use]
+pub fn neighbour_scores(nb: &crate::model::Neighbours, items: &[u32], n_items: usize) -> Vec<f32> {
+    let mut s = vec![0f32; n_items];
+    for &i in items {
+        let (ix, sc) = nb.row(i as usize);
+        for (&j, &v) in ix.iter().zip(sc) {
+            if let Some(x) = s.get_mut(j as usize) {
+                *x += v;
+            }
+        }
+    }
+    s
 }
 
 #[cfg(test)]

@@ -6,8 +6,11 @@ use crate::model::EpochLog;
 
 /// The `format` field of every manifest.
 pub const FORMAT_NAME: &str = "recsys-model";
-/// The format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The format version this build writes (2 added the sparse neighbour tables
+/// `<column>/neighbours/*`).
+pub const FORMAT_VERSION: u32 = 2;
+/// The oldest format version this build reads (every version since is a superset of it).
+pub const OLDEST_READABLE_VERSION: u32 = 1;
 
 /// A tensor's entry in the manifest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

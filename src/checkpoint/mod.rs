@@ -6,7 +6,7 @@ pub mod formats;
 mod manifest;
 mod vocab_file;
 
-pub use manifest::{Manifest, TensorEntry, FORMAT_NAME, FORMAT_VERSION};
+pub use manifest::{Manifest, TensorEntry, FORMAT_NAME, FORMAT_VERSION, OLDEST_READABLE_VERSION};
 
 use std::fs;
 use std::io::Write;
@@ -22,6 +22,33 @@ const MANIFEST: &str = "manifest.json";
 const TENSORS: &str = "tensors.safetensors";
 const SEEN_INDPTR: &str = "seen/indptr";
 const SEEN_INDICES: &str = "seen/indices";
+/// The middle part of a sparse neighbour table's tensor names: `item/neighbours/indptr`.
+const NEIGHBOURS: &str = "neighbours";
+
+fn le_i64(data: &[u8]) -> Vec<u64> {
+    data.chunks_exact(8)
+        .map(|c| i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as u64)
+        .collect()
+}
+
+fn le_u32(data: &[u8]) -> Vec<u32> {
+    data.chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
+fn le_f32(data: &[u8]) -> Vec<f32> {
+    data.chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
+/// `("item", "indptr")` for `item/neighbours/indptr`.
+fn neighbours_part(name: &str) -> Option<(&str, &str)> {
+    let (col, rest) = name.split_once('/')?;
+    let part = rest.strip_prefix(NEIGHBOURS)?.strip_prefix('/')?;
+    Some((col, part))
+}
 
 fn f32_bytes(v: &[f32]) -> Vec<u8> {
     v.iter().flat_map(|x| x.to_le_bytes()).collect()
@@ -221,6 +248,29 @@ pub fn save(model: &Model, dir: &Path) -> Result<()> {
             seen.indices.iter().flat_map(|x| x.to_le_bytes()).collect(),
         ));
     }
+    for (col, nb) in &model.neighbours {
+        tensors.push((
+            format!("{col}/{NEIGHBOURS}/indptr"),
+            Dtype::I64,
+            vec![nb.indptr.len()],
+            nb.indptr
+                .iter()
+                .flat_map(|x| (*x as i64).to_le_bytes())
+                .collect(),
+        ));
+        tensors.push((
+            format!("{col}/{NEIGHBOURS}/indices"),
+            Dtype::U32,
+            vec![nb.indices.len()],
+            nb.indices.iter().flat_map(|x| x.to_le_bytes()).collect(),
+        ));
+        tensors.push((
+            format!("{col}/{NEIGHBOURS}/scores"),
+            Dtype::F32,
+            vec![nb.scores.len()],
+            f32_bytes(&nb.scores),
+        ));
+    }
     let mut views = Vec::new();
     for (name, dtype, shape, bytes) in &tensors {
         let v = TensorView::new(*dtype, shape.clone(), bytes)
@@ -292,7 +342,7 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest> {
         ));
     }
     match v.get("format_version").and_then(serde_json::Value::as_u64) {
-        Some(x) if x == u64::from(FORMAT_VERSION) => {}
+        Some(x) if (u64::from(OLDEST_READABLE_VERSION)..=u64::from(FORMAT_VERSION)).contains(&x) => {}
         Some(x) if x > u64::from(FORMAT_VERSION) => {
             return Err(Error::checkpoint(
                 &p,
@@ -302,7 +352,7 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest> {
         Some(x) => {
             return Err(Error::checkpoint(
                 &p,
-                format!("format version {x} is older than this recsys reads ({FORMAT_VERSION}); retrain the model"),
+                format!("format version {x} is older than this recsys reads ({OLDEST_READABLE_VERSION}); retrain the model"),
             ))
         }
         None => return Err(Error::checkpoint(&p, "missing format_version")),
@@ -348,28 +398,25 @@ pub fn load(dir: &Path) -> Result<Model> {
         }
         let data = t.data();
         match (entry.name.as_str(), t.dtype(), t.shape()) {
-            (SEEN_INDPTR, Dtype::I64, [_]) => {
-                indptr = Some(
-                    data.chunks_exact(8)
-                        .map(|c| {
-                            i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])
-                                as u64
-                        })
-                        .collect::<Vec<u64>>(),
-                )
-            }
-            (SEEN_INDICES, Dtype::U32, [_]) => {
-                indices = Some(
-                    data.chunks_exact(4)
-                        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                        .collect::<Vec<u32>>(),
-                )
+            (SEEN_INDPTR, Dtype::I64, [_]) => indptr = Some(le_i64(data)),
+            (SEEN_INDICES, Dtype::U32, [_]) => indices = Some(le_u32(data)),
+            (name, dtype, [_]) if neighbours_part(name).is_some() => {
+                let (col, part) = neighbours_part(name).unwrap_or_default();
+                let nb = model.neighbours.entry(col.to_string()).or_default();
+                match (part, dtype) {
+                    ("indptr", Dtype::I64) => nb.indptr = le_i64(data),
+                    ("indices", Dtype::U32) => nb.indices = le_u32(data),
+                    ("scores", Dtype::F32) => nb.scores = le_f32(data),
+                    _ => {
+                        return Err(Error::checkpoint(
+                            &tp,
+                            format!("tensor '{name}' is not a neighbour table part of the right type (indptr I64, indices U32, scores F32)"),
+                        ))
+                    }
+                }
             }
             (name, Dtype::F32, shape) => {
-                let v: Vec<f32> = data
-                    .chunks_exact(4)
-                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                    .collect();
+                let v = le_f32(data);
                 match *shape {
                     [_] => {
                         model.vectors.insert(name.to_string(), Array1::from_vec(v));
@@ -458,6 +505,26 @@ fn validate(model: &Model, dir: &Path) -> Result<()> {
                     ),
                 ));
             }
+        }
+    }
+    for (col, nb) in &model.neighbours {
+        let Some(v) = model.vocabs.get(col) else {
+            return Err(Error::checkpoint(
+                dir,
+                format!("neighbour table '{col}' has no '{col}' vocabulary"),
+            ));
+        };
+        if !nb.is_consistent(v.len()) {
+            return Err(Error::checkpoint(
+                dir,
+                format!(
+                    "neighbour table '{col}/{NEIGHBOURS}' is inconsistent: it needs {} row pointers \
+                     starting at 0, never decreasing and ending at the number of entries, \
+                     indices below {} other than the row itself, and finite scores",
+                    v.len() + 1,
+                    v.len()
+                ),
+            ));
         }
     }
     if let (Some(seen), Some(items)) = (&model.seen, model.vocabs.get("item")) {

@@ -266,17 +266,37 @@ pub enum Algo {
     Dnn,
     /// GloVe over text: weighted least squares on windowed co-occurrence counts.
     Glove,
+    /// Item-item nearest neighbours: sparse co-occurrence similarities, top K per item.
+    Itemknn,
     /// LSA over text: PPMI (or log-count) co-occurrences, truncated SVD.
     Lsa,
 }
 
-/// How LSA weights co-occurrence counts.
+/// How cells are weighted: the interaction matrix (als) or co-occurrence counts (lsa).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum WeightingArg {
-    /// Positive PMI with context-distribution smoothing (α = 0.75).
+    /// als: the cells as they are.
+    None,
+    /// als: BM25, items as documents and their users as terms (--bm25-k1, --bm25-b), as
+    /// implicit's `bm25_weight`.
+    Bm25,
+    /// als: TF-IDF, √x · idf(user), as implicit's `tfidf_weight`.
+    Tfidf,
+    /// lsa: positive PMI with context-distribution smoothing (α = 0.75).
     Ppmi,
-    /// ln(1 + count).
+    /// lsa: ln(1 + count).
     LogCount,
+}
+
+/// How item-KNN compares items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SimilarityArg {
+    /// Cosine of the binary co-occurrence columns.
+    Cosine,
+    /// BM25-weighted co-occurrence (popular items weigh less).
+    Bm25,
+    /// Cosine of TF-IDF-weighted columns.
+    Tfidf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -410,9 +430,27 @@ pub struct HyperArgs {
     /// glove: counts at or above this get full weight (default 100).
     #[arg(long)]
     pub x_max: Option<f32>,
-    /// lsa: cell weighting (default ppmi).
+    /// Cell weighting: als the interaction matrix (none | bm25 | tfidf; default none), lsa
+    /// the co-occurrence counts (ppmi | log-count; default ppmi).
     #[arg(long, value_enum)]
     pub weighting: Option<WeightingArg>,
+    /// BM25's term-frequency saturation K1 (--weighting bm25: default 100; itemknn
+    /// --similarity bm25: default 1.2, as implicit's `BM25Recommender`).
+    #[arg(long)]
+    pub bm25_k1: Option<f32>,
+    /// BM25's length normalisation B in [0, 1] (--weighting bm25: default 0.8; itemknn: 0.75).
+    #[arg(long)]
+    pub bm25_b: Option<f32>,
+    /// itemknn (and the item-item table of als): how items are compared (default bm25).
+    #[arg(long, value_enum)]
+    pub similarity: Option<SimilarityArg>,
+    /// itemknn (and the item-item table of als): neighbours kept per item (default 50).
+    #[arg(long)]
+    pub neighbours: Option<usize>,
+    /// als: do not keep the item-item table beside the factors (`similar` then ranks by the
+    /// cosine of the item factors).
+    #[arg(long)]
+    pub no_neighbours: bool,
     /// glove/lsa: memory budget of co-occurrence counting in MiB; beyond it, sorted runs are
     /// spilled to temporary files and merged (default 2048).
     #[arg(long)]
@@ -486,10 +524,34 @@ pub struct Query {
     pub analogy: Option<String>,
 }
 
+/// Where item neighbours come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ByArg {
+    /// The model's item-item table when it has one, else the embedding.
+    Auto,
+    /// The item-item table (an error when the model has none).
+    Table,
+    /// The cosine of the item embedding.
+    Embedding,
+}
+
+impl From<ByArg> for recsys::similarity::NeighbourSource {
+    fn from(b: ByArg) -> Self {
+        match b {
+            ByArg::Auto => Self::Auto,
+            ByArg::Table => Self::Table,
+            ByArg::Embedding => Self::Embedding,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct SimilarArgs {
     #[command(flatten)]
     pub query: Query,
+    /// Items (--movie, --item): rank by the model's item-item table or by its embedding.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub by: ByArg,
     /// Number of results.
     #[arg(short, long, default_value_t = 10)]
     pub k: usize,
@@ -532,6 +594,11 @@ pub struct EvalArgs {
     /// WordSim-353 or SimLex-999.
     #[arg(long = "word-pairs")]
     pub word_pairs: Vec<PathBuf>,
+    /// Neighbour quality of the model's items: a families file (`original<TAB>member,…` per
+    /// line, e.g. a film and its sequels; see benches/franchises.py); prints hit@5, MRR@10 and
+    /// how popular the neighbours are. Needs --model.
+    #[arg(long, requires = "model")]
+    pub neighbours: Option<PathBuf>,
     /// Word vectors: only the N most frequent words take part (gensim's restrict_vocab).
     #[arg(long, default_value_t = recsys::eval::words::DEFAULT_RESTRICT)]
     pub restrict: usize,

@@ -7,9 +7,10 @@ use serde_json::json;
 
 use super::args::{
     Algo, BadRow, Cli, ClusterArgs, Command, EvalArgs, ExportArgs, Format, GenerateArgs, HyperArgs,
-    IndexArgs, InputKind, RecommendArgs, ServeArgs, SimilarArgs, SplitKind, TrainArgs, TuneArgs,
-    TuneParam, WeightingArg,
+    IndexArgs, InputKind, RecommendArgs, ServeArgs, SimilarArgs, SimilarityArg, SplitKind,
+    TrainArgs, TuneArgs, TuneParam, WeightingArg,
 };
+use clap::ValueEnum;
 use recsys::checkpoint::{self, formats};
 use recsys::data::{self, Dataset, ReadOptions};
 use recsys::embedding::Dimension;
@@ -19,8 +20,10 @@ use recsys::models::als::{Als, AlsParams};
 use recsys::models::bpr::{Bpr, BprParams};
 use recsys::models::glove::{Glove, GloveParams};
 use recsys::models::item2vec::{Item2Vec, Item2VecParams};
+use recsys::models::itemknn::{self, ItemKnn, ItemKnnParams, Similarity};
 use recsys::models::lsa::{Lsa, LsaParams, Weighting};
 use recsys::models::mf::{Mf, MfParams};
+use recsys::models::weighting::{self, Weighting as InteractionWeighting};
 use recsys::models::word2vec::{Arch, Word2Vec, Word2VecParams};
 use recsys::models::{TrainContext, Trainer};
 use recsys::similarity::{Hit, Lookup};
@@ -69,9 +72,11 @@ fn trainer(h: &HyperArgs, n_items: usize) -> Result<Box<dyn Trainer>> {
                 regularization: h.reg.unwrap_or(d.regularization),
                 alpha: h.alpha.unwrap_or(d.alpha),
                 cg_steps: h.cg_steps.unwrap_or(d.cg_steps),
+                weighting: interaction_weighting(h)?,
                 ..d
             })?)
         }
+        Algo::Itemknn => Box::new(ItemKnn::new(knn_params(h))?),
         Algo::Mf => {
             let d = if h.svdpp {
                 MfParams::svdpp_default()
@@ -116,6 +121,38 @@ fn trainer(h: &HyperArgs, n_items: usize) -> Result<Box<dyn Trainer>> {
     })
 }
 
+/// Item-KNN parameters from `--similarity`, `--neighbours`, `--bm25-k1`, `--bm25-b`.
+fn knn_params(h: &HyperArgs) -> ItemKnnParams {
+    let d = ItemKnnParams::default();
+    ItemKnnParams {
+        similarity: match h.similarity {
+            None => d.similarity,
+            Some(SimilarityArg::Cosine) => Similarity::Cosine,
+            Some(SimilarityArg::Bm25) => Similarity::Bm25,
+            Some(SimilarityArg::Tfidf) => Similarity::Tfidf,
+        },
+        neighbours: h.neighbours.unwrap_or(d.neighbours),
+        bm25_k1: h.bm25_k1.unwrap_or(d.bm25_k1),
+        bm25_b: h.bm25_b.unwrap_or(d.bm25_b),
+    }
+}
+
+/// The interaction weighting of `--weighting` (als), BM25's constants from `--bm25-k1/-b`.
+fn interaction_weighting(h: &HyperArgs) -> Result<InteractionWeighting> {
+    Ok(match h.weighting {
+        None | Some(WeightingArg::None) => InteractionWeighting::None,
+        Some(WeightingArg::Tfidf) => InteractionWeighting::Tfidf,
+        Some(WeightingArg::Bm25) => InteractionWeighting::Bm25 {
+            k1: h.bm25_k1.unwrap_or(weighting::BM25_K1),
+            b: h.bm25_b.unwrap_or(weighting::BM25_B),
+        },
+        Some(w @ (WeightingArg::Ppmi | WeightingArg::LogCount)) => bail!(
+            "--weighting {} weights co-occurrence counts (lsa); interactions take none, bm25 or tfidf",
+            w.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default()
+        ),
+    })
+}
+
 /// The `--algo` spelling of `a`.
 fn algo_name(a: Algo) -> String {
     format!("{a:?}").to_lowercase()
@@ -154,6 +191,12 @@ fn lsa_params(h: &HyperArgs) -> Result<LsaParams> {
         weighting: match h.weighting {
             Some(WeightingArg::LogCount) => Weighting::LogCount,
             Some(WeightingArg::Ppmi) | None => Weighting::Ppmi,
+            Some(w) => bail!(
+                "--weighting {} is for interactions (als); lsa takes ppmi or log-count",
+                w.to_possible_value()
+                    .map(|v| v.get_name().to_string())
+                    .unwrap_or_default()
+            ),
         },
         memory_mb: h.memory_mb.unwrap_or(d.memory_mb),
         ..d
@@ -453,7 +496,12 @@ fn train(cli: &Cli, a: &TrainArgs) -> Result<()> {
     )?;
     let x = &ds.interactions;
     let t = trainer(&a.hyper, x.items.len())?;
-    let mut model = t.fit(x, ds.catalog.as_ref(), &context(cli, &a.hyper)?)?;
+    let ctx = context(cli, &a.hyper)?;
+    let mut model = t.fit(x, ds.catalog.as_ref(), &ctx)?;
+    if h.algo == Algo::Als && !h.no_neighbours {
+        // the default model: ALS factors for `recommend`, an item-item table for `similar`
+        itemknn::attach_item_neighbours(&mut model, x, &knn_params(h), &ctx)?;
+    }
     note_inits(cli, &model);
     model.info.insert(
         "interactions_file".into(),
@@ -490,6 +538,7 @@ fn train(cli: &Cli, a: &TrainArgs) -> Result<()> {
             "loss": loss,
             "fit_s": fit_s,
             "init": model.info.get("init"),
+            "neighbours": model.info.get("neighbours"),
         }));
     } else {
         println!(
@@ -506,6 +555,14 @@ fn train(cli: &Cli, a: &TrainArgs) -> Result<()> {
             fit_s,
             a.model.display()
         );
+        if let (Some(nb), false) = (model.info.get("neighbours"), cli.quiet) {
+            eprintln!(
+                "note: the model also holds an item-item table ({} similarity, {} neighbours per item): `similar` answers from it, `recommend` from the {} factors (--no-neighbours leaves it out; `similar --by embedding` uses the factors)",
+                nb["similarity"].as_str().unwrap_or("?"),
+                nb["neighbours"],
+                t.name()
+            );
+        }
     }
     Ok(())
 }
@@ -547,7 +604,7 @@ fn similar(cli: &Cli, a: &SimilarArgs) -> Result<()> {
                 alts.join("; ")
             );
         }
-        let hits = lookup.similar_items(&key, a.k)?;
+        let hits = lookup.similar_items_by(&key, a.k, a.by.into())?;
         print_hits(
             cli,
             json!({"movie": title, "key": key, "title": chosen}),
@@ -555,7 +612,7 @@ fn similar(cli: &Cli, a: &SimilarArgs) -> Result<()> {
             &hits,
         );
     } else if let Some(item) = &q.item {
-        let hits = lookup.similar_items(item, a.k)?;
+        let hits = lookup.similar_items_by(item, a.k, a.by.into())?;
         let label = match lookup
             .model()
             .vocab("item")
@@ -740,7 +797,43 @@ fn evaluate_words(cli: &Cli, a: &EvalArgs) -> Result<()> {
     Ok(())
 }
 
+/// `recsys eval --model M --neighbours FAMILIES`: neighbour quality of a saved model.
+fn evaluate_neighbours(cli: &Cli, model: &Path, families: &Path) -> Result<()> {
+    let lookup = Lookup::open(model)?;
+    let fams = eval::neighbours::read_families(families)?;
+    let r = eval::neighbours::evaluate_neighbours(&lookup, &fams)?;
+    if cli.json {
+        let mut v = serde_json::to_value(&r)?;
+        v["model"] = model.display().to_string().into();
+        v["algo"] = lookup.model().algo.clone().into();
+        print_json(&v);
+        return Ok(());
+    }
+    println!(
+        "neighbours of {} families ({} evaluated, {}): hit@5 {:.3}  MRR@10 {:.3}  mean count of the 10 neighbours {:.1} (all items {:.1})",
+        r.families,
+        r.evaluated,
+        lookup.model().algo,
+        r.hit_at_5,
+        r.mrr_at_10,
+        r.mean_count_at_10,
+        r.mean_count
+    );
+    for f in &r.results {
+        println!(
+            "  {:>5}  {:<50} first neighbour: {}",
+            f.first_rank.map_or("-".to_string(), |x| format!("#{x}")),
+            f.title.as_deref().unwrap_or(&f.original),
+            f.first_neighbour.as_deref().unwrap_or("")
+        );
+    }
+    Ok(())
+}
+
 fn evaluate(cli: &Cli, a: &EvalArgs) -> Result<()> {
+    if let (Some(m), Some(f)) = (&a.model, &a.neighbours) {
+        return evaluate_neighbours(cli, m, f);
+    }
     if a.hyper.algo == Algo::Dnn && a.model.is_none() {
         return super::dnn::evaluate(cli, a);
     }

@@ -3,6 +3,7 @@
 
 pub mod classify;
 pub mod metrics;
+pub mod neighbours;
 pub mod split;
 pub mod words;
 

@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sprs::CsMat;
 
+use super::weighting::Weighting;
 use super::{saved_table, TrainContext, Trainer};
 use crate::data::{Catalog, Interactions};
 use crate::embedding::Initializer;
@@ -39,6 +40,10 @@ pub struct AlsParams {
     pub use_ratings: bool,
     /// Initial factors are uniform in `[0, init_scale)`.
     pub init_scale: f32,
+    /// How the interaction matrix is weighted before `c = 1 + alpha · w` (models saved before
+    /// this field existed read as `none`).
+    #[serde(default)]
+    pub weighting: Weighting,
 }
 
 /// Defaults chosen on the MovieLens-100K `u1` fold (see BENCHMARKS.md): λ = 10 and α = 1
@@ -53,6 +58,7 @@ impl Default for AlsParams {
             cg_steps: 3,
             use_ratings: false,
             init_scale: 0.01,
+            weighting: Weighting::None,
         }
     }
 }
@@ -79,7 +85,7 @@ impl AlsParams {
         if !(self.init_scale.is_finite() && self.init_scale > 0.0) {
             return bad("init_scale must be > 0");
         }
-        Ok(())
+        self.weighting.check()
     }
 }
 
@@ -232,6 +238,7 @@ impl Als {
         } else {
             data.binary_csr()
         };
+        self.params.weighting.apply(&mut m);
         let a = self.params.alpha;
         m.data_mut().iter_mut().for_each(|r| *r = 1.0 + a * *r);
         let t = m.transpose_view().to_csr();

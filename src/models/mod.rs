@@ -9,12 +9,14 @@ pub mod dnn;
 pub mod glove;
 pub mod hybrid;
 pub mod item2vec;
+pub mod itemknn;
 pub(crate) mod liked;
 pub(crate) mod linalg;
 pub mod lsa;
 pub mod mf;
 pub(crate) mod rsvd;
 pub mod svdpp;
+pub mod weighting;
 pub mod word2vec;
 
 use crate::data::{Catalog, Interactions};
