@@ -1,11 +1,15 @@
 //! The contract every trainer meets (after implicit's shared test mixin). A new trainer is
-//! done when it is added to `trainers()` and passes every test here.
+//! done when it is added to `trainers()` and passes every test here. Neighbourhood models
+//! (item-KNN: a sparse item-item table, no embedding, no epochs, no random choices) take the
+//! checks that apply to them: their table is the same at any thread count and seed, priors are
+//! refused, and their neighbour scores need not be cosines.
 
 mod common;
 
 use recsys::data::{Catalog, Interactions};
 use recsys::models::als::{Als, AlsParams};
 use recsys::models::bpr::{Bpr, BprParams};
+use recsys::models::itemknn::{ItemKnn, ItemKnnParams, Similarity};
 use recsys::models::mf::{Mf, MfParams};
 use recsys::models::{TrainContext, Trainer};
 use recsys::similarity::Lookup;
@@ -52,7 +56,20 @@ fn trainers() -> Vec<Box<dyn Trainer>> {
             })
             .unwrap(),
         ),
+        Box::new(ItemKnn::new(ItemKnnParams::default()).unwrap()),
+        Box::new(
+            ItemKnn::new(ItemKnnParams {
+                similarity: Similarity::Cosine,
+                ..Default::default()
+            })
+            .unwrap(),
+        ),
     ]
+}
+
+/// A neighbourhood model: a sparse item-item table and no embedding tables.
+fn is_neighbourhood(m: &recsys::Model) -> bool {
+    m.tables.is_empty() && m.neighbours.contains_key("item")
 }
 
 fn data() -> (Interactions, Catalog) {
@@ -111,6 +128,7 @@ fn query_is_not_its_own_neighbour_and_scores_are_cosines() {
     let (x, c) = data();
     for t in trainers() {
         let l = Lookup::new(t.fit(&x, Some(&c), &ctx(2)).unwrap());
+        let bm25 = l.model().params["similarity"] == "bm25";
         for key in x.items.keys().iter().take(30) {
             let n = l.similar_items(key, 10).unwrap();
             assert_eq!(n.len(), 10);
@@ -119,9 +137,13 @@ fn query_is_not_its_own_neighbour_and_scores_are_cosines() {
                 "{}: {key} is its own neighbour",
                 t.name()
             );
-            assert!(n
-                .iter()
-                .all(|h| h.score <= 1.0 + 1e-5 && h.score >= -1.0 - 1e-5));
+            assert!(n.windows(2).all(|w| w[0].score >= w[1].score));
+            // BM25 neighbour scores are sums of weights, not cosines
+            if !bm25 {
+                assert!(n
+                    .iter()
+                    .all(|h| h.score <= 1.0 + 1e-5 && h.score >= -1.0 - 1e-5));
+            }
         }
         let u = x.users.key(0).unwrap();
         assert!(l.similar_users(u, 5).unwrap().iter().all(|h| h.key != u));
@@ -144,6 +166,7 @@ fn save_load_round_trip_is_bit_identical() {
         assert_eq!(back.item_info, m.item_info);
         assert_eq!(back.item_counts, m.item_counts);
         assert_eq!(back.seen, m.seen);
+        assert_eq!(back.neighbours, m.neighbours, "{}", t.name());
         assert_eq!(back.epochs, m.epochs);
         assert_eq!(back.params, m.params);
         // saving again over it replaces it atomically and loads the same
@@ -169,6 +192,15 @@ fn single_thread_runs_are_bit_reproducible() {
         let a = t.fit(&x, Some(&c), &ctx(1)).unwrap();
         let b = t.fit(&x, Some(&c), &ctx(1)).unwrap();
         assert_eq!(a.tables, b.tables, "{}", t.name());
+        if is_neighbourhood(&a) {
+            // no random choice: the same table at any seed and thread count
+            let c2 = t
+                .fit(&x, Some(&c), &TrainContext { seed: 6, ..ctx(2) })
+                .unwrap();
+            assert_eq!(a.neighbours, c2.neighbours, "{}", t.name());
+            assert!(!a.neighbours["item"].indices.is_empty());
+            continue;
+        }
         let other = t
             .fit(&x, Some(&c), &TrainContext { seed: 6, ..ctx(1) })
             .unwrap();
@@ -181,13 +213,16 @@ fn training_logs_epochs_and_learns_structure() {
     let (x, c) = data();
     for t in trainers() {
         let m = t.fit(&x, Some(&c), &ctx(2)).unwrap();
-        assert!(!m.epochs.is_empty());
-        assert!(m.epochs.iter().all(|e| e.loss.is_finite()));
-        assert!(
-            m.epochs.last().unwrap().loss <= m.epochs[0].loss,
-            "{}: loss must not grow",
-            t.name()
-        );
+        // a neighbourhood model is computed in one pass: no epochs, no loss
+        if !is_neighbourhood(&m) {
+            assert!(!m.epochs.is_empty());
+            assert!(m.epochs.iter().all(|e| e.loss.is_finite()));
+            assert!(
+                m.epochs.last().unwrap().loss <= m.epochs[0].loss,
+                "{}: loss must not grow",
+                t.name()
+            );
+        }
         assert!(m.tables.values().all(|t| t.iter().all(|v| v.is_finite())));
         // planted structure: item "1" opens the first family; its nearest neighbour is a sequel.
         // Implicit-feedback trainers model who watched what together; explicit MF models
@@ -210,6 +245,23 @@ fn frozen_prior_rows_stay_bit_identical_and_others_train() {
     let (x, c) = data();
     for t in trainers() {
         let plain = t.fit(&x, Some(&c), &ctx(2)).unwrap();
+        if is_neighbourhood(&plain) {
+            // no table to start from a prior: refused, not ignored
+            let mut c2 = ctx(2);
+            c2.inits.insert(
+                "item/embedding".into(),
+                TableInit {
+                    table: "item/embedding".into(),
+                    keys: recsys::Vocab::from_keys(["1"]),
+                    vectors: ndarray::Array2::zeros((1, 4)),
+                    freeze: true,
+                    source: "prior".into(),
+                },
+            );
+            let e = t.fit(&x, Some(&c), &c2).unwrap_err().to_string();
+            assert!(e.contains("has no table 'item/embedding'"), "{e}");
+            continue;
+        }
         let dim = plain.tables["item/embedding"].ncols();
         // A prior holding every other item and two keys the data does not have.
         let mut keys: Vec<String> = x.items.keys().iter().step_by(2).cloned().collect();
