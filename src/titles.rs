@@ -50,6 +50,40 @@ pub fn normalize(title: &str) -> String {
     words[start..].join(" ")
 }
 
+/// The names a title answers to, normalised: the title itself, then each alternate title in
+/// its trailing parentheses — `Seven (a.k.a. Se7en) (1995)` answers to `seven` and `se7en`,
+/// `City of Lost Children, The (Cité des enfants perdus, La) (1995)` to its French title too.
+/// Years and one- or two-letter marks such as `(V)` are not names.
+#[must_use]
+pub fn aliases(title: &str) -> Vec<String> {
+    let mut out = vec![normalize(title)];
+    let mut t = title.trim();
+    while let (true, Some(open)) = (t.ends_with(')'), t.rfind('(')) {
+        if open == 0 {
+            break;
+        }
+        let inner = t[open + 1..t.len() - 1].trim();
+        t = t[..open].trim_end();
+        let lower = inner.to_lowercase();
+        let name = ["a.k.a.", "aka", "a k a"]
+            .iter()
+            .find_map(|p| lower.strip_prefix(p))
+            .map_or(inner, |rest| &inner[inner.len() - rest.len()..])
+            .trim();
+        let is_year = name
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '-' || c == '–');
+        if is_year || name.chars().count() <= 2 {
+            continue;
+        }
+        let n = normalize(name);
+        if !n.is_empty() && !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    out
+}
+
 /// The outcome of a title search.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TitleMatch {
@@ -68,22 +102,24 @@ pub fn find(query: &str, titles: &[&str], counts: &[u32]) -> Result<TitleMatch> 
     if q.is_empty() {
         return Err(Error::NotFound(format!("'{query}' is not a usable title")));
     }
-    let norm: Vec<String> = titles.iter().map(|t| normalize(t)).collect();
+    let names: Vec<Vec<String>> = titles.iter().map(|t| aliases(t)).collect();
     let count = |i: usize| counts.get(i).copied().unwrap_or(0);
     let by_popularity = |mut v: Vec<usize>| {
         v.sort_by(|&a, &b| count(b).cmp(&count(a)).then(a.cmp(&b)));
         v
     };
-    let exact: Vec<usize> = (0..norm.len())
-        .filter(|&i| !titles[i].is_empty() && norm[i] == q)
+    let exact: Vec<usize> = (0..names.len())
+        .filter(|&i| !titles[i].is_empty() && names[i].contains(&q))
         .collect();
     let padded_q = format!(" {q} ");
     let containing: Vec<usize> = by_popularity(
-        (0..norm.len())
+        (0..names.len())
             .filter(|&i| {
                 !titles[i].is_empty()
-                    && norm[i] != q
-                    && format!(" {} ", norm[i]).contains(&padded_q)
+                    && !names[i].contains(&q)
+                    && names[i]
+                        .iter()
+                        .any(|n| format!(" {n} ").contains(&padded_q))
             })
             .collect(),
     );
@@ -104,9 +140,15 @@ pub fn find(query: &str, titles: &[&str], counts: &[u32]) -> Result<TitleMatch> 
             alternatives: rest.to_vec(),
         });
     }
-    let mut scored: Vec<(f64, usize)> = (0..norm.len())
+    let mut scored: Vec<(f64, usize)> = (0..names.len())
         .filter(|&i| !titles[i].is_empty())
-        .map(|i| (strsim::jaro_winkler(&q, &norm[i]), i))
+        .map(|i| {
+            let best = names[i]
+                .iter()
+                .map(|n| strsim::jaro_winkler(&q, n))
+                .fold(0.0, f64::max);
+            (best, i)
+        })
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     let near: Vec<&str> = scored.iter().take(5).map(|&(_, i)| titles[i]).collect();
@@ -139,6 +181,36 @@ mod tests {
         );
         assert_eq!(normalize("Misérables, Les (1995)"), "misérables");
         assert_eq!(normalize("A"), "a");
+    }
+
+    #[test]
+    fn alternate_titles_are_names_too() {
+        assert_eq!(
+            aliases("Seven (a.k.a. Se7en) (1995)"),
+            vec!["seven", "se7en"]
+        );
+        assert_eq!(
+            aliases("City of Lost Children, The (Cité des enfants perdus, La) (1995)"),
+            vec!["city of lost children", "cité des enfants perdus"]
+        );
+        assert_eq!(
+            aliases("Land Before Time III: The Time of the Great Giving (1995) (V)"),
+            vec!["land before time iii the time of the great giving"]
+        );
+        let titles = [
+            "Seven (a.k.a. Se7en) (1995)",
+            "Shanghai Triad (Yao a yao yao dao waipo qiao) (1995)",
+            "Seven Samurai (Shichinin no samurai) (1954)",
+        ];
+        let counts = [10, 5, 20];
+        let m = find("se7en", &titles, &counts).unwrap();
+        assert_eq!((m.index, m.exact), (0, true));
+        let m = find("shichinin no samurai", &titles, &counts).unwrap();
+        assert_eq!((m.index, m.exact), (2, true));
+        // "seven" is Se7en's own title: exact beats the more rated "Seven Samurai"
+        let m = find("seven", &titles, &counts).unwrap();
+        assert_eq!(m.index, 0);
+        assert_eq!(m.alternatives, vec![2]);
     }
 
     #[test]

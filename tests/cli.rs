@@ -925,3 +925,150 @@ fn bad_rows_are_skipped_and_counted_when_asked() {
     let model = recsys::checkpoint::load(&m).unwrap();
     assert_eq!(model.info["skipped_rows"], 4);
 }
+
+/// Each kind of failure has its own exit code (README "Exit codes"), and with `--json` the
+/// error is also one JSON object on stdout naming the kind.
+#[test]
+fn exit_codes_and_json_errors_tell_the_kind_apart() {
+    let dir = tempdir("exit-codes");
+    let model = train_synthetic(&dir, 8);
+    let m = model.to_str().unwrap();
+    let bad_csv = dir.join("bad.csv");
+    std::fs::write(&bad_csv, "userId,movieId,rating\n1,2,4\n1,3,notanumber\n").unwrap();
+    let missing = dir.join("missing.csv");
+    let [x, y, z, nomodel, syn] = [
+        dir.join("x"),
+        dir.join("y"),
+        dir.join("z"),
+        dir.join("nomodel"),
+        synthetic(),
+    ]
+    .map(|p| p.to_str().unwrap().to_string());
+    let (x, y, z, nomodel, syn) = (&*x, &*y, &*z, &*nomodel, &*syn);
+    let cases: Vec<(Vec<&str>, i32, &str)> = vec![
+        (vec!["train", "--bogus-flag"], 2, "usage"),
+        (
+            vec![
+                "train",
+                syn,
+                "--algo",
+                "itemknn",
+                "--neighbours",
+                "0",
+                "--model",
+                x,
+            ],
+            2,
+            "usage",
+        ),
+        (
+            vec!["train", bad_csv.to_str().unwrap(), "--model", x],
+            3,
+            "data",
+        ),
+        (
+            vec!["similar", "--model", m, "--movie", "no such film at all"],
+            4,
+            "not_found",
+        ),
+        (
+            vec!["similar", "--model", m, "--item", "no-such-key"],
+            4,
+            "not_found",
+        ),
+        (
+            vec!["similar", "--model", nomodel, "--item", "1"],
+            4,
+            "not_found",
+        ),
+        (
+            vec!["train", missing.to_str().unwrap(), "--model", y],
+            5,
+            "io",
+        ),
+        (
+            vec!["train", syn, "--algo", "mf", "--lr", "1000", "--model", z],
+            6,
+            "diverged",
+        ),
+    ];
+    for (args, code, kind) in cases {
+        let o = recsys(&args);
+        assert_eq!(
+            o.status.code(),
+            Some(code),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains("panicked"), "{err}");
+        let mut with_json = args.clone();
+        with_json.push("--json");
+        let o = recsys(&with_json);
+        assert_eq!(o.status.code(), Some(code), "{with_json:?}");
+        let v = json(&String::from_utf8_lossy(&o.stdout));
+        assert_eq!(v["error"]["kind"], kind, "{with_json:?}: {v}");
+        assert!(!v["error"]["message"].as_str().unwrap().is_empty());
+    }
+    assert!(!dir.join("z").exists(), "a diverged run saves nothing");
+}
+
+/// Papercuts met as a new user: a basket file given to item2vec is read as sessions, and to
+/// another trainer the error says what to do; item2vec on sessions reports its speed; an
+/// alternate title in `(a.k.a. …)` or in parentheses finds the film.
+#[test]
+fn baskets_speed_and_alternate_titles() {
+    let dir = tempdir("papercuts");
+    let baskets = dir.join("baskets.txt");
+    let mut text = String::new();
+    for i in 0..400u32 {
+        let n = 2 + (i % 5);
+        let line: Vec<String> = (0..n)
+            .map(|k| ((i * 7 + k * 13) % 50).to_string())
+            .collect();
+        text.push_str(&line.join(" "));
+        text.push('\n');
+    }
+    std::fs::write(&baskets, text).unwrap();
+    let out = json(&ok(&[
+        "train",
+        baskets.to_str().unwrap(),
+        "--algo",
+        "item2vec",
+        "--model",
+        dir.join("b").to_str().unwrap(),
+        "--json",
+        "--quiet",
+    ]));
+    assert_eq!(out["algo"], "item2vec");
+    assert_eq!(out["sentences"], 400);
+    assert!(out["raw_words_per_s"].as_f64().unwrap() > 0.0, "{out}");
+    let e = fails(&[
+        "train",
+        baskets.to_str().unwrap(),
+        "--model",
+        dir.join("c").to_str().unwrap(),
+    ]);
+    assert!(e.contains("--algo item2vec --input sessions"), "{e}");
+    // MovieLens 100K writes Se7en as "Seven (Se7en) (1995)"
+    let d = datasets().join("movielens-100k");
+    let model = dir.join("ml");
+    ok(&[
+        "train",
+        d.join("u.item").to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+        "--quiet",
+    ]);
+    for q in ["se7en", "Se7en (1995)", "seven"] {
+        let v = json(&ok(&[
+            "similar",
+            "--model",
+            model.to_str().unwrap(),
+            "--movie",
+            q,
+            "--json",
+        ]));
+        assert_eq!(v["query"]["title"], "Seven (Se7en) (1995)", "{q}");
+    }
+}

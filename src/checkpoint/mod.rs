@@ -327,10 +327,10 @@ pub fn save(model: &Model, dir: &Path) -> Result<()> {
 pub fn read_manifest(dir: &Path) -> Result<Manifest> {
     let p = dir.join(MANIFEST);
     if !dir.is_dir() && !recover_interrupted(dir) {
-        return Err(Error::checkpoint(
-            dir,
-            "no such model directory (train one with `recsys train DATA --model DIR`)",
-        ));
+        return Err(Error::NotFound(format!(
+            "model {}: no such model directory (train one with `recsys train DATA --model DIR`)",
+            dir.display()
+        )));
     }
     let text = fs::read(&p).map_err(|e| Error::checkpoint(&p, format!("cannot read: {e}")))?;
     let v: serde_json::Value = serde_json::from_slice(&text)

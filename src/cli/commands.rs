@@ -489,11 +489,34 @@ fn train(cli: &Cli, a: &TrainArgs) -> Result<()> {
     if trains_on_text(h) {
         return train_text(cli, a);
     }
-    let ds = load(
-        one_path(&a.data, h.algo)?,
-        h.schema.as_deref(),
-        h.on_bad_row,
-    )?;
+    let path = one_path(&a.data, h.algo)?;
+    let baskets = path.is_file() && h.schema.is_none() && data::reader::looks_like_sessions(path);
+    if baskets && h.algo == Algo::Item2vec {
+        if !cli.quiet {
+            eprintln!(
+                "note: {} holds one session/basket per line; reading it as sessions (--input sessions)",
+                path.display()
+            );
+        }
+        let mut a2 = TrainArgs {
+            data: a.data.clone(),
+            model: a.model.clone(),
+            hyper: a.hyper.clone(),
+        };
+        a2.hyper.input = InputKind::Sessions;
+        return train_text(cli, &a2);
+    }
+    if baskets {
+        return Err(recsys::Error::data(
+            path,
+            format!(
+                "looks like one session or basket per line (whitespace-separated item tokens, lines of different lengths or words past the second column), not interaction rows: --algo {} needs user and item columns; train item2vec on it (`--algo item2vec --input sessions`)",
+                algo_name(h.algo)
+            ),
+        )
+        .into());
+    }
+    let ds = load(path, h.schema.as_deref(), h.on_bad_row)?;
     let x = &ds.interactions;
     let t = trainer(&a.hyper, x.items.len())?;
     let ctx = context(cli, &a.hyper)?;
@@ -706,10 +729,11 @@ fn evaluate_words(cli: &Cli, a: &EvalArgs) -> Result<()> {
         model.table(recsys::models::word2vec::WORD_EMBEDDING),
         model.vocab("word"),
     ) else {
-        bail!(
+        return Err(recsys::Error::NotFound(format!(
             "the model has no word vectors (it was trained with --algo {})",
             model.algo
-        );
+        ))
+        .into());
     };
     let mut out = json!({
         "algo": model.algo,

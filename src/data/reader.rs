@@ -76,6 +76,49 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
     }
 }
 
+/// Whether a file looks like sessions or baskets — one line of whitespace-separated item tokens
+/// per session, as the FIMI retail format — rather than interaction rows: among its first 200
+/// non-empty lines none has a tab, comma, semicolon or `::`, and either the lines have
+/// different numbers of tokens or a third token is not a number (so `user item [rating]`
+/// files never qualify). Plain or gzip; false when the file cannot be read.
+#[must_use]
+pub fn looks_like_sessions(path: &Path) -> bool {
+    let Ok(f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut r = std::io::BufReader::new(f);
+    let gz = r.fill_buf().is_ok_and(|b| b.starts_with(&[0x1f, 0x8b]));
+    let lines: Box<dyn BufRead> = if gz {
+        Box::new(std::io::BufReader::new(flate2::read::MultiGzDecoder::new(
+            r,
+        )))
+    } else {
+        Box::new(r)
+    };
+    let mut counts = Vec::new();
+    let mut non_numeric_third = false;
+    for line in lines
+        .take(MAX_LINE as u64)
+        .split(b'\n')
+        .map_while(std::result::Result::ok)
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+        .take(200)
+    {
+        let Ok(text) = std::str::from_utf8(&line) else {
+            return false;
+        };
+        if text.contains(['\t', ',', ';']) || text.contains("::") {
+            return false;
+        }
+        let tokens: Vec<&str> = text.split_whitespace().collect();
+        if let Some(t) = tokens.get(2) {
+            non_numeric_third |= t.parse::<f64>().is_err();
+        }
+        counts.push(tokens.len());
+    }
+    !counts.is_empty() && (counts.iter().any(|&c| c != counts[0]) || non_numeric_third)
+}
+
 /// The longest line (one row) a data file may have: 16 MiB. A longer one is reported with
 /// its line number as soon as it is seen, so a file that is one huge line costs 16 MiB of
 /// memory, not its size.
@@ -343,6 +386,26 @@ pub fn split_line<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn baskets_are_told_from_interaction_rows() {
+        let dir = std::env::temp_dir().join(format!("recsys-baskets-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let case = |name: &str, text: &str| {
+            let p = dir.join(name);
+            std::fs::write(&p, text).unwrap();
+            looks_like_sessions(&p)
+        };
+        assert!(case("fimi.txt", "0 1 2 3\n4 5\n6 7 8\n"));
+        assert!(case("words.txt", "milk bread eggs\nbeer chips salsa\n"));
+        assert!(!case("udata.txt", "1 2 5 881250949\n3 4 3 881250950\n"));
+        assert!(!case("pairs.txt", "u1 i1\nu2 i2\n"));
+        assert!(!case("rated.txt", "u1 i1 4.5\nu2 i2 3\n"));
+        assert!(!case("tsv.txt", "1\t2\t3\n4\t5\n"));
+        assert!(!case("empty.txt", "\n\n"));
+        assert!(!looks_like_sessions(&dir.join("missing.txt")));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn quoted_commas_parse() {

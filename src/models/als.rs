@@ -318,9 +318,12 @@ impl Trainer for Als {
         })?;
         pb.finish_and_clear();
         if users.iter().chain(items.iter()).any(|v| !v.is_finite()) {
-            return Err(Error::Param(
-                "ALS diverged (non-finite factors); raise regularization or lower alpha".into(),
-            ));
+            return Err(Error::Diverged {
+                algo: "als".into(),
+                epoch: p.iterations,
+                what: "the factors".into(),
+                hint: "raise --reg or lower --alpha".into(),
+            });
         }
         let mut model = Model::for_interactions("als", data, catalog);
         model.params = params;

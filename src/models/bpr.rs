@@ -496,10 +496,7 @@ impl Trainer for Bpr {
         })?;
         pb.finish_and_clear();
         if let Some(e) = epochs.iter().find(|e| !e.loss.is_finite()) {
-            return Err(Error::Param(format!(
-                "BPR diverged at epoch {} (non-finite loss); lower the learning rate",
-                e.epoch
-            )));
+            super::check_finite("bpr", e.epoch, "the loss", false, super::LOWER_LR)?;
         }
         let mut model = Model::for_interactions("bpr", data, catalog);
         model.params = serde_json::to_value(p).unwrap_or_default();

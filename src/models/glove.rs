@@ -328,12 +328,13 @@ pub fn train(m: &Cooc, keys: &Vocab, p: &GloveParams, ctx: &TrainContext) -> Res
     for e in 0..p.epochs {
         let t0 = Instant::now();
         let loss = epoch(&t, &cells, p, &locked, threads, 2 * width)?;
-        if !loss.is_finite() {
-            return Err(Error::Param(format!(
-                "glove diverged in epoch {} (cost {loss}); try a lower --lr",
-                e + 1
-            )));
-        }
+        super::check_finite(
+            "glove",
+            e + 1,
+            "the cost",
+            loss.is_finite(),
+            super::LOWER_LR,
+        )?;
         epochs.push(EpochLog {
             epoch: e + 1,
             loss,

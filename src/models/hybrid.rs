@@ -290,12 +290,13 @@ pub(crate) fn fit(
             }
         }
         let loss = loss / events.len().max(1) as f64;
-        if !loss.is_finite() {
-            return Err(Error::Param(format!(
-                "BPR diverged at epoch {} (non-finite loss); lower the learning rate",
-                epoch + 1
-            )));
-        }
+        super::check_finite(
+            "bpr",
+            epoch + 1,
+            "the loss",
+            loss.is_finite(),
+            super::LOWER_LR,
+        )?;
         pb.inc(1);
         epochs.push(EpochLog {
             epoch: epoch + 1,

@@ -129,7 +129,9 @@ impl Item2Vec {
         model.params["dim"] = t.input.ncols().into();
         model.vocabs.insert("item".into(), keys);
         word2vec::record_corpus(&mut model, &vocab, &t, build_s);
+        let trained_epochs = t.epochs.len();
         model.record_run(t.epochs, start, ctx.seed, &t.inits);
+        word2vec::record_words_per_s(&mut model, t.raw_words, trained_epochs);
         model.tables.insert(ITEM_EMBEDDING.into(), t.input);
         if let Some(c) = t.context {
             model.tables.insert(ITEM_CONTEXT.into(), c);

@@ -304,10 +304,7 @@ impl Trainer for Mf {
         pb.finish_and_clear();
         let (mut users, mut items, mut bu, mut bi) = (users, items, bu, bi);
         if let Some(e) = epochs.iter().find(|e| !e.loss.is_finite()) {
-            return Err(Error::Param(format!(
-                "MF diverged at epoch {} (non-finite loss); lower the learning rate",
-                e.epoch
-            )));
+            super::check_finite("mf", e.epoch, "the loss", false, super::LOWER_LR)?;
         }
         let mut ucount = vec![0u32; data.users.len()];
         data.user.iter().for_each(|&u| ucount[u as usize] += 1);

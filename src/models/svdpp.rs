@@ -187,12 +187,13 @@ pub(crate) fn fit(
         };
         epoch_fast(&mut s, &rows, &order, &h, &mut sse);
         let loss = (sse / data.len() as f64).sqrt();
-        if !loss.is_finite() {
-            return Err(Error::Param(format!(
-                "SVD++ diverged at epoch {} (non-finite loss); lower the learning rate",
-                e + 1
-            )));
-        }
+        super::check_finite(
+            "svd++",
+            e + 1,
+            "the loss",
+            loss.is_finite(),
+            super::LOWER_LR,
+        )?;
         pb.set_message(format!("train rmse {loss:.4}"));
         pb.inc(1);
         epochs.push(EpochLog {

@@ -724,20 +724,24 @@ impl Word2Vec {
             WORD_COUNT.into(),
             Array1::from_iter(vocab.counts.iter().map(|&c| c as f32)),
         );
-        let fit_s = model
-            .info
-            .get("fit_s")
-            .and_then(|v| v.as_f64())
-            .unwrap_or(0.0);
-        if fit_s > 0.0 {
-            model.info.insert(
-                "raw_words_per_s".into(),
-                ((t.raw_words * trained_epochs as u64) as f64 / fit_s)
-                    .round()
-                    .into(),
-            );
-        }
+        record_words_per_s(&mut model, t.raw_words, trained_epochs);
         model
+    }
+}
+
+/// `info["raw_words_per_s"]`: corpus tokens times epochs over the fit seconds (word2vec's own
+/// speed figure), once the run is recorded.
+pub(crate) fn record_words_per_s(model: &mut crate::model::Model, raw_words: u64, epochs: usize) {
+    let fit_s = model
+        .info
+        .get("fit_s")
+        .and_then(serde_json::Value::as_f64)
+        .unwrap_or(0.0);
+    if fit_s > 0.0 {
+        model.info.insert(
+            "raw_words_per_s".into(),
+            ((raw_words * epochs as u64) as f64 / fit_s).round().into(),
+        );
     }
 }
 
