@@ -656,6 +656,82 @@ impl Lookup {
             .collect())
     }
 
+    /// Scores of every item for a user the model has not seen, who interacted with the item
+    /// indices `liked` (fold-in, as implicit's `recalculate_user`): ALS solves the user's row
+    /// against the fixed item factors (the training's solve); item2vec builds the query from
+    /// the last items as it does for its users (the order of `liked` is the history's);
+    /// item-KNN sums the items' neighbour similarities. Other models have no fold-in rule.
+    pub fn fold_in_scores(&self, liked: &[u32]) -> Result<Vec<f32>> {
+        let m = &self.model;
+        let n = m.item_info.len();
+        if let Some(items) = m.tables.get(ITEM_EMBEDDING) {
+            if m.table(USER_EMBEDDING).is_some() {
+                match m.algo.as_str() {
+                    "als" => {
+                        let p: crate::models::als::AlsParams =
+                            serde_json::from_value(m.params.clone()).map_err(|e| {
+                                Error::Param(format!("the model's ALS parameters: {e}"))
+                            })?;
+                        let x = crate::models::als::fold_in(&p, items, liked, &m.item_counts);
+                        return Ok(items.dot(&ndarray::ArrayView1::from(&x[..])).to_vec());
+                    }
+                    "item2vec" => {
+                        let n_hist = m.params["history"].as_u64().unwrap_or(20) as usize;
+                        let decay = m.params["history_decay"].as_f64().unwrap_or(1.0) as f32;
+                        let q = crate::models::item2vec::query_vectors(
+                            items,
+                            &[liked.to_vec()],
+                            n_hist,
+                            decay,
+                        );
+                        let idx = self
+                            .items
+                            .as_ref()
+                            .ok_or_else(|| Error::NotFound("the model has no item table".into()))?;
+                        return Ok(idx.scores(&q.row(0).to_vec()));
+                    }
+                    _ => {}
+                }
+            }
+        } else if let Some(nb) = m.neighbours.get("item") {
+            return Ok(neighbour_scores(nb, liked, n));
+        }
+        Err(Error::NotFound(format!(
+            "a {} model has no rule for users it has not seen (fold-in works for als, item2vec and itemknn)",
+            m.algo
+        )))
+    }
+
+    /// Top-k items for a user the model has not seen, from the item keys they interacted with
+    /// (see [`Lookup::fold_in_scores`]); those items and `exclude` are left out. Keys the model
+    /// does not know are skipped; none known is an error.
+    pub fn recommend_for_items(
+        &self,
+        items: &[String],
+        k: usize,
+        exclude: &[String],
+    ) -> Result<Vec<Hit>> {
+        let vocab = self
+            .model
+            .vocab("item")
+            .ok_or_else(|| Error::NotFound("the model has no item vocabulary".into()))?;
+        let liked: Vec<u32> = items.iter().filter_map(|k| vocab.get(k)).collect();
+        if liked.is_empty() {
+            return Err(Error::NotFound(format!(
+                "none of the {} items given is known to the model",
+                items.len()
+            )));
+        }
+        let scores = self.fold_in_scores(&liked)?;
+        let extra: Vec<u32> = exclude.iter().filter_map(|k| vocab.get(k)).collect();
+        Ok(top_k(&scores, k, |i| {
+            liked.contains(&(i as u32)) || extra.contains(&(i as u32))
+        })
+        .into_iter()
+        .map(|(j, s)| self.hit("item", j, s))
+        .collect())
+    }
+
     /// Scores of user `key` for the candidate items `items` (the re-ranking case): the same
     /// score as [`Lookup::recommend`] ranks by, computed for these items only; `None` for a
     /// key the model does not know. Seen items are scored like any other.

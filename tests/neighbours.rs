@@ -168,6 +168,22 @@ fn itemknn_answers_similar_recommend_and_users() {
     assert!(recs
         .iter()
         .all(|h| !seen.contains(&h["key"].as_str().unwrap().to_string())));
+    // a user the model has not seen: the sum of the neighbours of their items
+    let v = json(&ok(&[
+        "recommend",
+        "--model",
+        m,
+        "--items",
+        "50,172,181",
+        "-k",
+        "5",
+        "--json",
+    ]));
+    let got = v["results"].as_array().unwrap();
+    assert_eq!(got.len(), 5);
+    assert!(got
+        .iter()
+        .all(|h| !["50", "172", "181"].contains(&h["key"].as_str().unwrap())));
     let v = json(&ok(&[
         "similar", "--model", m, "--user", "1", "-k", "3", "--json",
     ]));

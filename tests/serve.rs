@@ -88,6 +88,38 @@ fn routes_limits_and_errors() {
     let got = v["results"][0]["score"].as_f64().unwrap();
     assert!((got - first_score).abs() < 1e-5, "{got} vs {first_score}");
     assert!(v["results"][1]["score"].is_null());
+    // a user the model has not seen, by their items (fold-in): the same answer as the library
+    let (s, b) = http(
+        a,
+        "POST",
+        "/recommend",
+        Some(r#"{"items":["1","2","nope"],"k":4,"exclude":["3"]}"#),
+    );
+    assert_eq!(s, 200, "{b}");
+    let v: serde_json::Value = serde_json::from_str(&b).unwrap();
+    let got: Vec<&str> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["key"].as_str().unwrap())
+        .collect();
+    let lib = recsys::similarity::Lookup::open(&model).unwrap();
+    let want: Vec<String> = lib
+        .recommend_for_items(&["1".into(), "2".into(), "nope".into()], 4, &["3".into()])
+        .unwrap()
+        .into_iter()
+        .map(|h| h.key)
+        .collect();
+    assert_eq!(got, want);
+    assert!(got.iter().all(|k| !["1", "2", "3"].contains(k)));
+    assert_eq!(
+        http(a, "POST", "/recommend", Some(r#"{"items":["nope"]}"#)).0,
+        404
+    );
+    assert_eq!(
+        http(a, "POST", "/recommend", Some(r#"{"items":["1"],"k":0}"#)).0,
+        400
+    );
     let (s, b) = http(a, "POST", "/vectors", Some(r#"{"keys":["1","nope"]}"#));
     assert_eq!(s, 200, "{b}");
     let v: serde_json::Value = serde_json::from_str(&b).unwrap();

@@ -563,8 +563,12 @@ pub struct SimilarArgs {
 #[derive(Debug, Args)]
 pub struct RecommendArgs {
     /// User key.
-    #[arg(long)]
-    pub user: String,
+    #[arg(long, conflicts_with = "items", required_unless_present = "items")]
+    pub user: Option<String>,
+    /// A user the model has not seen, by the items they interacted with (comma-separated
+    /// keys, oldest first): folded in without retraining (als, item2vec, itemknn).
+    #[arg(long, value_delimiter = ',')]
+    pub items: Option<Vec<String>>,
     /// Number of results.
     #[arg(short, long, default_value_t = 10)]
     pub k: usize,

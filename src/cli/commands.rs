@@ -707,13 +707,27 @@ fn parse_analogy(expr: &str) -> Result<(Vec<String>, Vec<String>)> {
 
 fn recommend(cli: &Cli, a: &RecommendArgs) -> Result<()> {
     let lookup = Lookup::open(&a.model)?;
-    let hits = lookup.recommend(&a.user, a.k, &[])?;
-    print_hits(
-        cli,
-        json!({"user": a.user}),
-        &format!("recommended for user {}:", a.user),
-        &hits,
-    );
+    match (&a.user, &a.items) {
+        (Some(user), _) => {
+            let hits = lookup.recommend(user, a.k, &[])?;
+            print_hits(
+                cli,
+                json!({"user": user}),
+                &format!("recommended for user {user}:"),
+                &hits,
+            );
+        }
+        (None, Some(items)) => {
+            let hits = lookup.recommend_for_items(items, a.k, &[])?;
+            print_hits(
+                cli,
+                json!({"items": items}),
+                &format!("recommended after {}:", items.join(", ")),
+                &hits,
+            );
+        }
+        (None, None) => bail!("give --user KEY or --items A,B,C"),
+    }
     Ok(())
 }
 

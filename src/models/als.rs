@@ -195,6 +195,63 @@ fn solve_side(
         );
 }
 
+/// The factors of a user the model has not seen (implicit's `recalculate_user`): one user
+/// row solved against the fixed item factors `items` with the confidences training would give
+/// their distinct `liked` items (weighted as the model's `weighting` says, with the items'
+/// training counts `item_counts`), by the training's conjugate-gradient solve run from zero
+/// to convergence (`2k` steps for `k` factors).
+#[must_use]
+pub fn fold_in(
+    params: &AlsParams,
+    items: &Array2<f32>,
+    liked: &[u32],
+    item_counts: &[u32],
+) -> Vec<f32> {
+    let k = items.ncols();
+    let mut liked: Vec<u32> = liked
+        .iter()
+        .copied()
+        .filter(|&i| (i as usize) < items.nrows())
+        .collect();
+    liked.sort_unstable();
+    liked.dedup();
+    let sums: Vec<f64> = item_counts.iter().map(|&c| f64::from(c)).collect();
+    let conf: Vec<f32> = params
+        .weighting
+        .weigh_row(&liked, &sums)
+        .into_iter()
+        .map(|w| 1.0 + params.alpha * w)
+        .collect();
+    let owned;
+    let ys = match items.as_slice() {
+        Some(s) => s,
+        None => {
+            owned = items.iter().copied().collect::<Vec<f32>>();
+            &owned
+        }
+    };
+    let mut gram = items.t().dot(items);
+    for i in 0..k {
+        gram[[i, i]] += params.regularization;
+    }
+    let g: Vec<f32> = gram.iter().copied().collect();
+    let side = Side {
+        g: &g,
+        ys,
+        k,
+        cg_steps: 2 * k,
+    };
+    let rows: Vec<usize> = liked.iter().map(|&i| i as usize).collect();
+    let mut x = vec![0f32; k];
+    let mut s = Scratch {
+        r: vec![0.0; k],
+        p: vec![0.0; k],
+        ap: vec![0.0; k],
+    };
+    solve_row_fast(&side, &rows, &conf, &mut x, &mut s);
+    x
+}
+
 /// The ALS objective `Σ_ui c_ui (p_ui − x_u·y_i)² + λ(‖X‖² + ‖Y‖²)`, divided by the number of
 /// (user, item) cells.
 fn loss(x: &Array2<f32>, y: &Array2<f32>, conf: &CsMat<f32>, reg: f32) -> f64 {

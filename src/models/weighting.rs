@@ -109,23 +109,45 @@ impl Weighting {
         for u in 0..n_users {
             for k in indptr[u]..indptr[u + 1] {
                 let i = indices[k];
-                let x = f64::from(data[k]);
-                let w = match weighting {
-                    Weighting::None => x,
-                    Weighting::Tfidf => x.sqrt() * idf[u],
-                    Weighting::Bm25 { k1, b } => {
-                        let (k1, b) = (f64::from(k1), f64::from(b));
-                        let norm = if mean > 0.0 {
-                            (1.0 - b) + b * item_sum[i] / mean
-                        } else {
-                            1.0
-                        };
-                        x * (k1 + 1.0) / (k1 * norm + x) * idf[u]
-                    }
-                };
-                data[k] = w as f32;
+                data[k] = weighting.cell(f64::from(data[k]), idf[u], item_sum[i], mean) as f32;
             }
         }
+    }
+}
+
+impl Weighting {
+    /// One cell's weight: value `x`, its user's `idf`, its item's sum and the mean item sum.
+    fn cell(&self, x: f64, idf: f64, item_sum: f64, mean: f64) -> f64 {
+        match *self {
+            Weighting::None => x,
+            Weighting::Tfidf => x.sqrt() * idf,
+            Weighting::Bm25 { k1, b } => {
+                let (k1, b) = (f64::from(k1), f64::from(b));
+                let norm = if mean > 0.0 {
+                    (1.0 - b) + b * item_sum / mean
+                } else {
+                    1.0
+                };
+                x * (k1 + 1.0) / (k1 * norm + x) * idf
+            }
+        }
+    }
+
+    /// The weights of one user's row — distinct `items`, each with value 1 — as
+    /// [`Weighting::apply`] gives them when the training matrix had item sums `item_sums`
+    /// (for a user folded in after training: the items keep their training sums).
+    #[must_use]
+    pub fn weigh_row(&self, items: &[u32], item_sums: &[f64]) -> Vec<f32> {
+        let n = item_sums.len();
+        let idf = (n as f64).ln() - (items.len() as f64).ln_1p();
+        let mean = item_sums.iter().sum::<f64>() / n.max(1) as f64;
+        items
+            .iter()
+            .map(|&i| {
+                let s = item_sums.get(i as usize).copied().unwrap_or(0.0);
+                self.cell(1.0, idf, s, mean) as f32
+            })
+            .collect()
     }
 }
 
@@ -212,6 +234,17 @@ mod tests {
         }
         // item 3 (one interaction, norm 0.2 + 0.8/1.5): 101 / (100 · norm + 1)
         assert!((cell(&tf, 2, 3) - 101.0 / (100.0 * (0.2 + 0.8 / 1.5) + 1.0)).abs() < 1e-5);
+    }
+
+    #[test]
+    fn a_row_weighed_alone_matches_the_matrix() {
+        let w = Weighting::Bm25 { k1: 100.0, b: 0.8 };
+        let mut m = small();
+        w.apply(&mut m);
+        // item sums of small(): 3, 1, 1, 1
+        let row = w.weigh_row(&[0, 3], &[3.0, 1.0, 1.0, 1.0]);
+        assert!((f64::from(row[0]) - cell(&m, 2, 0)).abs() < 1e-6);
+        assert!((f64::from(row[1]) - cell(&m, 2, 3)).abs() < 1e-6);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! Routes: `GET /similar?item=K|movie=TITLE|user=K|word=W[&k=10]` (`&ann=1[&ef=64]`: item
 //! neighbours from the HNSW graph saved beside the model by `recsys index`),
-//! `GET /recommend?user=K[&k=10][&exclude=a,b]`, `POST /vectors {"column","keys"}`,
+//! `GET /recommend?user=K[&k=10][&exclude=a,b]`, `POST /recommend {"items"[,"k","exclude"]}`
+//! (a user the model has not seen, folded in), `POST /vectors {"column","keys"}`,
 //! `POST /score {"user","items"}`, `GET /healthz`, `GET /metrics` (Prometheus text).
 //! Limits: `k` and batch sizes are capped, bodies are size-limited, every request has a
 //! deadline. The model directory is watched: a newly written model (its `manifest.json`
@@ -390,6 +391,50 @@ async fn score(
     .await
 }
 
+/// Body of `POST /recommend`: a user the model has not seen, by the items they interacted
+/// with (fold-in).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FoldInBody {
+    items: Vec<String>,
+    #[serde(default = "default_k")]
+    k: usize,
+    #[serde(default)]
+    exclude: Vec<String>,
+}
+
+fn default_k() -> usize {
+    10
+}
+
+async fn recommend_for_items(
+    State(s): State<AppState>,
+    body: std::result::Result<Json<FoldInBody>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let b = match batch_body(
+        body,
+        |b: &FoldInBody| b.items.len().max(b.exclude.len()),
+        &s.cfg,
+        "items",
+    ) {
+        Ok(b) => b,
+        Err(e) => return e.into_response(),
+    };
+    if b.k == 0 || b.k > s.cfg.max_k {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            format!("k must be in 1..={}", s.cfg.max_k),
+        );
+    }
+    with_model(&s, move |l| {
+        let hits = l
+            .recommend_for_items(&b.items, b.k, &b.exclude)
+            .map_err(|e| from_error(&e))?;
+        Ok(json!({ "query": { "items": b.items }, "results": hits }))
+    })
+    .await
+}
+
 async fn healthz(State(s): State<AppState>) -> Response {
     let l = s.current();
     Json(json!({
@@ -447,7 +492,7 @@ pub fn router(state: AppState) -> Router {
     let limit = state.cfg.max_body;
     Router::new()
         .route("/similar", get(similar))
-        .route("/recommend", get(recommend))
+        .route("/recommend", get(recommend).post(recommend_for_items))
         .route("/vectors", post(vectors))
         .route("/score", post(score))
         .route("/healthz", get(healthz))
