@@ -521,6 +521,14 @@ fn train(cli: &Cli, a: &TrainArgs) -> Result<()> {
     let t = trainer(&a.hyper, x.items.len())?;
     let ctx = context(cli, &a.hyper)?;
     let mut model = t.fit(x, ds.catalog.as_ref(), &ctx)?;
+    if let (Algo::Item2vec, false) = (h.algo, cli.quiet) {
+        let window = model.params["window"].as_u64().unwrap_or(0) as usize;
+        if let Some(median) = recsys::models::item2vec::long_histories(x, window) {
+            eprintln!(
+                "note: users here have {median} items (median), more than item2vec's window of {window}: its neighbours follow when items were rated together more than what they are; for `similar`, the default model (`recsys train DATA`) or `--algo itemknn` find sequels far more often (BENCHMARKS.md, \"Neighbours people recognise\")"
+            );
+        }
+    }
     if h.algo == Algo::Als && !h.no_neighbours {
         // the default model: ALS factors for `recommend`, an item-item table for `similar`
         itemknn::attach_item_neighbours(&mut model, x, &knn_params(h), &ctx)?;
