@@ -40,6 +40,8 @@ RECSYS_ROWS = [
     ("recsys als", ["--algo", "als", "--no-neighbours"]),
     ("recsys als --weighting bm25", ["--algo", "als", "--weighting", "bm25", "--no-neighbours"]),
     ("recsys bpr", ["--algo", "bpr"]),
+    ("recsys bpr --warp", ["--algo", "bpr", "--warp"]),
+    ("recsys mf (explicit, ratings)", ["--algo", "mf"]),
     ("recsys item2vec", ["--algo", "item2vec"]),
     ("recsys itemknn cosine", ["--algo", "itemknn", "--similarity", "cosine"]),
     ("recsys itemknn tfidf", ["--algo", "itemknn", "--similarity", "tfidf"]),

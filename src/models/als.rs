@@ -315,9 +315,7 @@ impl Trainer for Als {
         ctx: &TrainContext,
     ) -> Result<Model> {
         self.params.check()?;
-        if data.is_empty() {
-            return Err(Error::Param("no interactions to train on".into()));
-        }
+        super::require_interactions(data)?;
         let p = &self.params;
         let (cui, ciu) = self.confidences(data);
         let init = Initializer::UniformPositive {

@@ -350,9 +350,7 @@ impl Trainer for Bpr {
     ) -> Result<Model> {
         let p = &self.params;
         p.check()?;
-        if data.is_empty() {
-            return Err(Error::Param("no interactions to train on".into()));
-        }
+        super::require_interactions(data)?;
         if p.item_features {
             return super::hybrid::fit(p, data, catalog, ctx);
         }

@@ -271,9 +271,7 @@ impl Trainer for Item2Vec {
         ctx: &TrainContext,
     ) -> Result<Model> {
         let start = Instant::now();
-        if data.is_empty() {
-            return Err(Error::Param("no interactions to train on".into()));
-        }
+        super::require_interactions(data)?;
         ctx.check_inits("item2vec", &[ITEM_EMBEDDING])?;
         let hist = histories(data);
         let keys = data.items.keys();

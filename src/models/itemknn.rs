@@ -254,9 +254,7 @@ impl Trainer for ItemKnn {
         ctx: &TrainContext,
     ) -> Result<Model> {
         self.params.check()?;
-        if data.is_empty() {
-            return Err(Error::Param("no interactions to train on".into()));
-        }
+        super::require_interactions(data)?;
         ctx.check_inits("itemknn", &[])?;
         if ctx.resume.is_some() {
             return Err(Error::Param(

@@ -44,6 +44,14 @@ pub(crate) fn check_finite(
     }
 }
 
+/// Refuse to train on no interactions.
+pub(crate) fn require_interactions(data: &Interactions) -> Result<()> {
+    if data.is_empty() {
+        return Err(Error::Param("no interactions to train on".into()));
+    }
+    Ok(())
+}
+
 /// The usual advice when SGD-style training diverges.
 pub(crate) const LOWER_LR: &str = "try a lower --lr (learning rate)";
 
