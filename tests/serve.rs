@@ -207,18 +207,30 @@ fn hot_reload_under_load_drops_nothing() {
     assert!(statuses.iter().all(|&s| s == 200), "{statuses:?}");
     // a corrupt model keeps the old one serving and counts a failure
     let manifest = model.join("manifest.json");
+    let failures = || {
+        srv.shared
+            .metrics
+            .reload_failures
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    let before = failures();
     std::fs::write(&manifest, "{broken").unwrap();
+    // a write within the file system's timestamp granularity could keep the old mtime, and
+    // the watcher would never look: give the broken manifest a stamp of its own
+    std::fs::File::options()
+        .write(true)
+        .open(&manifest)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() + Duration::from_secs(30))
+        .unwrap();
     let t0 = Instant::now();
-    while srv
-        .shared
-        .metrics
-        .reload_failures
-        .load(std::sync::atomic::Ordering::Relaxed)
-        == 0
-        && t0.elapsed() < Duration::from_secs(20)
-    {
+    while failures() == before && t0.elapsed() < Duration::from_secs(20) {
         std::thread::sleep(Duration::from_millis(20));
     }
+    assert!(
+        failures() > before,
+        "the corrupt model was never tried (reload failures stayed at {before})"
+    );
     let (s, v) = get_json(a, "/healthz");
     assert_eq!((s, v["algo"].as_str()), (200, Some("mf")));
     assert_eq!(get_json(a, "/similar?item=1").0, 200);
