@@ -117,7 +117,7 @@ fn row(t: &[f32], dim: usize, i: u32) -> &[f32] {
 }
 
 fn sim(t: &[f32], dim: usize, q: &[f32], i: u32) -> f32 {
-    crate::simd::dot(row(t, dim, i), q)
+    crate::kernels::simd::dot(row(t, dim, i), q)
 }
 
 /// Read access to links, for building (locked lists) and searching (frozen arrays).
@@ -220,7 +220,7 @@ fn select(t: &[f32], dim: usize, cands: &[Cand], m: usize) -> Vec<u32> {
         let rc = row(t, dim, c.1);
         if kept
             .iter()
-            .all(|&k| crate::simd::dot(rc, row(t, dim, k)) < c.0)
+            .all(|&k| crate::kernels::simd::dot(rc, row(t, dim, k)) < c.0)
         {
             kept.push(c.1);
         }
@@ -602,7 +602,8 @@ impl Hnsw {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::similarity::{normalize_rows, top_k};
+    use crate::embedding::normalize_rows;
+    use crate::similarity::top_k;
 
     /// On clustered data the graph finds nearly all exact top-10 neighbours and every row is
     /// reachable, whether built on one thread or two.

@@ -193,18 +193,28 @@ pub fn machine_memory() -> u64 {
 
 /// Refuse a table that could not be allocated (with its optimiser state) instead of aborting
 /// on allocation: `rows × dim` f32 values may use at most a quarter of the machine's memory.
-pub fn check_table_fits(name: &str, rows: usize, dim: usize) -> crate::Result<()> {
+pub fn check_table_fits(name: &str, rows: usize, dim: usize) -> crate::error::Result<()> {
     let bytes = (rows as u128) * (dim as u128) * 4;
     let limit = u128::from(machine_memory() / 4);
     if bytes > limit {
         let gib = |b: u128| b as f64 / f64::from(1u32 << 30);
-        return Err(crate::Error::Param(format!(
+        return Err(crate::error::Error::Param(format!(
             "table '{name}' would be {rows} rows × {dim} = {:.1} GiB, more than a quarter of this machine's {:.1} GiB; use fewer hash buckets, a hashed cross or a smaller dimension",
             gib(bytes),
             gib(limit * 4)
         )));
     }
     Ok(())
+}
+
+/// Scale every row of `t` to unit L2 norm (zero rows stay zero).
+pub fn normalize_rows(t: &mut ndarray::Array2<f32>) {
+    for mut row in t.rows_mut() {
+        let n = row.dot(&row).sqrt();
+        if n > 0.0 {
+            row.mapv_inplace(|v| v / n);
+        }
+    }
 }
 
 #[cfg(test)]

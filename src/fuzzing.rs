@@ -10,7 +10,7 @@ use crate::checkpoint::formats;
 use crate::data::reader::{decode_text, TextTable};
 use crate::data::{Catalog, ReadOptions};
 use crate::features::Schema;
-use crate::Vocab;
+use crate::vocab::Vocab;
 
 const FUZZ_PATH: &str = "<fuzz>";
 

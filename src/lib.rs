@@ -35,11 +35,11 @@ pub mod eval;
 pub mod explore;
 pub mod features;
 pub mod fuzzing;
+pub mod kernels;
 pub mod model;
 pub mod models;
 pub mod progress;
 pub mod serve;
-mod simd;
 pub mod similarity;
 pub mod synth;
 pub mod text;
@@ -47,16 +47,6 @@ pub mod titles;
 pub mod transfer;
 pub mod tune;
 pub mod vocab;
-
-/// Hot-loop kernels reachable from `benches/kernels.rs`; not part of the stable API.
-#[doc(hidden)]
-pub mod kernels {
-    /// `simd::grad_rows`: for each row `j` of `rows` (row length `x.len()`),
-    /// `dx += g[j]·row_j`, then `row_j += g[j]·x` (the fastest path this CPU has).
-    pub fn grad_rows(g: &[f32], x: &[f32], dx: &mut [f32], rows: &mut [f32]) {
-        crate::simd::grad_rows(g, x, dx, rows);
-    }
-}
 
 pub use error::{Error, Result};
 pub use model::Model;

@@ -10,6 +10,21 @@ use serde::{Deserialize, Serialize};
 use crate::data::{Catalog, Interactions, ItemInfo};
 use crate::vocab::Vocab;
 
+/// What happened when a table was initialised.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InitReport {
+    /// The table.
+    pub table: String,
+    /// Rows taken from the prior.
+    pub matched: usize,
+    /// Rows whose key the prior lacks (freshly initialised, trainable).
+    pub unmatched: usize,
+    /// Up to five unmatched keys.
+    pub unmatched_sample: Vec<String>,
+    /// Whether the matched rows are frozen.
+    pub frozen: bool,
+}
+
 /// Table name of user factors.
 pub const USER_EMBEDDING: &str = "user/embedding";
 /// Table name of item factors.
@@ -248,7 +263,7 @@ impl Model {
         epochs: Vec<EpochLog>,
         start: std::time::Instant,
         seed: u64,
-        inits: &[crate::transfer::InitReport],
+        inits: &[InitReport],
     ) {
         let fit_s: f64 = epochs.iter().map(|e| e.seconds).sum();
         self.epochs = epochs;

@@ -65,15 +65,7 @@ pub fn top_k(scores: &[f32], k: usize, skip: impl Fn(usize) -> bool) -> Vec<(usi
     v
 }
 
-/// Scale every row of `t` to unit L2 norm (zero rows stay zero).
-pub fn normalize_rows(t: &mut Array2<f32>) {
-    for mut row in t.rows_mut() {
-        let n = row.dot(&row).sqrt();
-        if n > 0.0 {
-            row.mapv_inplace(|v| v / n);
-        }
-    }
-}
+pub use crate::embedding::normalize_rows;
 
 /// An exact nearest-neighbour index over one table.
 #[derive(Debug, Clone)]
@@ -130,7 +122,7 @@ impl Index {
         match self.table.as_slice() {
             Some(t) => {
                 let mut out = vec![0.0f32; self.table.nrows()];
-                crate::simd::dots(t, &q, &mut out);
+                crate::kernels::simd::dots(t, &q, &mut out);
                 out
             }
             None => self.table.dot(&ndarray::ArrayView1::from(&q[..])).to_vec(),
@@ -169,7 +161,7 @@ impl Index {
             .map(|(b, block)| {
                 let base = b * per;
                 let mut scores = vec![0.0f32; block.len() / d];
-                crate::simd::dots(block, &q, &mut scores);
+                crate::kernels::simd::dots(block, &q, &mut scores);
                 top_k(&scores, k, |i| skip(base + i))
                     .into_iter()
                     .map(|(i, s)| (base + i, s))

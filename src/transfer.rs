@@ -9,7 +9,6 @@ use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use ndarray::Array2;
-use serde::Serialize;
 
 use crate::checkpoint::{self, formats};
 use crate::error::{Error, Result};
@@ -31,19 +30,76 @@ pub struct TableInit {
     pub source: PathBuf,
 }
 
-/// What happened when a table was initialised.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct InitReport {
-    /// The table.
-    pub table: String,
-    /// Rows taken from the prior.
-    pub matched: usize,
-    /// Rows whose key the prior lacks (freshly initialised, trainable).
-    pub unmatched: usize,
-    /// Up to five unmatched keys.
-    pub unmatched_sample: Vec<String>,
-    /// Whether the matched rows are frozen.
-    pub frozen: bool,
+pub use crate::model::InitReport;
+
+/// Add a schema's `init_from` entries to `inits` for a trainer other than the DNN (which
+/// applies them column by column itself): each embedding with `init_from` becomes the prior
+/// of its `<column>/embedding` table, frozen unless `trainable`, unless `inits` already
+/// names that table (a `--init-from` flag wins). A `trainable = false` embedding without
+/// `init_from` is an error: only the DNN trains a schema's other tables.
+pub fn schema_inits(schema_path: &Path, algorithm: &str, inits: &mut Inits) -> Result<()> {
+    let schema = crate::features::Schema::load(schema_path)?;
+    let base = schema_path.parent().unwrap_or(Path::new(""));
+    for e in &schema.embeddings {
+        let table = format!("{}/embedding", e.column);
+        match &e.init_from {
+            Some(from) if !inits.contains_key(&table) => {
+                let init =
+                    TableInit::load(&base.join(from), e.tensor.as_deref(), &table, !e.trainable)?;
+                inits.insert(table, init);
+            }
+            Some(_) => {}
+            None if !e.trainable => {
+                return Err(Error::schema(
+                    schema_path,
+                    format!(
+                        "`trainable = false` on '{}' needs `init_from` for --algo {algorithm} (only the dnn trains a schema's other tables)",
+                        e.column
+                    ),
+                ))
+            }
+            None => {}
+        }
+    }
+    Ok(())
+}
+
+/// The word vocabularies of a schema's text columns that name a `vocabulary_from`
+/// model directory (relative to the schema file), keyed by column name, for
+/// [`crate::features::FeatureSet::fit_with_priors`].
+pub fn prior_vocabularies(
+    schema: &crate::features::Schema,
+) -> Result<std::collections::HashMap<String, Vocab>> {
+    let base = schema
+        .path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let mut out = std::collections::HashMap::new();
+    for spec in &schema.columns {
+        let crate::features::ColumnSpec::Text {
+            vocabulary_file: None,
+            vocabulary_from: Some(dir),
+            ..
+        } = spec
+        else {
+            continue;
+        };
+        let p = base.join(dir);
+        let m = checkpoint::load(&p)?;
+        let v = m.vocab("word").ok_or_else(|| {
+            Error::schema(
+                &schema.path,
+                format!(
+                    "column '{}': {} has no word vocabulary (vocabulary_from needs a word2vec, glove or lsa model)",
+                    spec.name(),
+                    p.display()
+                ),
+            )
+        })?;
+        out.insert(spec.name().to_string(), v.clone());
+    }
+    Ok(out)
 }
 
 impl TableInit {

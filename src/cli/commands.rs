@@ -382,26 +382,7 @@ pub(super) fn context(cli: &Cli, h: &HyperArgs) -> Result<TrainContext> {
     }
     // The schema's `init_from` entries (the dnn applies its own, column by column).
     if let (Some(p), false) = (&h.schema, h.algo == Algo::Dnn) {
-        let schema = Schema::load(p)?;
-        let base = p.parent().unwrap_or(Path::new(""));
-        for e in &schema.embeddings {
-            let table = format!("{}/embedding", e.column);
-            match &e.init_from {
-                Some(from) if !inits.contains_key(&table) => {
-                    let init =
-                        TableInit::load(&base.join(from), e.tensor.as_deref(), &table, !e.trainable)?;
-                    inits.insert(table, init);
-                }
-                Some(_) => {}
-                None if !e.trainable => bail!(
-                    "{}: `trainable = false` on '{}' needs `init_from` for --algo {} (only the dnn trains a schema's other tables)",
-                    p.display(),
-                    e.column,
-                    format!("{:?}", h.algo).to_lowercase()
-                ),
-                None => {}
-            }
-        }
+        recsys::transfer::schema_inits(p, &algo_name(h.algo), &mut inits)?;
     }
     let resume = match &h.resume {
         Some(dir) => Some(std::sync::Arc::new(checkpoint::load(dir)?)),

@@ -163,7 +163,8 @@ fn encode_pair(
         ix.map_or_else(|| (0..rows.len()).collect(), <[usize]>::to_vec)
     };
     let tr_ix = pick(split.map(|s| s.0));
-    let features = FeatureSet::fit(schema, tr_ix.iter().map(|&i| &rows[i]))?;
+    let priors = recsys::transfer::prior_vocabularies(schema)?;
+    let features = FeatureSet::fit_with_priors(schema, tr_ix.iter().map(|&i| &rows[i]), &priors)?;
     let tr = encode(
         schema,
         &features,

@@ -93,9 +93,9 @@ pub struct RatingMetrics {
 
 /// RMSE/MAE of `model`'s rating predictions on `test` (indexed in the model's vocabularies);
 /// `None` for models that do not predict ratings. Predictions are clipped to the training
-/// rating range by [`crate::Model::predict_rating`].
+/// rating range by [`crate::model::Model::predict_rating`].
 #[must_use]
-pub fn evaluate_ratings(model: &crate::Model, test: &Interactions) -> Option<RatingMetrics> {
+pub fn evaluate_ratings(model: &crate::model::Model, test: &Interactions) -> Option<RatingMetrics> {
     let mut pred = Vec::with_capacity(test.len());
     for r in 0..test.len() {
         pred.push(model.predict_rating(test.user[r] as usize, test.item[r] as usize)?);

@@ -83,7 +83,7 @@ impl Space {
     fn new(table: ArrayView2<'_, f32>, vocab: &Vocab, restrict: usize) -> Space {
         let n = table.nrows().min(vocab.len()).min(restrict);
         let mut unit = table.slice(ndarray::s![..n, ..]).to_owned();
-        crate::similarity::normalize_rows(&mut unit);
+        crate::embedding::normalize_rows(&mut unit);
         let mut index = HashMap::with_capacity(n);
         for i in 0..n {
             if let Some(k) = vocab.key(i) {

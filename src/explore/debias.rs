@@ -84,7 +84,7 @@ pub struct DebiasReport {
 }
 
 fn normalise(t: &mut Array2<f32>) {
-    crate::similarity::normalize_rows(t);
+    crate::embedding::normalize_rows(t);
 }
 
 fn dot(a: ndarray::ArrayView1<'_, f32>, g: &Array1<f64>) -> f64 {

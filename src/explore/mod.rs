@@ -122,7 +122,7 @@ pub fn map(model: &Model, o: &MapOptions) -> Result<(Map, MapInfo)> {
     for (k, &r) in rows.iter().enumerate() {
         x.row_mut(k).assign(&t.row(r));
     }
-    crate::similarity::normalize_rows(&mut x);
+    crate::embedding::normalize_rows(&mut x);
     let t0 = Instant::now();
     let (coords, kl, explained) = match o.method {
         Method::Pca => {

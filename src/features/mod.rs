@@ -38,6 +38,22 @@ impl FeatureSet {
         R: Row + ?Sized + 'r,
         I: IntoIterator<Item = &'r R>,
     {
+        FeatureSet::fit_with_priors(schema, rows, &HashMap::new())
+    }
+
+    /// [`FeatureSet::fit`], with the vocabularies of text columns that name a
+    /// `vocabulary_from` model given in `priors` (column name → the model's word
+    /// vocabulary; `store::prior_vocabularies` reads them). A column whose prior is
+    /// missing is a schema error.
+    pub fn fit_with_priors<'r, R, I>(
+        schema: &Schema,
+        rows: I,
+        priors: &HashMap<String, Vocab>,
+    ) -> Result<FeatureSet>
+    where
+        R: Row + ?Sized + 'r,
+        I: IntoIterator<Item = &'r R>,
+    {
         let base = schema
             .path
             .parent()
@@ -71,15 +87,13 @@ impl FeatureSet {
                 if let Some(f) = vocabulary_file {
                     vocab = Some(read_vocab_file(&base.join(f))?);
                 } else if let Some(dir) = vocabulary_from {
-                    let p = base.join(dir);
-                    let m = crate::checkpoint::load(&p)?;
-                    let v = m.vocab("word").ok_or_else(|| {
+                    let v = priors.get(spec.name()).ok_or_else(|| {
                         Error::schema(
                             &schema.path,
                             format!(
-                                "column '{}': {} has no word vocabulary (vocabulary_from needs a word2vec, glove or lsa model)",
+                                "column '{}': the word vocabulary of {} was not loaded (vocabulary_from)",
                                 spec.name(),
-                                p.display()
+                                base.join(dir).display()
                             ),
                         )
                     })?;

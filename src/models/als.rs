@@ -20,8 +20,8 @@ use super::{saved_table, TrainContext, Trainer};
 use crate::data::{Catalog, Interactions};
 use crate::embedding::Initializer;
 use crate::error::{Error, Result};
+use crate::kernels::simd::{axpy, dot, dots as gemv, weighted_rows};
 use crate::model::{EpochLog, Model, ITEM_EMBEDDING, USER_EMBEDDING};
-use crate::simd::{axpy, dot, dots as gemv, weighted_rows};
 
 /// ALS hyper-parameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -146,7 +146,7 @@ fn solve_row(side: &Side<'_>, items: &[usize], conf: &[f32], xu: &mut [f32], s: 
     }
 }
 
-crate::simd::dispatch!(
+crate::kernels::simd::dispatch!(
     /// [`solve_row`] compiled for the best instruction set this CPU has.
     fn solve_row_fast(side: &Side<'_>, items: &[usize], conf: &[f32], xu: &mut [f32], s: &mut Scratch) => solve_row
 );

@@ -154,7 +154,7 @@ fn step(
     load(t.ctx.row(b), &mut s.c);
     let (w, gw) = s.w.split_at_mut(h);
     let (c, gc) = s.c.split_at_mut(h);
-    let diff = crate::simd::dot(&w[..d], &c[..d]) + w[d] + c[d] - x.ln();
+    let diff = crate::kernels::simd::dot(&w[..d], &c[..d]) + w[d] + c[d] - x.ln();
     let weight = if x >= p.x_max {
         1.0
     } else {
@@ -211,11 +211,11 @@ fn slice_impl(
     for (k, c) in cells.iter().enumerate() {
         if let Some(next) = cells.get(k + 1) {
             let (i, j) = (next.i as usize, next.j as usize);
-            crate::simd::prefetch(t.main.row(i));
-            crate::simd::prefetch(t.ctx.row(j));
+            crate::kernels::simd::prefetch(t.main.row(i));
+            crate::kernels::simd::prefetch(t.ctx.row(j));
             if i != j {
-                crate::simd::prefetch(t.main.row(j));
-                crate::simd::prefetch(t.ctx.row(i));
+                crate::kernels::simd::prefetch(t.main.row(j));
+                crate::kernels::simd::prefetch(t.ctx.row(i));
             }
         }
         let (i, j) = (c.i as usize, c.j as usize);
@@ -229,7 +229,7 @@ fn slice_impl(
     *out = (cost, n);
 }
 
-crate::simd::dispatch!(
+crate::kernels::simd::dispatch!(
     /// [`slice_impl`] compiled for this CPU (AVX2/FMA when present: the update loop's
     /// square roots and divisions run 8 wide).
     fn train_slice(t: &Tables, cells: &[Pair], p: &GloveParams, locked: &[bool], width: usize, out: &mut (f64, u64)) => slice_impl
@@ -372,7 +372,7 @@ impl Glove {
 
     /// Count co-occurrences in `corpus` and train; the model has the `word` vocabulary and
     /// [`WORD_EMBEDDING`] (`w + w̃`), [`WORD_CONTEXT`], biases and counts.
-    pub fn fit(&self, corpus: &dyn Corpus, ctx: &TrainContext) -> Result<crate::Model> {
+    pub fn fit(&self, corpus: &dyn Corpus, ctx: &TrainContext) -> Result<crate::model::Model> {
         let start = Instant::now();
         let p = &self.params;
         ctx.check_inits("glove", &[WORD_EMBEDDING])?;
@@ -442,8 +442,8 @@ pub(crate) fn text_model(
     params: serde_json::Value,
     vocab: &WordVocab,
     keys: Vocab,
-) -> crate::Model {
-    let mut model = crate::Model {
+) -> crate::model::Model {
+    let mut model = crate::model::Model {
         algo: algo.into(),
         params,
         ..Default::default()
@@ -457,7 +457,12 @@ pub(crate) fn text_model(
 }
 
 /// Corpus and counting facts; `fit_s` becomes counting + training (the whole job).
-pub(crate) fn record_counts(model: &mut crate::Model, vocab: &WordVocab, m: &Cooc, count_s: f64) {
+pub(crate) fn record_counts(
+    model: &mut crate::model::Model,
+    vocab: &WordVocab,
+    m: &Cooc,
+    count_s: f64,
+) {
     let info = &mut model.info;
     let train_s = info.get("fit_s").and_then(|v| v.as_f64()).unwrap_or(0.0);
     info.insert("corpus_words".into(), vocab.corpus_words.into());

@@ -242,7 +242,7 @@ pub fn long_histories(data: &Interactions, window: usize) -> Option<usize> {
 #[must_use]
 pub fn query_vectors(items: &Array2<f32>, hist: &[Vec<u32>], n: usize, decay: f32) -> Array2<f32> {
     let mut unit = items.clone();
-    crate::similarity::normalize_rows(&mut unit);
+    crate::embedding::normalize_rows(&mut unit);
     let mut q = Array2::zeros((hist.len(), items.ncols()));
     for (u, h) in hist.iter().enumerate() {
         let mut row = q.row_mut(u);

@@ -186,7 +186,7 @@ impl Lsa {
     }
 
     /// Count, weight and factorise; the model has the `word` vocabulary and [`WORD_EMBEDDING`].
-    pub fn fit(&self, corpus: &dyn Corpus, ctx: &TrainContext) -> Result<crate::Model> {
+    pub fn fit(&self, corpus: &dyn Corpus, ctx: &TrainContext) -> Result<crate::model::Model> {
         let start = Instant::now();
         let p = &self.params;
         if !ctx.inits.is_empty() || ctx.resume.is_some() {

@@ -7,15 +7,12 @@ pub mod bpr;
 pub mod cooccur;
 pub mod dnn;
 pub mod glove;
-pub mod hybrid;
 pub mod item2vec;
 pub mod itemknn;
 pub(crate) mod liked;
-pub(crate) mod linalg;
 pub mod lsa;
 pub mod mf;
 pub(crate) mod rsvd;
-pub mod svdpp;
 pub mod weighting;
 pub mod word2vec;
 

@@ -719,7 +719,8 @@ pub fn train_with(
     checkpoint: &mut (dyn FnMut(&Dnn) -> Result<()> + Send),
 ) -> Result<(Dnn, Examples)> {
     let rows = data.rows()?;
-    let features = FeatureSet::fit(schema, rows.iter())?;
+    let priors = crate::transfer::prior_vocabularies(schema)?;
+    let features = FeatureSet::fit_with_priors(schema, rows.iter(), &priors)?;
     let x = encode(
         schema,
         &features,

@@ -136,7 +136,7 @@ impl Net {
         for (r, (line, &e)) in out.chunks_exact_mut(width).zip(rows).enumerate() {
             // Shuffled examples are random reads: fetch a few ahead.
             if let Some(&ahead) = rows.get(r + 4) {
-                crate::simd::prefetch(x.example(ahead));
+                crate::kernels::simd::prefetch(x.example(ahead));
             }
             let mut o = 0;
             for (t, bag) in self.tables.iter().zip(x.bags(e)) {

@@ -143,30 +143,30 @@ impl Table {
     }
 }
 
-use crate::simd::{axpy, dot};
+use crate::kernels::simd::{axpy, dot};
 
-/// `dst = src` (relaxed loads; vector moves where the CPU allows, see [`crate::simd`]).
+/// `dst = src` (relaxed loads; vector moves where the CPU allows, see [`crate::kernels::simd`]).
 #[inline(always)]
 pub(crate) fn load(src: &[AtomicU32], dst: &mut [f32]) {
-    crate::simd::load_row(src, dst);
+    crate::kernels::simd::load_row(src, dst);
 }
 
 /// `dst = src`.
 #[inline(always)]
 pub(crate) fn store(dst: &[AtomicU32], src: &[f32]) {
-    crate::simd::store_row(dst, src);
+    crate::kernels::simd::store_row(dst, src);
 }
 
 /// `dst = cur + g·x`, where `cur` is the row as loaded.
 #[inline(always)]
 fn store_axpy(dst: &[AtomicU32], cur: &[f32], g: f32, x: &[f32]) {
-    crate::simd::store_axpy_row(dst, cur, g, x);
+    crate::kernels::simd::store_axpy_row(dst, cur, g, x);
 }
 
 /// `dst += x`, re-reading `dst` so that concurrent updates since it was read are kept.
 #[inline(always)]
 fn add_store(dst: &[AtomicU32], x: &[f32]) {
-    crate::simd::add_row(dst, x);
+    crate::kernels::simd::add_row(dst, x);
 }
 
 /// Everything a worker reads while training (weights are written through atomics).
@@ -243,7 +243,7 @@ impl Work {
     }
 }
 
-crate::simd::dispatch!(
+crate::kernels::simd::dispatch!(
     /// Train on one chunk.
     fn train_chunk(s: &Setup<'_>, c: &Chunk, w: &mut Work) => train_chunk_body
 );
@@ -362,7 +362,7 @@ fn ring_evict(s: &Setup<'_>, sent: &[u32], p: usize, ring: usize, w: &mut Work) 
     let dim = s.syn0.dim;
     let slot = p & (ring - 1);
     let r = slot * dim..(slot + 1) * dim;
-    crate::simd::add_diff_row(s.syn0.row(word), &w.ring_cur[r.clone()], &w.ring_orig[r]);
+    crate::kernels::simd::add_diff_row(s.syn0.row(word), &w.ring_cur[r.clone()], &w.ring_orig[r]);
 }
 
 #[inline(always)]
@@ -405,7 +405,7 @@ fn cbow(
     }
     let inv = 1.0 / count as f32;
     let scale = if s.cbow_mean { inv } else { 1.0 };
-    crate::simd::sum_slots(&w.ring_cur, &w.ctx_slots, scale, &mut w.l1);
+    crate::kernels::simd::sum_slots(&w.ring_cur, &w.ctx_slots, scale, &mut w.l1);
     w.neu1e.fill(0.0);
     w.outs.gather(s, sent[pos], &w.negs);
     w.outs.fit(
@@ -421,7 +421,7 @@ fn cbow(
         // gensim: with a summed context, the error is shared out over the context words
         w.neu1e.iter_mut().for_each(|x| *x *= inv);
     }
-    crate::simd::add_to_slots(&mut w.ring_cur, &w.ctx_slots, &w.neu1e);
+    crate::kernels::simd::add_to_slots(&mut w.ring_cur, &w.ctx_slots, &w.neu1e);
 }
 
 /// Draw `negative` noise rows for `target` (draws equal to it are skipped, as in gensim).
@@ -442,17 +442,17 @@ fn draw_negatives(s: &Setup<'_>, target: u32, out: &mut Vec<u32>, rng: &mut Rng)
 #[inline(always)]
 fn prefetch_rows(s: &Setup<'_>, sent: &[u32], pos: usize, negs: &[u32]) {
     if let Some(t) = s.syn1neg {
-        crate::simd::prefetch(t.row(sent[pos] as usize));
+        crate::kernels::simd::prefetch(t.row(sent[pos] as usize));
         for &n in negs {
-            crate::simd::prefetch(t.row(n as usize));
+            crate::kernels::simd::prefetch(t.row(n as usize));
         }
     }
     if let Some(&c) = sent.get(pos + s.window) {
-        crate::simd::prefetch(s.syn0.row(c as usize));
+        crate::kernels::simd::prefetch(s.syn0.row(c as usize));
     }
     if let Some(t) = s.syn1 {
         for &p in s.huffman.path(sent[pos] as usize).0 {
-            crate::simd::prefetch(t.row(p as usize));
+            crate::kernels::simd::prefetch(t.row(p as usize));
         }
     }
 }
@@ -599,7 +599,7 @@ impl Outputs {
         let k = self.ids.len();
         let rows = &mut self.rows[..k * x.len()];
         self.f.resize(k, 0.0);
-        crate::simd::dots(rows, x, &mut self.f);
+        crate::kernels::simd::dots(rows, x, &mut self.f);
         self.g.clear();
         self.g.resize(k, 0.0);
         // summed in f32 over this input's few predictions, then added to the f64 total once
@@ -613,7 +613,7 @@ impl Outputs {
         }
         *loss += f64::from(sum);
         *predictions += self.preds.len() as u64;
-        crate::simd::grad_rows(&self.g, x, dx, rows);
+        crate::kernels::simd::grad_rows(&self.g, x, dx, rows);
     }
 
     /// Add every row's change since the gather to the shared row, re-read (so what other
@@ -624,7 +624,7 @@ impl Outputs {
         for (j, &(hs, r)) in self.ids.iter().enumerate() {
             if let Some(t) = if hs { s.syn1 } else { s.syn1neg } {
                 let span = j * dim..(j + 1) * dim;
-                crate::simd::add_diff_row(
+                crate::kernels::simd::add_diff_row(
                     t.row(r as usize),
                     &self.rows[span.clone()],
                     &self.orig[span],

@@ -284,7 +284,7 @@ impl Resume {
     /// The state of the word or item model `m` (rows in its vocabulary's order) for `p`;
     /// `prefix` is `word` or `item`.
     pub fn from_model(
-        m: &crate::Model,
+        m: &crate::model::Model,
         prefix: &str,
         p: &Word2VecParams,
         done: usize,
@@ -644,7 +644,7 @@ impl Word2Vec {
     }
 
     /// Train on `corpus` (e.g. [`TextFiles`]).
-    pub fn fit(&self, corpus: &dyn Corpus, ctx: &TrainContext) -> Result<crate::Model> {
+    pub fn fit(&self, corpus: &dyn Corpus, ctx: &TrainContext) -> Result<crate::model::Model> {
         self.fit_with(corpus, ctx, 0, &mut |_| Ok(()))
     }
 
@@ -656,8 +656,8 @@ impl Word2Vec {
         corpus: &dyn Corpus,
         ctx: &TrainContext,
         every: usize,
-        checkpoint: &mut dyn FnMut(&crate::Model) -> Result<()>,
-    ) -> Result<crate::Model> {
+        checkpoint: &mut dyn FnMut(&crate::model::Model) -> Result<()>,
+    ) -> Result<crate::model::Model> {
         let start = Instant::now();
         ctx.check_inits("word2vec", &[WORD_EMBEDDING])?;
         let vocab = WordVocab::build_encoded(
@@ -702,8 +702,8 @@ impl Word2Vec {
         build_vocab_s: f64,
         start: Instant,
         seed: u64,
-    ) -> crate::Model {
-        let mut model = crate::Model {
+    ) -> crate::model::Model {
+        let mut model = crate::model::Model {
             algo: "word2vec".into(),
             params: serde_json::to_value(&self.params).unwrap_or_default(),
             ..Default::default()
@@ -747,7 +747,7 @@ pub(crate) fn record_words_per_s(model: &mut crate::model::Model, raw_words: u64
 
 /// Corpus facts for the manifest.
 pub(crate) fn record_corpus(
-    model: &mut crate::Model,
+    model: &mut crate::model::Model,
     vocab: &WordVocab,
     t: &Trained,
     build_vocab_s: f64,

@@ -26,7 +26,7 @@ fn cos(x: ndarray::ArrayView1<'_, f32>, y: ndarray::ArrayView1<'_, f32>) -> f32 
 }
 
 /// Mean cosine within topics minus mean cosine across topics.
-pub(crate) fn separation(m: &crate::Model) -> f32 {
+pub(crate) fn separation(m: &crate::model::Model) -> f32 {
     let v = m.vocab("word").unwrap();
     let t = m.table(WORD_EMBEDDING).unwrap();
     let (mut within, mut nw, mut across, mut na) = (0.0, 0, 0.0, 0);
@@ -185,7 +185,7 @@ fn the_corpus_cache_trains_the_same_chunks() {
         for t in [WORD_EMBEDDING, WORD_CONTEXT, WORD_HS] {
             assert_eq!(cached.table(t), streamed.table(t), "{t}");
         }
-        let losses = |m: &crate::Model| m.epochs.iter().map(|e| e.loss).collect::<Vec<_>>();
+        let losses = |m: &crate::model::Model| m.epochs.iter().map(|e| e.loss).collect::<Vec<_>>();
         assert_eq!(losses(&cached), losses(&streamed));
     }
 }
@@ -327,7 +327,7 @@ fn a_checkpointed_run_resumes_to_the_uninterrupted_result() {
         for t in [WORD_EMBEDDING, WORD_CONTEXT, WORD_HS] {
             assert_eq!(resumed.table(t), whole.table(t), "{t}");
         }
-        let losses = |m: &crate::Model| m.epochs.iter().map(|e| e.loss).collect::<Vec<_>>();
+        let losses = |m: &crate::model::Model| m.epochs.iter().map(|e| e.loss).collect::<Vec<_>>();
         assert_eq!(losses(&resumed), losses(&whole));
         // a finished 4-epoch run continued to 6: two more epochs, the rate decays to the end
         let six = Word2Vec::new(Word2VecParams {

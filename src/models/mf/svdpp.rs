@@ -15,15 +15,15 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use super::linalg::{axpy, dot};
-use super::mf::MfParams;
-use super::TrainContext;
+use super::params::MfParams;
 use crate::data::{Catalog, Interactions};
 use crate::embedding::Initializer;
 use crate::error::{Error, Result};
+use crate::kernels::linalg::{axpy, dot};
 use crate::model::{
     EpochLog, Model, GLOBAL_MEAN, ITEM_BIAS, ITEM_EMBEDDING, USER_BIAS, USER_EMBEDDING,
 };
+use crate::models::TrainContext;
 
 /// Table name of the implicit item factors `y_j`.
 pub const ITEM_IMPLICIT: &str = "item/implicit";
@@ -105,7 +105,7 @@ fn epoch(s: &mut State, rows: &[Vec<(u32, f32)>], order: &[u32], h: &Hyper, sse:
     }
 }
 
-crate::simd::dispatch!(
+crate::kernels::simd::dispatch!(
     /// [`epoch`] on the best instruction set available.
     fn epoch_fast(s: &mut State, rows: &[Vec<(u32, f32)>], order: &[u32], h: &Hyper, sse: &mut f64) => epoch
 );
@@ -154,13 +154,15 @@ pub(crate) fn fit(
         // the state of an SVD++ run: p, q, y and the biases; the shuffles above are the
         // saved run's (same seed and data), and the learning rate is decayed `done` times
         let raw = |name: &str| -> Result<Vec<f32>> {
-            Ok(super::saved_table(m, name)?.into_raw_vec_and_offset().0)
+            Ok(crate::models::saved_table(m, name)?
+                .into_raw_vec_and_offset()
+                .0)
         };
         s.p = raw(USER_FACTORS)?;
         s.q = raw(ITEM_EMBEDDING)?;
         s.y = raw(ITEM_IMPLICIT)?;
-        s.bu = super::saved_vector(m, USER_BIAS)?;
-        s.bi = super::saved_vector(m, ITEM_BIAS)?;
+        s.bu = crate::models::saved_vector(m, USER_BIAS)?;
+        s.bi = crate::models::saved_vector(m, ITEM_BIAS)?;
         if s.p.len() != nu * k || s.q.len() != ni * k || s.y.len() != ni * k {
             return Err(Error::Param(
                 "--resume: the saved SVD++ tables do not match the data's users and items".into(),
@@ -187,12 +189,12 @@ pub(crate) fn fit(
         };
         epoch_fast(&mut s, &rows, &order, &h, &mut sse);
         let loss = (sse / data.len() as f64).sqrt();
-        super::check_finite(
+        crate::models::check_finite(
             "svd++",
             e + 1,
             "the loss",
             loss.is_finite(),
-            super::LOWER_LR,
+            crate::models::LOWER_LR,
         )?;
         pb.set_message(format!("train rmse {loss:.4}"));
         pb.inc(1);
@@ -222,7 +224,7 @@ pub(crate) fn fit(
     }
     let mut items =
         Array2::from_shape_vec((ni, k), s.q).map_err(|e| Error::Param(e.to_string()))?;
-    super::mf::zero_unseen(&mut items, &mut s.bi, &data.item_counts(), &qf);
+    super::plain::zero_unseen(&mut items, &mut s.bi, &data.item_counts(), &qf);
     let mut model = Model::for_interactions("mf", data, catalog);
     let mut params = serde_json::to_value(p).unwrap_or_default();
     params["rating_min"] = lo.into();

@@ -18,15 +18,16 @@ use rand::seq::SliceRandom;
 use rand::{Rng, RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use super::bpr::{neg_log_sigmoid, BprParams};
-use super::liked::{LikedSet, BITS_BUDGET};
-use super::word2vec::noise::Noise;
-use super::TrainContext;
+use super::loss::neg_log_sigmoid;
+use super::params::BprParams;
 use crate::data::{Catalog, Interactions};
 use crate::embedding::Initializer;
 use crate::error::{Error, Result};
+use crate::kernels::simd::dot;
 use crate::model::{EpochLog, Model, ITEM_BIAS, ITEM_EMBEDDING, USER_EMBEDDING};
-use crate::simd::dot;
+use crate::models::liked::{LikedSet, BITS_BUDGET};
+use crate::models::word2vec::noise::Noise;
+use crate::models::TrainContext;
 use crate::vocab::Vocab;
 
 /// Table of feature (genre) embeddings.
@@ -209,13 +210,15 @@ pub(crate) fn fit(
     ];
     if let Some((m, done)) = ctx.resumed("bpr", &params, "epochs", p.epochs, &vocabs)? {
         let raw = |name: &str| -> Result<Vec<f32>> {
-            Ok(super::saved_table(m, name)?.into_raw_vec_and_offset().0)
+            Ok(crate::models::saved_table(m, name)?
+                .into_raw_vec_and_offset()
+                .0)
         };
         s.p = raw(USER_EMBEDDING)?;
         s.q = raw(ITEM_ID_EMBEDDING)?;
         s.e = raw(GENRE_EMBEDDING)?;
-        s.bi = super::saved_vector(m, ITEM_ID_BIAS)?;
-        s.be = super::saved_vector(m, GENRE_BIAS)?;
+        s.bi = crate::models::saved_vector(m, ITEM_ID_BIAS)?;
+        s.be = crate::models::saved_vector(m, GENRE_BIAS)?;
         if s.p.len() != nu * k || s.q.len() != ni * k || s.e.len() != genres.len() * k {
             return Err(Error::Param(
                 "--resume: the saved tables do not match the data's users, items and genres".into(),
@@ -260,7 +263,7 @@ pub(crate) fn fit(
                     }
                     let x = s.margin(u, (pq_i, bi_eff), c, &feats[c], &mut qj);
                     if x < 1.0 {
-                        let w = super::bpr::warp_scale(ni, trial);
+                        let w = super::loss::warp_scale(ni, trial);
                         loss += f64::from(w * (1.0 - x));
                         hit = Some((c, w));
                         break;
@@ -290,12 +293,12 @@ pub(crate) fn fit(
             }
         }
         let loss = loss / events.len().max(1) as f64;
-        super::check_finite(
+        crate::models::check_finite(
             "bpr",
             epoch + 1,
             "the loss",
             loss.is_finite(),
-            super::LOWER_LR,
+            crate::models::LOWER_LR,
         )?;
         pb.inc(1);
         epochs.push(EpochLog {

@@ -69,7 +69,7 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
             return unsafe { x86::dot(a, b) };
         }
     }
-    crate::models::linalg::dot(a, b)
+    crate::kernels::linalg::dot(a, b)
 }
 
 /// `out[i] = row_i · q` for the rows of the row-major block `rows` (row length `q.len()`),
@@ -91,7 +91,7 @@ pub(crate) fn dots(rows: &[f32], q: &[f32], out: &mut [f32]) {
         }
     }
     for (row, o) in rows.chunks_exact(d).zip(out.iter_mut()) {
-        *o = crate::models::linalg::dot(row, q);
+        *o = crate::kernels::linalg::dot(row, q);
     }
 }
 
@@ -106,7 +106,7 @@ pub(crate) fn axpy(g: f32, x: &[f32], y: &mut [f32]) {
             return;
         }
     }
-    crate::models::linalg::axpy(g, x, y);
+    crate::kernels::linalg::axpy(g, x, y);
 }
 
 /// One biased-MF SGD step on the rows `p` and `q` (the common length): `e = offset − p·q`,
@@ -124,7 +124,7 @@ pub(crate) fn mf_step(p: &mut [f32], q: &mut [f32], offset: f32, lr: f32, rf: f3
             return unsafe { x86::mf_step(p, q, offset, lr, rf) };
         }
     }
-    let e = offset - crate::models::linalg::dot(p, q);
+    let e = offset - crate::kernels::linalg::dot(p, q);
     let (g, a) = (lr * e, 1.0 - lr * rf);
     for (x, y) in p.iter_mut().zip(q.iter_mut()) {
         let (p0, q0) = (*x, *y);
@@ -184,10 +184,10 @@ pub(crate) fn weighted_rows(
         let w = if c == 1.0 {
             a
         } else {
-            a * c + b * (c - 1.0) * crate::models::linalg::dot(y, v)
+            a * c + b * (c - 1.0) * crate::kernels::linalg::dot(y, v)
         };
         if w != 0.0 {
-            crate::models::linalg::axpy(w, y, out);
+            crate::kernels::linalg::axpy(w, y, out);
         }
     }
 }
@@ -217,7 +217,7 @@ pub(crate) fn sum_slots(buf: &[f32], slots: &[u32], scale: f32, out: &mut [f32])
     out.fill(0.0);
     for &s in slots {
         let s = s as usize;
-        crate::models::linalg::axpy(1.0, &buf[s * d..(s + 1) * d], out);
+        crate::kernels::linalg::axpy(1.0, &buf[s * d..(s + 1) * d], out);
     }
     out.iter_mut().for_each(|o| *o *= scale);
 }
@@ -244,7 +244,7 @@ pub(crate) fn add_to_slots(buf: &mut [f32], slots: &[u32], x: &[f32]) {
     }
     for &s in slots {
         let s = s as usize;
-        crate::models::linalg::axpy(1.0, x, &mut buf[s * d..(s + 1) * d]);
+        crate::kernels::linalg::axpy(1.0, x, &mut buf[s * d..(s + 1) * d]);
     }
 }
 
@@ -346,8 +346,8 @@ pub(crate) fn grad_rows(g: &[f32], x: &[f32], dx: &mut [f32], rows: &mut [f32]) 
         }
     }
     for (&gj, row) in g[..k].iter().zip(rows.chunks_exact_mut(d)) {
-        crate::models::linalg::axpy(gj, row, dx);
-        crate::models::linalg::axpy(gj, x, row);
+        crate::kernels::linalg::axpy(gj, row, dx);
+        crate::kernels::linalg::axpy(gj, x, row);
     }
 }
 
@@ -1064,8 +1064,8 @@ mod tests {
                 super::grad_rows(&g, &x, &mut dx1, &mut rows1);
                 let (mut rows2, mut dx2) = (rows, dx0);
                 for (j, row) in rows2.chunks_exact_mut(d).enumerate() {
-                    crate::models::linalg::axpy(g[j], row, &mut dx2);
-                    crate::models::linalg::axpy(g[j], &x, row);
+                    crate::kernels::linalg::axpy(g[j], row, &mut dx2);
+                    crate::kernels::linalg::axpy(g[j], &x, row);
                 }
                 for (a, b) in dx1.iter().zip(&dx2).chain(rows1.iter().zip(&rows2)) {
                     assert!((a - b).abs() < 1e-5, "d {d} k {k}: {a} vs {b}");
@@ -1122,7 +1122,7 @@ mod tests {
             let mut want = vec![0.0f32; d];
             for &s in &slots {
                 let s = s as usize;
-                crate::models::linalg::axpy(1.0, &buf[s * d..(s + 1) * d], &mut want);
+                crate::kernels::linalg::axpy(1.0, &buf[s * d..(s + 1) * d], &mut want);
             }
             want.iter_mut().for_each(|w| *w *= 0.25);
             assert_eq!(got, want, "sum d {d}");
@@ -1132,7 +1132,7 @@ mod tests {
             let mut b2 = buf.clone();
             for &s in &slots {
                 let s = s as usize;
-                crate::models::linalg::axpy(1.0, &x, &mut b2[s * d..(s + 1) * d]);
+                crate::kernels::linalg::axpy(1.0, &x, &mut b2[s * d..(s + 1) * d]);
             }
             assert_eq!(b1, b2, "add d {d}");
             assert_eq!(b1[d..2 * d], buf[d..2 * d], "slot 1 untouched, d {d}");
@@ -1234,7 +1234,7 @@ mod tests {
             let mut y1 = b.clone();
             let mut y2 = b.clone();
             super::axpy(0.5, &a, &mut y1);
-            crate::models::linalg::axpy(0.5, &a, &mut y2);
+            crate::kernels::linalg::axpy(0.5, &a, &mut y2);
             for (p, q) in y1.iter().zip(&y2) {
                 assert!((p - q).abs() < 1e-6, "n {n}");
             }

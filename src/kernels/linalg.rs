@@ -1,5 +1,5 @@
 //! Small dense kernels of the trainers' inner loops, written so the compiler vectorises them
-//! (and, inside [`crate::simd::dispatch!`] callers, with AVX2/FMA).
+//! (and, inside [`crate::kernels::simd::dispatch!`] callers, with AVX2/FMA).
 
 /// Dot product with eight independent accumulators, so the compiler can keep them in SIMD
 /// registers (a plain `.sum()` is a serial dependency chain in IEEE order).
