@@ -44,6 +44,8 @@ pub mod similarity;
 pub mod synth;
 pub mod text;
 pub mod titles;
+pub mod tokenize;
+pub mod train;
 pub mod transfer;
 pub mod tune;
 pub mod vocab;

@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use serde_json::json;
 
 use super::args::{Cli, EvalArgs, HyperArgs, SplitKind, TrainArgs};
-use super::commands::{context, note_inits, print_json, split_kind};
+use super::common::{context, note_inits, print_json, split_kind};
 use recsys::checkpoint;
 use recsys::data::joined::Joined;
 use recsys::data::{self, Catalog, TextTable};

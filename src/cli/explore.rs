@@ -6,7 +6,7 @@ use anyhow::{bail, Context, Result};
 use serde_json::json;
 
 use super::args::{Cli, ColorArg, DebiasArgs, MethodArg, PlotArgs};
-use super::commands::{chosen_table, print_json};
+use super::common::{chosen_table, print_json};
 use recsys::checkpoint;
 use recsys::explore::{self, debias, plot, ColorBy, Labels, MapOptions, Method};
 

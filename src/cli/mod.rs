@@ -3,8 +3,13 @@
 
 mod args;
 mod commands;
+mod common;
 mod dnn;
+mod evaluate;
 mod explore;
+mod params;
+mod query;
+mod train;
 
 use clap::Parser;
 

@@ -131,7 +131,7 @@ pub enum ColumnSpec {
         flags: Vec<String>,
     },
     /// A text field (title, review, tag) tokenised by the word2vec tokenizer
-    /// ([`crate::text::Tokenizer::Words`]: lower-cased `[a-z]+('[a-z]+)?`, `<br />` removed)
+    /// ([`crate::tokenize::Tokenizer::Words`]: lower-cased `[a-z]+('[a-z]+)?`, `<br />` removed)
     /// into a bag of word ids — one id per token, repeats kept, so a `mean` embedding is the
     /// mean of the tokens' word vectors (TensorFlow Hub's `text_embedding_column`). Tokens
     /// outside the vocabulary go to `num_oov_buckets` hashed buckets, or are dropped.
@@ -251,7 +251,7 @@ fn derived(value: &str, derive: Option<Derive>, column: &str) -> Result<String, 
 pub(crate) fn for_each_token(value: &str, max: Option<usize>, mut f: impl FnMut(&str)) {
     let mut buf = String::new();
     let mut toks = Vec::new();
-    crate::text::Tokenizer::Words.tokenize(value, &mut buf, &mut toks);
+    crate::tokenize::Tokenizer::Words.tokenize(value, &mut buf, &mut toks);
     for t in toks.iter().take(max.unwrap_or(usize::MAX)) {
         f(t);
     }

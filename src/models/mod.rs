@@ -204,9 +204,6 @@ pub trait Trainer: Send + Sync {
     ) -> Result<Model>;
 }
 
-/// The names accepted by `--algo` that this build implements.
-pub const ALGORITHMS: &[&str] = &["als", "mf", "bpr"];
-
 /// A table of a saved model being resumed (an error names it when missing).
 pub(crate) fn saved_table(m: &Model, name: &str) -> Result<ndarray::Array2<f32>> {
     m.tables

@@ -1,0 +1,233 @@
+//! Flags → typed hyper-parameters: one [`Algorithm`] from the shared `HyperArgs`.
+
+use anyhow::{bail, Context, Result};
+
+use super::args::{Algo, HyperArgs, SimilarityArg, WeightingArg};
+use clap::ValueEnum;
+use recsys::embedding::Dimension;
+use recsys::models::als::AlsParams;
+use recsys::models::bpr::BprParams;
+use recsys::models::glove::GloveParams;
+use recsys::models::item2vec::Item2VecParams;
+use recsys::models::itemknn::{ItemKnnParams, Similarity};
+use recsys::models::lsa::{LsaParams, Weighting};
+use recsys::models::mf::MfParams;
+use recsys::models::weighting::{self, Weighting as InteractionWeighting};
+use recsys::models::word2vec::{Arch, Word2VecParams};
+use recsys::models::Trainer;
+use recsys::train::Algorithm;
+
+/// The algorithm of `--algo` with its parameters from the flags. `n_items`: the item count
+/// `--dim auto` resolves against (interactions); `None` for text, where `auto` is resolved
+/// by the trainer once the vocabulary is counted.
+pub(super) fn algorithm(h: &HyperArgs, n_items: Option<usize>) -> Result<Algorithm> {
+    let dim = match n_items {
+        None => word_dim(h)?,
+        Some(n) => match &h.dim {
+            None => None,
+            Some(d) => Some(
+                Dimension::parse(d)
+                    .with_context(|| {
+                        format!("--dim must be 'auto' or a positive integer, not '{d}'")
+                    })?
+                    .resolve(n),
+            ),
+        },
+    };
+    Ok(match h.algo {
+        Algo::Als => {
+            let d = AlsParams::default();
+            Algorithm::Als(AlsParams {
+                factors: dim.unwrap_or(d.factors),
+                iterations: h.epochs.unwrap_or(d.iterations),
+                regularization: h.reg.unwrap_or(d.regularization),
+                alpha: h.alpha.unwrap_or(d.alpha),
+                cg_steps: h.cg_steps.unwrap_or(d.cg_steps),
+                weighting: interaction_weighting(h)?,
+                ..d
+            })
+        }
+        Algo::Itemknn => Algorithm::Itemknn(knn_params(h)),
+        Algo::Mf => {
+            let d = if h.svdpp {
+                MfParams::svdpp_default()
+            } else {
+                MfParams::default()
+            };
+            Algorithm::Mf(MfParams {
+                factors: dim.unwrap_or(d.factors),
+                epochs: h.epochs.unwrap_or(d.epochs),
+                learning_rate: h.lr.unwrap_or(d.learning_rate),
+                lr_decay: h.lr_decay.unwrap_or(d.lr_decay),
+                reg_factors: h.reg.unwrap_or(d.reg_factors),
+                reg_bias: h.reg_bias.unwrap_or(d.reg_bias),
+                init_std: h.init_std.unwrap_or(d.init_std),
+                svdpp: h.svdpp,
+            })
+        }
+        Algo::Bpr => {
+            let d = BprParams::defaults_for(h.warp, h.item_features);
+            Algorithm::Bpr(BprParams {
+                factors: dim.unwrap_or(d.factors),
+                epochs: h.epochs.unwrap_or(d.epochs),
+                learning_rate: h.lr.unwrap_or(d.learning_rate),
+                reg: h.reg.unwrap_or(d.reg),
+                reg_bias: h.reg_bias.unwrap_or(d.reg_bias),
+                init_std: h.init_std.unwrap_or(d.init_std),
+                item_features: h.item_features,
+                warp: h.warp,
+                max_sampled: h.max_sampled.unwrap_or(d.max_sampled),
+                neg_exponent: h.ns_exponent.unwrap_or(d.neg_exponent),
+            })
+        }
+        Algo::Item2vec => Algorithm::Item2vec(item2vec_params(h, dim)?),
+        Algo::Word2vec => {
+            let d = if h.cbow {
+                Word2VecParams::cbow()
+            } else {
+                Word2VecParams::default()
+            };
+            Algorithm::Word2vec(w2v_params(h, d, dim)?)
+        }
+        Algo::Glove => Algorithm::Glove(glove_params(h)?),
+        Algo::Lsa => Algorithm::Lsa(lsa_params(h)?),
+        Algo::Dnn => bail!(
+            "dnn trains on a schema's joined files: `recsys train DATA --algo dnn --schema FILE`"
+        ),
+    })
+}
+
+/// A trainer over interactions from the flags, its width resolved against `n_items`
+/// (parameters checked).
+pub(super) fn trainer(h: &HyperArgs, n_items: usize) -> Result<Box<dyn Trainer>> {
+    let alg = algorithm(h, Some(n_items))?;
+    match alg.trainer()? {
+        Some(t) => Ok(t),
+        None => bail!(
+            "{} trains on text, not interactions: `recsys train CORPUS.txt[.gz] --algo {}`",
+            alg.name(),
+            alg.name()
+        ),
+    }
+}
+
+/// Item-KNN parameters from `--similarity`, `--neighbours`, `--bm25-k1`, `--bm25-b`.
+pub(super) fn knn_params(h: &HyperArgs) -> ItemKnnParams {
+    let d = ItemKnnParams::default();
+    ItemKnnParams {
+        similarity: match h.similarity {
+            None => d.similarity,
+            Some(SimilarityArg::Cosine) => Similarity::Cosine,
+            Some(SimilarityArg::Bm25) => Similarity::Bm25,
+            Some(SimilarityArg::Tfidf) => Similarity::Tfidf,
+        },
+        neighbours: h.neighbours.unwrap_or(d.neighbours),
+        bm25_k1: h.bm25_k1.unwrap_or(d.bm25_k1),
+        bm25_b: h.bm25_b.unwrap_or(d.bm25_b),
+    }
+}
+
+/// The interaction weighting of `--weighting` (als), BM25's constants from `--bm25-k1/-b`.
+pub(super) fn interaction_weighting(h: &HyperArgs) -> Result<InteractionWeighting> {
+    Ok(match h.weighting {
+        None | Some(WeightingArg::None) => InteractionWeighting::None,
+        Some(WeightingArg::Tfidf) => InteractionWeighting::Tfidf,
+        Some(WeightingArg::Bm25) => InteractionWeighting::Bm25 {
+            k1: h.bm25_k1.unwrap_or(weighting::BM25_K1),
+            b: h.bm25_b.unwrap_or(weighting::BM25_B),
+        },
+        Some(w @ (WeightingArg::Ppmi | WeightingArg::LogCount)) => bail!(
+            "--weighting {} weights co-occurrence counts (lsa); interactions take none, bm25 or tfidf",
+            w.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default()
+        ),
+    })
+}
+
+/// GloVe parameters from the flags (`--alpha` is the weighting exponent, `--lr` AdaGrad's rate).
+pub(super) fn glove_params(h: &HyperArgs) -> Result<GloveParams> {
+    let d = GloveParams::default();
+    Ok(GloveParams {
+        dim: word_dim(h)?.unwrap_or(d.dim),
+        window: h.window.unwrap_or(d.window),
+        min_count: h.min_count.unwrap_or(d.min_count),
+        max_vocab: h.max_vocab,
+        x_max: h.x_max.unwrap_or(d.x_max),
+        alpha: h.alpha.unwrap_or(d.alpha),
+        lr: h.lr.unwrap_or(d.lr),
+        epochs: h.epochs.unwrap_or(d.epochs),
+        memory_mb: h.memory_mb.unwrap_or(d.memory_mb),
+    })
+}
+
+/// LSA parameters from the flags.
+pub(super) fn lsa_params(h: &HyperArgs) -> Result<LsaParams> {
+    let d = LsaParams::default();
+    Ok(LsaParams {
+        dim: word_dim(h)?.unwrap_or(d.dim),
+        window: h.window.unwrap_or(d.window),
+        min_count: h.min_count.unwrap_or(d.min_count),
+        max_vocab: h.max_vocab,
+        weighting: match h.weighting {
+            Some(WeightingArg::LogCount) => Weighting::LogCount,
+            Some(WeightingArg::Ppmi) | None => Weighting::Ppmi,
+            Some(w) => bail!(
+                "--weighting {} is for interactions (als); lsa takes ppmi or log-count",
+                w.to_possible_value()
+                    .map(|v| v.get_name().to_string())
+                    .unwrap_or_default()
+            ),
+        },
+        memory_mb: h.memory_mb.unwrap_or(d.memory_mb),
+        ..d
+    })
+}
+
+/// item2vec's parameters from the flags (interactions and sessions alike), `dim` already
+/// resolved by the caller.
+pub(super) fn item2vec_params(h: &HyperArgs, dim: Option<usize>) -> Result<Item2VecParams> {
+    let d = Item2VecParams::default();
+    Ok(Item2VecParams {
+        w2v: w2v_params(h, d.w2v, dim)?,
+        history: h.history.unwrap_or(d.history),
+        history_decay: h.history_decay.unwrap_or(d.history_decay),
+    })
+}
+
+/// Engine parameters from the flags, over the algorithm's defaults `d`.
+pub(super) fn w2v_params(
+    h: &HyperArgs,
+    d: Word2VecParams,
+    dim: Option<usize>,
+) -> Result<Word2VecParams> {
+    let alpha = h.lr.unwrap_or(d.alpha);
+    Ok(Word2VecParams {
+        dim: dim.unwrap_or(d.dim),
+        arch: if h.cbow { Arch::Cbow } else { Arch::SkipGram },
+        cbow_mean: !h.cbow_sum,
+        negative: h.negative.unwrap_or(d.negative),
+        hs: h.hs,
+        window: h.window.unwrap_or(d.window),
+        shrink_windows: !h.fixed_window,
+        sample: h.sample.unwrap_or(d.sample),
+        min_count: h.min_count.unwrap_or(d.min_count),
+        max_vocab: h.max_vocab.or(d.max_vocab),
+        ns_exponent: h.ns_exponent.unwrap_or(d.ns_exponent),
+        alpha,
+        min_alpha: h.min_lr.unwrap_or(d.min_alpha.min(alpha)),
+        epochs: h.epochs.unwrap_or(d.epochs),
+        batched: !h.unbatched,
+    })
+}
+
+/// Width for text models: a number, or `auto` (0: the fourth-root rule, resolved by the
+/// trainer once the vocabulary pass has counted the words).
+pub(super) fn word_dim(h: &HyperArgs) -> Result<Option<usize>> {
+    match &h.dim {
+        None => Ok(None),
+        Some(d) => match Dimension::parse(d) {
+            Some(Dimension::Fixed(n)) => Ok(Some(n)),
+            Some(Dimension::Auto) => Ok(Some(0)),
+            None => bail!("--dim must be 'auto' or a positive integer, not '{d}'"),
+        },
+    }
+}

@@ -1,0 +1,246 @@
+//! `recsys train`: read the data, one call to [`recsys::train::train`], save, report.
+
+use std::path::Path;
+
+use anyhow::{bail, Result};
+use serde_json::json;
+
+use super::args::{Algo, Cli, HyperArgs, InputKind, TrainArgs};
+use super::common::{algo_name, context, info_f64, load, note_inits, peak_rss_mb, print_json};
+use super::params::{algorithm, knn_params, trainer};
+use recsys::checkpoint::{self};
+use recsys::data::{self};
+use recsys::text::{TextFiles, Tokenizer};
+use recsys::train::{self, Input, Job};
+
+/// Algorithms that train on text files (word vectors, or item2vec sessions).
+pub(super) fn trains_on_text(h: &HyperArgs) -> bool {
+    matches!(h.algo, Algo::Word2vec | Algo::Glove | Algo::Lsa)
+        || (h.algo == Algo::Item2vec && h.input == InputKind::Sessions)
+}
+
+pub(super) fn one_path(paths: &[std::path::PathBuf], algo: Algo) -> Result<&Path> {
+    match paths {
+        [p] => Ok(p),
+        [] => bail!("give the data file"),
+        _ => bail!(
+            "--algo {} takes one data file or folder, not {}",
+            format!("{algo:?}").to_lowercase(),
+            paths.len()
+        ),
+    }
+}
+
+pub(super) fn text_files(paths: &[std::path::PathBuf], tokenizer: Tokenizer) -> Result<TextFiles> {
+    for p in paths {
+        if !p.is_file() {
+            bail!(
+                "{}: not a file (word2vec reads text files, one sentence per line)",
+                p.display()
+            );
+        }
+    }
+    Ok(TextFiles {
+        paths: paths.to_vec(),
+        tokenizer,
+    })
+}
+
+/// Train word2vec, GloVe, LSA (or item2vec on sessions) on text files.
+/// `save_to`: where `--checkpoint-every` saves the model so far (word2vec).
+pub(super) fn fit_text(
+    cli: &Cli,
+    h: &HyperArgs,
+    paths: &[std::path::PathBuf],
+    save_to: Option<&Path>,
+) -> Result<recsys::Model> {
+    let ctx = context(cli, h)?;
+    let tokenizer = if h.algo == Algo::Item2vec {
+        Tokenizer::Whitespace
+    } else {
+        Tokenizer::Words
+    };
+    let files = text_files(paths, tokenizer)?;
+    let job = Job {
+        checkpoint_every: h.checkpoint_every.unwrap_or(0),
+        ..Job::new(algorithm(h, None)?)
+    };
+    let mut save = |m: &recsys::Model| -> recsys::Result<()> {
+        match save_to {
+            Some(dir) => checkpoint::save(m, dir),
+            None => Ok(()),
+        }
+    };
+    Ok(train::train(&job, Input::Text(&files), &ctx, &mut save)?)
+}
+
+pub(super) fn train_text(cli: &Cli, a: &TrainArgs) -> Result<()> {
+    let mut model = fit_text(cli, &a.hyper, &a.data, Some(&a.model))?;
+    note_inits(cli, &model);
+    model.info.insert(
+        "text_files".into(),
+        a.data
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .into(),
+    );
+    checkpoint::save(&model, &a.model)?;
+    let fit_s = info_f64(&model, "fit_s");
+    let g = |k: &str| model.info.get(k).cloned().unwrap_or_default();
+    if cli.json {
+        print_json(&json!({
+            "model": a.model.display().to_string(),
+            "algo": model.algo,
+            "params": model.params,
+            "vocab": g("vocab"),
+            "corpus_words": g("corpus_words"),
+            "sentences": g("sentences"),
+            "effective_words": g("effective_words"),
+            "epochs": model.epochs.len(),
+            "loss": model.epochs.last().map(|e| e.loss),
+            "build_vocab_s": g("build_vocab_s"),
+            "fit_s": fit_s,
+            "raw_words_per_s": g("raw_words_per_s"),
+            "count_s": model.info.get("count_s"),
+            "cooc_pairs": model.info.get("cooc_pairs"),
+            "threads": a.hyper.threads,
+            "peak_rss_mb": peak_rss_mb(),
+            "init": model.info.get("init"),
+        }));
+    } else {
+        println!(
+            "trained {} on {} tokens ({} lines, {} kept in the vocabulary) in {:.2}s ({} words/s) → {}",
+            model.algo,
+            g("corpus_words"),
+            g("sentences"),
+            g("vocab"),
+            fit_s,
+            info_f64(&model, "raw_words_per_s").round(),
+            a.model.display()
+        );
+    }
+    Ok(())
+}
+
+pub(super) fn train(cli: &Cli, a: &TrainArgs) -> Result<()> {
+    let h = &a.hyper;
+    if h.algo == Algo::Dnn {
+        return super::dnn::train(cli, a);
+    }
+    if trains_on_text(h) {
+        return train_text(cli, a);
+    }
+    let path = one_path(&a.data, h.algo)?;
+    let baskets = path.is_file() && h.schema.is_none() && data::reader::looks_like_sessions(path);
+    if baskets && h.algo == Algo::Item2vec {
+        if !cli.quiet {
+            eprintln!(
+                "note: {} holds one session/basket per line; reading it as sessions (--input sessions)",
+                path.display()
+            );
+        }
+        let mut a2 = TrainArgs {
+            data: a.data.clone(),
+            model: a.model.clone(),
+            hyper: a.hyper.clone(),
+        };
+        a2.hyper.input = InputKind::Sessions;
+        return train_text(cli, &a2);
+    }
+    if baskets {
+        return Err(recsys::Error::data(
+            path,
+            format!(
+                "looks like one session or basket per line (whitespace-separated item tokens, lines of different lengths or words past the second column), not interaction rows: --algo {} needs user and item columns; train item2vec on it (`--algo item2vec --input sessions`)",
+                algo_name(h.algo)
+            ),
+        )
+        .into());
+    }
+    let ds = load(path, h.schema.as_deref(), h.on_bad_row)?;
+    let x = &ds.interactions;
+    let t = trainer(&a.hyper, x.items.len())?;
+    let ctx = context(cli, &a.hyper)?;
+    let job = Job {
+        // the default model: ALS factors for `recommend`, an item-item table for `similar`
+        item_neighbours: (h.algo == Algo::Als && !h.no_neighbours).then(|| knn_params(h)),
+        ..Job::new(algorithm(&a.hyper, Some(x.items.len()))?)
+    };
+    let input = Input::Interactions {
+        data: x,
+        catalog: ds.catalog.as_ref(),
+    };
+    let mut model = train::train(&job, input, &ctx, &mut |_| Ok(()))?;
+    if let (Algo::Item2vec, false) = (h.algo, cli.quiet) {
+        let window = model.params["window"].as_u64().unwrap_or(0) as usize;
+        if let Some(median) = recsys::models::item2vec::long_histories(x, window) {
+            eprintln!(
+                "note: users here have {median} items (median), more than item2vec's window of {window}: its neighbours follow when items were rated together more than what they are; for `similar`, the default model (`recsys train DATA`) or `--algo itemknn` find sequels far more often (BENCHMARKS.md, \"Neighbours people recognise\")"
+            );
+        }
+    }
+    note_inits(cli, &model);
+    model.info.insert(
+        "interactions_file".into(),
+        ds.interactions_path.display().to_string().into(),
+    );
+    if let Some(p) = &ds.items_path {
+        model
+            .info
+            .insert("items_file".into(), p.display().to_string().into());
+    }
+    model.info.insert("interactions".into(), x.len().into());
+    if x.skipped_rows > 0 {
+        model
+            .info
+            .insert("skipped_rows".into(), x.skipped_rows.into());
+    }
+    checkpoint::save(&model, &a.model)?;
+    let fit_s = model
+        .info
+        .get("fit_s")
+        .and_then(|v| v.as_f64())
+        .unwrap_or(0.0);
+    let loss = model.epochs.last().map(|e| e.loss);
+    if cli.json {
+        print_json(&json!({
+            "model": a.model.display().to_string(),
+            "algo": t.name(),
+            "interactions": x.len(),
+            "users": x.users.len(),
+            "items": x.items.len(),
+            "titles": ds.catalog.as_ref().map_or(0, |c| c.len()),
+            "skipped_rows": x.skipped_rows,
+            "epochs": model.epochs.len(),
+            "loss": loss,
+            "fit_s": fit_s,
+            "init": model.info.get("init"),
+            "neighbours": model.info.get("neighbours"),
+        }));
+    } else {
+        println!(
+            "trained {} on {} interactions ({} users, {} items{}) in {:.2}s → {}",
+            t.name(),
+            x.len(),
+            x.users.len(),
+            x.items.len(),
+            if ds.catalog.is_some() {
+                ", with titles"
+            } else {
+                ""
+            },
+            fit_s,
+            a.model.display()
+        );
+        if let (Some(nb), false) = (model.info.get("neighbours"), cli.quiet) {
+            eprintln!(
+                "note: the model also holds an item-item table ({} similarity, {} neighbours per item): `similar` answers from it, `recommend` from the {} factors (--no-neighbours leaves it out; `similar --by embedding` uses the factors)",
+                nb["similarity"].as_str().unwrap_or("?"),
+                nb["neighbours"],
+                t.name()
+            );
+        }
+    }
+    Ok(())
+}
