@@ -75,9 +75,8 @@ fn kill_at(
             let _ = child.wait();
             panic!("the run neither finished nor started writing in 60 s");
         }
-        if !during_write {
-            std::thread::sleep(Duration::from_micros(200));
-        }
+        // poll, but do not spin: two cores are shared with the child
+        std::thread::sleep(Duration::from_micros(if during_write { 50 } else { 200 }));
     }
 }
 
@@ -98,6 +97,7 @@ fn timings(run: &dyn Fn() -> Child, dest: &Path) -> (Duration, Duration) {
             if seen.is_none() && !leftovers(dest).is_empty() {
                 seen = Some(Instant::now());
             }
+            std::thread::sleep(Duration::from_micros(50));
         }
         fulls.push(t0.elapsed());
         windows.push(seen.map_or(Duration::from_millis(1), |s| s.elapsed()));
@@ -201,15 +201,20 @@ fn a_train_killed_at_random_moments_never_loses_the_previous_model() {
 #[test]
 fn an_export_killed_at_random_moments_leaves_the_old_file_or_the_new_one() {
     let dir = tempdir("crash-export");
-    let model = common::train_synthetic(&dir, 64);
+    // two models whose exports differ in every row: rounds alternate between them, so "the
+    // old file or the new one" can be told apart from a mixture or a truncation
+    let model_a = common::train_synthetic(&dir, 64);
+    let model_b = dir.join("model-b");
+    std::fs::rename(&model_a, &model_b).unwrap();
+    let model_a = common::train_synthetic(&dir, 48);
     let out = dir.join("vectors.txt");
-    let export = |binary: bool| -> Vec<String> {
+    let export = |model: &Path| -> Vec<String> {
         [
             "export",
             "--model",
             model.to_str().unwrap(),
             "--format",
-            if binary { "word2vec-bin" } else { "word2vec" },
+            "word2vec",
             "--out",
             out.to_str().unwrap(),
         ]
@@ -217,25 +222,48 @@ fn an_export_killed_at_random_moments_leaves_the_old_file_or_the_new_one() {
         .map(|s| s.to_string())
         .collect()
     };
-    let (full, window) = timings(&|| spawn(&export(false)), &out);
-    let reference = recsys::checkpoint::formats::word2vec::read(&out, false).unwrap();
+    let read = || recsys::checkpoint::formats::word2vec::read(&out, false);
+    ok(&export(&model_b)
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>());
+    let want_b = read().unwrap();
+    let (full, window) = timings(&|| spawn(&export(&model_a)), &out);
+    let want_a = read().unwrap();
+    assert_ne!(want_a.1.ncols(), want_b.1.ncols());
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
-    let mut mid_write = 0;
+    let (mut killed, mut mid_write) = (0, 0);
+    let mut current = &want_a;
     for round in 0..100u64 {
+        let (model, new) = if round % 2 == 0 {
+            (&model_b, &want_b)
+        } else {
+            (&model_a, &want_a)
+        };
         let delay = Duration::from_micros(rng.below(full.as_micros() as u64 * 13 / 10));
         let extra = rng.below(window.as_micros() as u64 * 13 / 10);
-        kill_at(spawn(&export(false)), &out, delay, round % 2 == 1, extra);
+        let during_write = round % 4 >= 2;
+        if kill_at(spawn(&export(model)), &out, delay, during_write, extra) {
+            killed += 1;
+        }
         if !leftovers(&out).is_empty() {
             mid_write += 1;
         }
         // the next export removes what a dead writer left
         assert!(leftovers(&out).len() <= 1, "{:?}", leftovers(&out));
-        let (keys, table) = recsys::checkpoint::formats::word2vec::read(&out, false)
-            .unwrap_or_else(|e| panic!("round {round}: the export is damaged: {e}"));
-        assert_eq!(keys, reference.0);
-        assert_eq!(table, reference.1);
+        let got = read().unwrap_or_else(|e| panic!("round {round}: the export is damaged: {e}"));
+        assert!(
+            got == *current || got == *new,
+            "round {round}: the export is neither the old file nor the new one"
+        );
+        current = if got == *new { new } else { current };
     }
-    eprintln!("crash-export: 100 kills, {mid_write} left a temporary file (mid-write)");
+    eprintln!("crash-export: {killed} kills, {mid_write} left a temporary file (mid-write)");
+    assert!(killed >= 50, "too few exports were killed: {killed}");
+    assert!(
+        mid_write >= 5,
+        "too few kills landed while writing: {mid_write}"
+    );
 }
 
 /// A pid that no process has now: a child that has exited and been reaped.

@@ -7,6 +7,9 @@ use common::*;
 
 use std::path::{Path, PathBuf};
 
+/// The inputs the fuzzers found, each fixed and kept: `<target>/<file>` under `fuzz/regressions/`.
+const FINDINGS: [&str; 1] = ["embeddings/oom-ef6a85bb5281b94817c967ee01373f9701725cde"];
+
 fn inputs(target: &str) -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
     let mut out = Vec::new();
@@ -55,7 +58,35 @@ fn parsers_survive_every_saved_fuzz_input() {
         .build()
         .unwrap();
     n += replay("http", &mut |b| recsys::fuzzing::http(b, &app, &rt));
-    assert!(n >= 1, "no saved inputs found under fuzz/");
+    assert!(
+        n > FINDINGS.len(),
+        "the seeds under fuzz/seeds/ were not found"
+    );
+    // every saved finding is replayed by name, and no finding sits there unlisted
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions");
+    for f in FINDINGS {
+        assert!(root.join(f).is_file(), "saved fuzz finding {f} is missing");
+    }
+    let mut found: Vec<String> = Vec::new();
+    for target in ["rows", "schema", "embeddings", "model_dir", "http"] {
+        if let Ok(rd) = std::fs::read_dir(root.join(target)) {
+            found.extend(
+                rd.flatten()
+                    .map(|e| format!("{target}/{}", e.file_name().to_string_lossy())),
+            );
+        }
+        // each target replays at least one seed
+        let seeds = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fuzz/seeds")
+            .join(target);
+        assert!(
+            std::fs::read_dir(&seeds).map(|d| d.count()).unwrap_or(0) >= 1,
+            "no seeds for {target} under {}",
+            seeds.display()
+        );
+    }
+    found.sort();
+    assert_eq!(found, FINDINGS, "list each new finding in FINDINGS");
     // the first finding: a word2vec header of 0 rows × 709,551,615 dimensions made the binary
     // reader allocate 2.8 GB for one row; now it is refused by the dimension cap
     let e = recsys::checkpoint::formats::word2vec::parse(b"0 709551615\r", true, Path::new("x"))
