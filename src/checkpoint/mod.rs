@@ -549,7 +549,7 @@ fn map_file(path: &Path) -> Result<memmap2::Mmap> {
     // replaced file stays alive for existing mappings). The mapping lives only inside
     // `load`, which copies every tensor out before returning; the bytes are read through
     // safetensors' bounds-checked parser. Another program truncating the file in those
-    // milliseconds is outside the contract (DESIGN: model directories are ours to write).
+    // milliseconds is outside the contract (model directories are ours to write).
     unsafe { memmap2::Mmap::map(&f) }
         .map_err(|e| Error::checkpoint(path, format!("cannot map: {e}")))
 }

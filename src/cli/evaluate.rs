@@ -215,7 +215,7 @@ pub(super) fn evaluate(cli: &Cli, a: &EvalArgs) -> Result<()> {
         "fit_s": fit_s,
     });
     if a.hyper.algo == Algo::Item2vec {
-        // DESIGN: item2vec is always reported beside the popularity baseline
+        // item2vec is always reported beside the popularity baseline
         let p = eval::evaluate_popularity(&train, &test, k);
         out[format!("hr@{k}_popularity")] = p.hr.into();
         out[format!("ndcg@{k}_popularity")] = p.ndcg.into();

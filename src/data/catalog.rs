@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::reader::{is_number, TextTable};
-use super::{infer_role, Role};
+use super::roles::{infer_role, Role};
 use crate::error::{Error, Result};
 
 /// The 19 genre flag columns of MovieLens 100K `u.item`, in file order (`u.genre`).

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use super::Interactions;
+use super::interactions::Interactions;
 use crate::vocab::Vocab;
 
 /// Files smaller than this are read by the hand-written reader (parsing is not the cost).

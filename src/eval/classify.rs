@@ -1,4 +1,4 @@
-//! Classification metrics of DESIGN §8: `auc` (ties get half credit, as scikit-learn's
+//! Classification metrics: `auc` (ties get half credit, as scikit-learn's
 //! `roc_auc_score`), `logloss` (probabilities clipped to `[1e-15, 1 - 1e-15]`) and `accuracy`
 //! (at 0.5); and regression's RMSE/MAE.
 

@@ -1,4 +1,6 @@
-//! Metrics exactly as DESIGN §8 and `../shared/peers/common.py` define them.
+//! Top-k metrics with their textbook definitions: precision@k, recall@k, hit rate@k and
+//! NDCG@k with binary relevance (`DCG = Σ 1/log2(rank + 1)` over hits, divided by the ideal
+//! DCG of min(k, |test items|) hits); RMSE and MAE for ratings.
 
 /// Top-k metrics of one evaluation, macro-averaged over users with at least one test item.
 #[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]

@@ -1,5 +1,5 @@
-//! Evaluation: splits, metrics and the top-k protocol of DESIGN §8 (train items excluded,
-//! macro average over users with at least one test item).
+//! Evaluation: splits, metrics and the top-k protocol (train items excluded, macro average
+//! over users with at least one test item).
 
 pub mod classify;
 pub mod metrics;

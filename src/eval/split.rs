@@ -1,4 +1,6 @@
-//! Train/test splits, identical to `../shared/peers/common.py` for the deterministic ones.
+//! Train/test splits: random (seeded), leave-last-out (each user's latest event) and
+//! global time (the earliest 80 % of events by timestamp) — the splits the peer scripts of
+//! `benches/` use, so figures are compared on identical test sets.
 
 use rand::seq::SliceRandom;
 use rand::SeedableRng;

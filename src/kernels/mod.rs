@@ -1,6 +1,6 @@
 //! The numeric floor every trainer and look-up stands on: portable dense kernels
-//! ([`linalg`]: dot, axpy written so the compiler vectorises them) and their run-time
-//! selected SIMD paths ([`simd`]: AVX2/FMA and assembly where the CPU has them).
+//! (`linalg`: dot, axpy written so the compiler vectorises them) and their run-time
+//! selected SIMD paths (`simd`: AVX2/FMA and assembly where the CPU has them).
 //! Nothing here knows a model, a file or a vocabulary.
 
 pub(crate) mod linalg;

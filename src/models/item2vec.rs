@@ -8,7 +8,7 @@
 //! before it `history_decay`, then `history_decay²`, …; decay 1 is the plain mean). Users'
 //! scores are cosines (`scoring = "cosine"`
 //! in the parameters), so `recommend` and `eval` rank the next item the way the item2vec
-//! literature and `../shared/peers/item2vec_gensim.py` do.
+//! literature (Barkan & Koenigstein 2016) and gensim-based item2vec recipes do.
 
 use std::time::Instant;
 

@@ -46,14 +46,6 @@ pub fn write_to(w: &mut dyn Write, table: ArrayView2<'_, f32>) -> std::io::Resul
     Ok(())
 }
 
-/// The bytes of a `.npy` file holding `table` as float32 (in memory; files use [`write()`]).
-#[must_use]
-pub fn to_bytes(table: ArrayView2<'_, f32>) -> Vec<u8> {
-    let mut out = Vec::new();
-    let _ = write_to(&mut out, table);
-    out
-}
-
 /// Write `table` to `path` and its keys to [`keys_path`], streamed.
 pub fn write(path: &Path, keys: &[String], table: ArrayView2<'_, f32>) -> Result<()> {
     if keys.len() != table.nrows() {
@@ -135,6 +127,13 @@ pub fn read(path: &Path) -> Result<Array2<f32>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The bytes of a `.npy` file holding `table`, in memory.
+    fn to_bytes(table: ArrayView2<'_, f32>) -> Vec<u8> {
+        let mut out = Vec::new();
+        write_to(&mut out, table).unwrap();
+        out
+    }
 
     #[test]
     fn round_trip_and_header_alignment() {

@@ -50,14 +50,6 @@ pub fn write_to(
     Ok(())
 }
 
-/// Render (keys, table) in the word2vec format (in memory; files use [`write()`]).
-#[must_use]
-pub fn to_bytes(keys: &[String], table: ArrayView2<'_, f32>, binary: bool) -> Vec<u8> {
-    let mut out = Vec::new();
-    let _ = write_to(&mut out, keys, table, binary);
-    out
-}
-
 /// Write (keys, table) to `path` in the word2vec text or binary format, streamed.
 pub fn write(path: &Path, keys: &[String], table: ArrayView2<'_, f32>, binary: bool) -> Result<()> {
     if keys.len() != table.nrows() {
@@ -229,6 +221,13 @@ pub fn read_from(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// (keys, table) in the word2vec format, in memory.
+    fn to_bytes(keys: &[String], table: ArrayView2<'_, f32>, binary: bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        write_to(&mut out, keys, table, binary).unwrap();
+        out
+    }
 
     proptest! {
         #[test]

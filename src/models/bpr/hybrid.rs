@@ -7,7 +7,7 @@
 //! (one thread; each epoch visits the events in its own seeded shuffled order and draws its
 //! negatives uniformly over all items from its own seeded generator); it is deterministic for
 //! a seed, and a resumed run continues exactly as the uninterrupted one. The loss is BPR's
-//! sampled log-loss or, with `warp`, WARP's rank-weighted hinge (as in [`super::bpr`]). The saved `item/embedding` and `item/bias` are the *effective*
+//! sampled log-loss or, with `warp`, WARP's rank-weighted hinge (as in plain BPR, [`super::Bpr`]). The saved `item/embedding` and `item/bias` are the *effective*
 //! `q̃_i`, `b̃_i`, so look-ups need nothing new; `genre/embedding` (+ `genre/bias`) and the
 //! `genre` vocabulary are saved too.
 

@@ -42,8 +42,8 @@ use crate::transfer::{InitReport, TableInit};
 use crate::vocab::Vocab;
 use optim::{State, Step};
 
-/// Hyper-parameters of the DNN. The defaults are the PyTorch peer's
-/// (`../shared/peers/dnn_torch.py`): 64-32 ReLU, Adagrad 0.05, batch 512, 5 epochs.
+/// Hyper-parameters of the DNN. The defaults are those of the PyTorch reference model the
+/// benchmarks run beside it (`benches/dnn.sh`): 64-32 ReLU, Adagrad 0.05, batch 512, 5 epochs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DnnParams {
     /// Widths of the hidden ReLU layers.

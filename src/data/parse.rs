@@ -1,0 +1,274 @@
+//! Interaction rows from a table: column positions, numbers and timestamps checked with
+//! file:line context, the optional polars fast path.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::vocab::Vocab;
+
+use super::interactions::Interactions;
+#[cfg(feature = "polars")]
+use super::reader::Delimiter;
+use super::reader::TextTable;
+use super::roles::{infer_role, ReadOptions, Role};
+
+/// Resolved column positions of an interactions table.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Positions {
+    user: usize,
+    item: usize,
+    rating: Option<usize>,
+    timestamp: Option<usize>,
+}
+
+pub(super) fn resolve_positions(table: &TextTable, opts: &ReadOptions) -> Result<Positions> {
+    let names: Option<Vec<String>> = opts.columns.clone().or_else(|| table.header.clone());
+    let Some(names) = names else {
+        // Header-less: positional user item [rating [timestamp]].
+        let n = match table.first_record() {
+            Some(r) => r?.fields.len(),
+            None => 0,
+        };
+        if n < 2 {
+            return Err(Error::parse(
+                &table.path,
+                1,
+                format!(
+                    "expected at least 2 fields (user, item[, rating[, timestamp]]), found {n}"
+                ),
+            ));
+        }
+        return Ok(Positions {
+            user: 0,
+            item: 1,
+            rating: (n > 2).then_some(2),
+            timestamp: (n > 3).then_some(3),
+        });
+    };
+    let find = |explicit: &Option<String>, role: Role| -> Result<Option<usize>> {
+        if let Some(name) = explicit {
+            return names
+                .iter()
+                .position(|n| n == name)
+                .map(Some)
+                .ok_or_else(|| {
+                    Error::data(
+                        &table.path,
+                        format!("no column named '{name}' (columns: {})", names.join(", ")),
+                    )
+                });
+        }
+        Ok(names.iter().position(|n| infer_role(n) == Some(role)))
+    };
+    let user = find(&opts.user_col, Role::User)?;
+    let item = find(&opts.item_col, Role::Item)?;
+    let (Some(user), Some(item)) = (user, item) else {
+        return Err(Error::data(
+            &table.path,
+            format!(
+                "missing column: need a user and an item column (e.g. userId, movieId); found: {}",
+                names.join(", ")
+            ),
+        ));
+    };
+    Ok(Positions {
+        user,
+        item,
+        rating: find(&opts.rating_col, Role::Rating)?,
+        timestamp: find(&opts.timestamp_col, Role::Timestamp)?,
+    })
+}
+
+/// Parse a finite float field, with an error naming the line and field.
+pub(crate) fn parse_f32(path: &Path, line: usize, field: &str, value: &str) -> Result<f32> {
+    let v: f32 = value.trim().parse().map_err(|_| {
+        Error::parse(
+            path,
+            line,
+            format!("field '{field}': expected a number, found '{value}'"),
+        )
+    })?;
+    if !v.is_finite() {
+        return Err(Error::parse(
+            path,
+            line,
+            format!("field '{field}': expected a finite number, found '{value}'"),
+        ));
+    }
+    Ok(v)
+}
+
+/// Parse an integer timestamp (unix seconds; a decimal part is truncated).
+pub(crate) fn parse_ts(path: &Path, line: usize, value: &str) -> Result<i64> {
+    let t = value.trim();
+    if let Ok(v) = t.parse::<i64>() {
+        return Ok(v);
+    }
+    match t.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v as i64),
+        _ => Err(Error::parse(
+            path,
+            line,
+            format!("field 'timestamp': expected unix seconds, found '{value}'"),
+        )),
+    }
+}
+
+/// Read an interactions file into `Interactions`, extending the given vocabularies (pass
+/// `Vocab::new()` for fresh ones; pass a training set's vocabularies to index a test set in
+/// the same space).
+pub fn read_interactions(
+    path: &Path,
+    opts: &ReadOptions,
+    users: Vocab,
+    items: Vocab,
+) -> Result<Interactions> {
+    #[cfg(feature = "polars")]
+    if let Some(x) = fast_path_file(path, opts, &users, &items) {
+        return Ok(x);
+    }
+    let table = TextTable::open(path, opts.delimiter.clone(), opts.has_header)?;
+    interactions_from_table(&table, opts, users, items)
+}
+
+/// The fast path deciding from the first 64 KiB only (header, delimiter, roles), so a large
+/// file is not decoded twice.
+#[cfg(feature = "polars")]
+pub(super) fn fast_path_file(
+    path: &Path,
+    opts: &ReadOptions,
+    users: &Vocab,
+    items: &Vocab,
+) -> Option<Interactions> {
+    use std::io::Read;
+    if opts.skip_bad_rows {
+        // the hand-written reader counts and skips bad rows; polars would stop at the first
+        return None;
+    }
+    if std::fs::metadata(path).ok()?.len() < super::fast::MIN_BYTES {
+        return None;
+    }
+    let mut head = Vec::with_capacity(1 << 16);
+    std::fs::File::open(path)
+        .ok()?
+        .take(1 << 16)
+        .read_to_end(&mut head)
+        .ok()?;
+    let cut = head.iter().rposition(|&b| b == b'\n')?;
+    head.truncate(cut + 1);
+    let table = TextTable::from_text(
+        path,
+        String::from_utf8(head).ok()?,
+        opts.delimiter.clone(),
+        opts.has_header,
+    )
+    .ok()?;
+    fast_path(path, &table, opts, users, items)
+}
+
+/// The polars reader for large headered files (see `fast.rs`); `None` = use ours.
+#[cfg(feature = "polars")]
+pub(super) fn fast_path(
+    path: &Path,
+    table: &TextTable,
+    opts: &ReadOptions,
+    users: &Vocab,
+    items: &Vocab,
+) -> Option<Interactions> {
+    let header = table.header.as_ref()?;
+    if opts.columns.is_some() {
+        return None;
+    }
+    let delimiter = match table.delimiter {
+        Delimiter::Char(c) if c.is_ascii() && c != '"' => c as u8,
+        _ => return None,
+    };
+    let pos = resolve_positions(table, opts).ok()?;
+    let name = |i: usize| header.get(i).map(String::as_str);
+    let names = super::fast::Names {
+        user: name(pos.user)?,
+        item: name(pos.item)?,
+        rating: match pos.rating {
+            Some(r) => Some(name(r)?),
+            None => None,
+        },
+        timestamp: match pos.timestamp {
+            Some(t) => Some(name(t)?),
+            None => None,
+        },
+    };
+    super::fast::read(path, delimiter, &names, users.clone(), items.clone())
+}
+
+pub(crate) fn interactions_from_table(
+    table: &TextTable,
+    opts: &ReadOptions,
+    users: Vocab,
+    items: Vocab,
+) -> Result<Interactions> {
+    let pos = resolve_positions(table, opts)?;
+    let need = [Some(pos.user), Some(pos.item), pos.rating, pos.timestamp]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(1)
+        + 1;
+    let mut out = Interactions {
+        users,
+        items,
+        has_rating: pos.rating.is_some(),
+        has_timestamp: pos.timestamp.is_some(),
+        ..Default::default()
+    };
+    for rec in table.records() {
+        let row = rec.and_then(|rec| {
+            let f = &rec.fields;
+            if f.len() < need {
+                return Err(Error::parse(
+                    &table.path,
+                    rec.line,
+                    format!("expected at least {need} fields, found {}", f.len()),
+                ));
+            }
+            let user = f[pos.user].trim();
+            let item = f[pos.item].trim();
+            if user.is_empty() || item.is_empty() {
+                return Err(Error::parse(
+                    &table.path,
+                    rec.line,
+                    format!(
+                        "field '{}': empty key",
+                        if user.is_empty() { "user" } else { "item" }
+                    ),
+                ));
+            }
+            let rating = match pos.rating {
+                Some(c) => parse_f32(&table.path, rec.line, "rating", &f[c])?,
+                None => 1.0,
+            };
+            let ts = match pos.timestamp {
+                Some(c) => parse_ts(&table.path, rec.line, &f[c])?,
+                None => 0,
+            };
+            out.push(user, item, rating, ts);
+            Ok(())
+        });
+        match row {
+            Ok(()) => {}
+            Err(e @ (Error::Parse { .. } | Error::Data { .. })) if opts.skip_bad_rows => {
+                out.skipped_rows += 1;
+                if out.first_skipped.is_none() {
+                    out.first_skipped = Some(e.to_string());
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if out.is_empty() {
+        return Err(Error::data(
+            &table.path,
+            "the file has a header but no data rows",
+        ));
+    }
+    Ok(out)
+}
