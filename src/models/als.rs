@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use sprs::CsMat;
 
 use super::weighting::Weighting;
-use super::{saved_table, TrainContext, Trainer};
+use super::{TrainContext, Trainer};
 use crate::data::{Catalog, Interactions};
 use crate::embedding::Initializer;
 use crate::error::{Error, Result};
@@ -321,23 +321,18 @@ impl Trainer for Als {
         let init = Initializer::UniformPositive {
             scale: p.init_scale,
         };
-        let mut users = init.table(data.users.len(), p.factors, ctx.seed);
-        let mut items = init.table(data.items.len(), p.factors, ctx.seed.wrapping_add(1));
-        ctx.check_inits("als", &[USER_EMBEDDING, ITEM_EMBEDDING])?;
-        let mut reports = Vec::new();
-        let ufrozen = ctx.init_table(USER_EMBEDDING, &mut users, &data.users, &mut reports)?;
-        let ifrozen = ctx.init_table(ITEM_EMBEDDING, &mut items, &data.items, &mut reports)?;
         let params = serde_json::to_value(p).unwrap_or_default();
-        let vocabs = [("user", &data.users), ("item", &data.items)];
-        let mut first = 0;
-        let mut epochs = Vec::with_capacity(p.iterations);
-        if let Some((m, done)) = ctx.resumed("als", &params, "iterations", p.iterations, &vocabs)? {
-            // the state of an ALS run is its two factor tables
-            users = saved_table(m, USER_EMBEDDING)?;
-            items = saved_table(m, ITEM_EMBEDDING)?;
-            first = done;
-            epochs.extend(m.epochs.iter().cloned());
-        }
+        let s = ctx.factor_start(
+            "als",
+            &params,
+            ("iterations", p.iterations),
+            data,
+            init,
+            p.factors,
+        )?;
+        // the state of an ALS run is its two factor tables
+        let (mut users, mut items, first, mut epochs) = (s.users, s.items, s.first, s.log);
+        let (ufrozen, ifrozen, reports) = (s.users_frozen, s.items_frozen, s.reports);
         let pb = crate::progress::bar((p.iterations - first) as u64, "als", ctx.progress);
         let start = Instant::now();
         let epochs = ctx.install(|| {

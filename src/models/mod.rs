@@ -52,6 +52,72 @@ pub(crate) fn require_interactions(data: &Interactions) -> Result<()> {
 /// The usual advice when SGD-style training diverges.
 pub(crate) const LOWER_LR: &str = "try a lower --lr (learning rate)";
 
+/// Where a two-table factor model (users × k, items × k) starts: both tables drawn from
+/// `init` (users with the run's seed, items with seed + 1), priors of the context applied
+/// (frozen rows marked), and — when resuming — the saved tables, epochs done and epoch log.
+/// ALS, MF and BPR start this way.
+pub(crate) struct FactorStart<'c> {
+    /// User factors.
+    pub users: ndarray::Array2<f32>,
+    /// Item factors.
+    pub items: ndarray::Array2<f32>,
+    /// User rows a frozen prior fixed.
+    pub users_frozen: Vec<bool>,
+    /// Item rows a frozen prior fixed.
+    pub items_frozen: Vec<bool>,
+    /// What the priors did.
+    pub reports: Vec<crate::transfer::InitReport>,
+    /// The first epoch to run (0, or the epochs a resumed model has done).
+    pub first: usize,
+    /// The epoch log so far (a resumed model's).
+    pub log: Vec<crate::model::EpochLog>,
+    /// The resumed model (for the state beyond the two tables: biases).
+    pub resumed: Option<&'c Model>,
+}
+
+impl TrainContext {
+    /// The start of a two-table factor model `algo` with parameters `params` (checked against
+    /// a resumed model with `epochs_key` = `total`), `k` factors drawn from `init`.
+    pub(crate) fn factor_start(
+        &self,
+        algo: &str,
+        params: &serde_json::Value,
+        (epochs_key, total): (&str, usize),
+        data: &Interactions,
+        init: crate::embedding::Initializer,
+        k: usize,
+    ) -> Result<FactorStart<'_>> {
+        use crate::model::{ITEM_EMBEDDING, USER_EMBEDDING};
+        self.check_inits(algo, &[USER_EMBEDDING, ITEM_EMBEDDING])?;
+        let mut users = init.table(data.users.len(), k, self.seed);
+        let mut items = init.table(data.items.len(), k, self.seed.wrapping_add(1));
+        let mut reports = Vec::new();
+        let users_frozen =
+            self.init_table(USER_EMBEDDING, &mut users, &data.users, &mut reports)?;
+        let items_frozen =
+            self.init_table(ITEM_EMBEDDING, &mut items, &data.items, &mut reports)?;
+        let vocabs = [("user", &data.users), ("item", &data.items)];
+        let mut start = FactorStart {
+            users,
+            items,
+            users_frozen,
+            items_frozen,
+            reports,
+            first: 0,
+            log: Vec::with_capacity(total),
+            resumed: None,
+        };
+        if let Some((m, done)) = self.resumed(algo, params, epochs_key, total, &vocabs)? {
+            start.users = saved_table(m, USER_EMBEDDING)?;
+            start.items = saved_table(m, ITEM_EMBEDDING)?;
+            start.first = done;
+            start.log.extend(m.epochs.iter().cloned());
+            start.resumed = Some(m);
+        }
+        Ok(start)
+    }
+}
+
 /// Run settings shared by every trainer.
 #[derive(Debug, Clone)]
 pub struct TrainContext {

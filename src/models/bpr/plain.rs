@@ -15,7 +15,7 @@ use crate::model::{EpochLog, Model, ITEM_BIAS, ITEM_EMBEDDING, USER_EMBEDDING};
 use crate::models::blocks::{split_rows, Blocks, Event};
 use crate::models::liked::{LikedSet, BITS_BUDGET};
 use crate::models::word2vec::noise::Noise;
-use crate::models::{saved_table, saved_vector, TrainContext};
+use crate::models::{saved_vector, TrainContext};
 
 use super::loss::{neg_log_sigmoid, warp_scale};
 use super::params::BprParams;
@@ -186,25 +186,15 @@ pub(super) fn fit(
     let init = Initializer::TruncatedNormal { std: p.init_std };
     let start = Instant::now();
     let pb = crate::progress::bar(p.epochs as u64, "bpr", ctx.progress);
-    ctx.check_inits("bpr", &[USER_EMBEDDING, ITEM_EMBEDDING])?;
-    let mut reports = Vec::new();
-    let mut p0 = init.table(data.users.len(), k, ctx.seed);
-    let mut q0 = init.table(data.items.len(), k, ctx.seed.wrapping_add(1));
-    let ufrozen = ctx.init_table(USER_EMBEDDING, &mut p0, &data.users, &mut reports)?;
-    let ifrozen = ctx.init_table(ITEM_EMBEDDING, &mut q0, &data.items, &mut reports)?;
     let params = serde_json::to_value(p).unwrap_or_default();
-    let vocabs = [("user", &data.users), ("item", &data.items)];
+    let s = ctx.factor_start("bpr", &params, ("epochs", p.epochs), data, init, k)?;
+    let (p0, q0, first, log) = (s.users, s.items, s.first, s.log);
+    let (ufrozen, ifrozen, reports) = (s.users_frozen, s.items_frozen, s.reports);
     let mut bi0 = vec![0.0f32; data.items.len()];
-    let mut first = 0;
-    let mut log = Vec::with_capacity(p.epochs);
-    if let Some((m, done)) = ctx.resumed("bpr", &params, "epochs", p.epochs, &vocabs)? {
+    if let Some(m) = s.resumed {
         // factors and item biases; negatives are seeded per (epoch, cell), so the rest of
         // the run draws what the uninterrupted one would have
-        p0 = saved_table(m, USER_EMBEDDING)?;
-        q0 = saved_table(m, ITEM_EMBEDDING)?;
         bi0 = saved_vector(m, ITEM_BIAS)?;
-        first = done;
-        log.extend(m.epochs.iter().cloned());
     }
     let (users, items, bi, epochs) = ctx.install(|| {
         let blocks = Blocks::new(&pos, rayon::current_num_threads(), ctx.seed);
