@@ -393,3 +393,79 @@ fn a_full_disk_fails_the_write_and_keeps_the_previous_model_and_export() {
         std::panic::resume_unwind(e);
     }
 }
+
+/// Run the binary with a per-file size limit of `kib` KiB (`RLIMIT_FSIZE`) and SIGXFSZ
+/// ignored, so a write past the limit fails with EFBIG the way a full disk fails with ENOSPC
+/// (no mount needed: this runs for every user, where the tmpfs test above needs root).
+fn recsys_with_file_limit(kib: u64, args: &[&str]) -> std::process::Output {
+    let bin = env!("CARGO_BIN_EXE_recsys");
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -f {} && trap '' XFSZ && exec \"$0\" \"$@\"",
+            kib * 2 // sh counts 512-byte blocks
+        ))
+        .arg(bin)
+        .args(args)
+        .output()
+        .expect("run sh")
+}
+
+#[test]
+fn a_write_past_the_file_size_limit_fails_and_keeps_the_previous_model_and_export() {
+    let dir = tempdir("crash-fsize");
+    let model = dir.join("m");
+    let data = synthetic();
+    let train = |dim: &str| {
+        recsys_with_file_limit(
+            200,
+            &[
+                "train",
+                data.to_str().unwrap(),
+                "--model",
+                model.to_str().unwrap(),
+                "--quiet",
+                "--dim",
+                dim,
+                "--no-neighbours",
+            ],
+        )
+    };
+    let o = train("8");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let before = std::fs::read(model.join("tensors.safetensors")).unwrap();
+    // 16 times larger: the tensors file passes 200 KiB; a clear error, the old model kept
+    let o = train("128");
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(o.status.code(), Some(5), "an I/O error's exit code: {err}");
+    assert!(err.contains("File too large"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let m = recsys::checkpoint::load(&model).expect("the previous model survives");
+    assert_eq!(m.tables["item/embedding"].ncols(), 8);
+    assert_eq!(std::fs::read(model.join("tensors.safetensors")).unwrap(), before);
+    assert!(leftovers(&model).is_empty(), "{:?}", leftovers(&model));
+    // an export past the limit leaves the previous export whole
+    let out = dir.join("v.txt");
+    let export = |kib: u64| {
+        recsys_with_file_limit(
+            kib,
+            &[
+                "export",
+                "--model",
+                model.to_str().unwrap(),
+                "--format",
+                "word2vec",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        )
+    };
+    assert!(export(200).status.success());
+    let first = std::fs::read(&out).unwrap();
+    let o = export(first.len() as u64 / 1024 / 2);
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(o.status.code(), Some(5), "{err}");
+    assert!(err.contains("File too large"), "{err}");
+    assert_eq!(std::fs::read(&out).unwrap(), first);
+    assert!(leftovers(&out).is_empty(), "{:?}", leftovers(&out));
+}
