@@ -442,7 +442,10 @@ fn a_write_past_the_file_size_limit_fails_and_keeps_the_previous_model_and_expor
     assert!(!err.contains("panicked"), "{err}");
     let m = recsys::checkpoint::load(&model).expect("the previous model survives");
     assert_eq!(m.tables["item/embedding"].ncols(), 8);
-    assert_eq!(std::fs::read(model.join("tensors.safetensors")).unwrap(), before);
+    assert_eq!(
+        std::fs::read(model.join("tensors.safetensors")).unwrap(),
+        before
+    );
     assert!(leftovers(&model).is_empty(), "{:?}", leftovers(&model));
     // an export past the limit leaves the previous export whole
     let out = dir.join("v.txt");

@@ -145,3 +145,49 @@ pub fn http_raw(addr: std::net::SocketAddr, raw: &[u8]) -> (u16, String) {
         .unwrap_or_default();
     (status, body)
 }
+
+/// (OOV %, Spearman's ρ) of a word model on a WordSim-format file, computed without the
+/// library's evaluation code.
+pub fn wordsim_by_hand(model: &std::path::Path, pairs: &std::path::Path) -> (f64, f64) {
+    let m = recsys::checkpoint::load(model).unwrap();
+    let vocab = m.vocab("word").unwrap();
+    let table = m.table("word/embedding").unwrap();
+    let row = |w: &str| {
+        let i = vocab.get(&w.to_lowercase())? as usize;
+        let r: Vec<f64> = table.row(i).iter().map(|&v| f64::from(v)).collect();
+        let n = r.iter().map(|v| v * v).sum::<f64>().sqrt();
+        Some(r.into_iter().map(|v| v / n).collect::<Vec<f64>>())
+    };
+    let (mut gold, mut cos, mut total) = (Vec::new(), Vec::new(), 0usize);
+    for line in std::fs::read_to_string(pairs).unwrap().lines() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let f: Vec<&str> = line.split('\t').collect();
+        total += 1;
+        if let (Some(a), Some(b)) = (row(f[0].trim()), row(f[1].trim())) {
+            gold.push(f[2].trim().parse::<f64>().unwrap());
+            cos.push(a.iter().zip(&b).map(|(x, y)| x * y).sum::<f64>());
+        }
+    }
+    // average rank: 1 + values below + (ties − 1) / 2
+    let rank = |x: &[f64]| -> Vec<f64> {
+        x.iter()
+            .map(|v| {
+                let below = x.iter().filter(|w| *w < v).count() as f64;
+                let ties = x.iter().filter(|w| *w == v).count() as f64;
+                1.0 + below + (ties - 1.0) / 2.0
+            })
+            .collect()
+    };
+    let (a, b) = (rank(&gold), rank(&cos));
+    let n = a.len() as f64;
+    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+    let cov: f64 = a.iter().zip(&b).map(|(x, y)| (x - ma) * (y - mb)).sum();
+    let va: f64 = a.iter().map(|x| (x - ma).powi(2)).sum();
+    let vb: f64 = b.iter().map(|y| (y - mb).powi(2)).sum();
+    (
+        100.0 * (total - gold.len()) as f64 / total as f64,
+        cov / (va * vb).sqrt(),
+    )
+}
