@@ -195,7 +195,7 @@ fn implicit_section(peers: &Peers, split: &str) {
         als41_fit,
     );
     // the peer's two confidence models at the λ chosen on validation splits cut from the
-    // training files (BENCHMARKS.md, "Thirty seeds on both splits, and ALS at the validated λ")
+    // training files (BENCHMARKS.md, "Thirty seeds on both splits")
     als_row(
         "recsys als, conf1 at the validated λ (α 0, λ 10)",
         10.0,

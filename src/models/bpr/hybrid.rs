@@ -84,7 +84,7 @@ struct State {
     /// that many times harder than an item's own row — with WARP's L2 of 0.1 it erased what
     /// cold items need (their ranking fell to chance). `1/√n` was best for the BPR loss on a
     /// validation split and keeps cold items well above chance with both losses (BENCHMARKS.md,
-    /// "Hybrid").
+    /// "How the defaults were chosen").
     share: Vec<f32>,
 }
 

@@ -47,7 +47,7 @@ fn default_max_sampled() -> usize {
 }
 
 /// Defaults chosen on validation splits cut from the ML-100K time-ordered training files
-/// (BENCHMARKS.md, "Choosing the BPR defaults"): lr 0.02, λ 0.03, 100 epochs, negatives ∝ count^½.
+/// (BENCHMARKS.md, "How the defaults were chosen"): lr 0.02, λ 0.03, 100 epochs, negatives ∝ count^½.
 impl Default for BprParams {
     fn default() -> Self {
         BprParams {
@@ -81,7 +81,7 @@ impl BprParams {
     /// The defaults for a loss (`warp`) and a model (`item_features`): [`Self::warp_default`]
     /// for WARP; the hybrid draws uniform negatives (α = 0) and, with the BPR loss, keeps
     /// lr 0.01 / λ 0.01 — on its validation split both scored higher than the plain model's
-    /// choices (BENCHMARKS.md, "Negative sampling", "Choosing the BPR defaults").
+    /// choices (BENCHMARKS.md, "Negative sampling", "How the defaults were chosen").
     #[must_use]
     pub fn defaults_for(warp: bool, item_features: bool) -> Self {
         let base = if warp {
