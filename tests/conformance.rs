@@ -448,18 +448,6 @@ fn text_entries() -> Vec<Algorithm> {
     ]
 }
 
-/// A word for item `n` that the word tokenizer keeps (letters only).
-fn word(mut n: usize) -> String {
-    let mut s = String::new();
-    loop {
-        s.push((b'a' + (n % 26) as u8) as char);
-        n /= 26;
-        if n == 0 {
-            return s;
-        }
-    }
-}
-
 /// The synthetic users' histories as text: one line per user, items as letter words.
 fn corpus() -> (
     common::TempDir,
@@ -469,7 +457,7 @@ fn corpus() -> (
     let (x, _) = data();
     let mut lines = vec![Vec::new(); x.users.len()];
     for r in 0..x.len() {
-        lines[x.user[r] as usize].push(word(x.item[r] as usize));
+        lines[x.user[r] as usize].push(common::letters(x.item[r] as usize));
     }
     let text: String = lines.iter().map(|l| l.join(" ") + "\n").collect();
     let dir = common::tempdir("conformance-text");

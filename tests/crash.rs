@@ -208,20 +208,7 @@ fn an_export_killed_at_random_moments_leaves_the_old_file_or_the_new_one() {
     std::fs::rename(&model_a, &model_b).unwrap();
     let model_a = common::train_synthetic(&dir, 48);
     let out = dir.join("vectors.txt");
-    let export = |model: &Path| -> Vec<String> {
-        [
-            "export",
-            "--model",
-            model.to_str().unwrap(),
-            "--format",
-            "word2vec",
-            "--out",
-            out.to_str().unwrap(),
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
-    };
+    let export = |model: &Path| -> Vec<String> { export_args(model, &out) };
     let read = || recsys::checkpoint::formats::word2vec::read(&out, false);
     ok(&export(&model_b)
         .iter()
@@ -264,6 +251,17 @@ fn an_export_killed_at_random_moments_leaves_the_old_file_or_the_new_one() {
         mid_write >= 5,
         "too few kills landed while writing: {mid_write}"
     );
+}
+
+/// `recsys export --model MODEL --format word2vec --out OUT`.
+fn export_args(model: &Path, out: &Path) -> Vec<String> {
+    let (model, out) = (model.to_str().unwrap(), out.to_str().unwrap());
+    [
+        "export", "--model", model, "--format", "word2vec", "--out", out,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
 }
 
 /// A pid that no process has now: a child that has exited and been reaped.
@@ -450,18 +448,8 @@ fn a_write_past_the_file_size_limit_fails_and_keeps_the_previous_model_and_expor
     // an export past the limit leaves the previous export whole
     let out = dir.join("v.txt");
     let export = |kib: u64| {
-        recsys_with_file_limit(
-            kib,
-            &[
-                "export",
-                "--model",
-                model.to_str().unwrap(),
-                "--format",
-                "word2vec",
-                "--out",
-                out.to_str().unwrap(),
-            ],
-        )
+        let args = export_args(&model, &out);
+        recsys_with_file_limit(kib, &args.iter().map(String::as_str).collect::<Vec<_>>())
     };
     assert!(export(200).status.success());
     let first = std::fs::read(&out).unwrap();

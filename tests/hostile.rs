@@ -211,17 +211,7 @@ fn a_corpus_of_a_million_distinct_words_is_counted_in_bounded_memory() {
     // 1,000,000 one-off tokens, and ten words that recur on every line.
     let dir = tempdir("hostile-vocab");
     let corpus = dir.join("distinct.txt");
-    // the tokenizer keeps letters only: spell numbers in base 26
-    let letters = |mut n: usize| {
-        let mut s = String::new();
-        loop {
-            s.push((b'a' + (n % 26) as u8) as char);
-            n /= 26;
-            if n == 0 {
-                return s;
-            }
-        }
-    };
+    // the tokenizer keeps letters only: spell numbers in base 26 (`common::letters`)
     let mut text = String::new();
     for line in 0..10_000 {
         for w in 0..10 {
@@ -235,8 +225,8 @@ fn a_corpus_of_a_million_distinct_words_is_counted_in_bounded_memory() {
     std::fs::write(&corpus, text).unwrap();
     let model = dir.join("m");
     let (c, m) = (corpus.to_str().unwrap(), model.to_str().unwrap());
-    let train = |cap: &str| {
-        recsys(&[
+    let args = |cap: &'static str| -> Vec<&str> {
+        vec![
             "train",
             c,
             "--algo",
@@ -252,29 +242,11 @@ fn a_corpus_of_a_million_distinct_words_is_counted_in_bounded_memory() {
             "--quiet",
             "--max-vocab",
             cap,
-        ])
+        ]
     };
-    let out = train("20");
-    assert!(out.status.success());
     // measured: the vocabulary pass over a million distinct words stays small with the cap
     // (12 MiB peak here; the same run with --max-vocab 2000000 peaks at 533 MiB)
-    let run = json(&ok(&[
-        "--json",
-        "train",
-        c,
-        "--algo",
-        "word2vec",
-        "--model",
-        m,
-        "--min-count",
-        "1",
-        "--dim",
-        "8",
-        "--epochs",
-        "1",
-        "--max-vocab",
-        "20",
-    ]));
+    let run = json(&ok(&[&["--json"][..], &args("20")].concat()));
     let rss = run["peak_rss_mb"]
         .as_f64()
         .expect("peak RSS is reported on Linux");
@@ -297,7 +269,7 @@ fn a_corpus_of_a_million_distinct_words_is_counted_in_bounded_memory() {
     ]));
     assert!(!v["results"].as_array().unwrap().is_empty());
     // 0 is not a size (a usage error from the argument parser)
-    let out = train("0");
+    let out = recsys(&args("0"));
     let e = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && e.contains("--max-vocab"), "{e}");
 }

@@ -191,3 +191,15 @@ pub fn wordsim_by_hand(model: &std::path::Path, pairs: &std::path::Path) -> (f64
         cov / (va * vb).sqrt(),
     )
 }
+
+/// A word for number `n` that the word tokenizer keeps (letters only: `n` in base 26).
+pub fn letters(mut n: usize) -> String {
+    let mut s = String::new();
+    loop {
+        s.push((b'a' + (n % 26) as u8) as char);
+        n /= 26;
+        if n == 0 {
+            return s;
+        }
+    }
+}
