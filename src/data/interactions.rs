@@ -23,7 +23,7 @@ pub struct Interactions {
     pub has_rating: bool,
     /// Whether timestamps came from the file.
     pub has_timestamp: bool,
-    /// Rows skipped as malformed (with [`ReadOptions::skip_bad_rows`]).
+    /// Rows skipped as malformed (with [`crate::data::ReadOptions::skip_bad_rows`]).
     pub skipped_rows: usize,
     /// The first skipped row's error (file:line: what was wrong).
     pub first_skipped: Option<String>,

@@ -60,7 +60,7 @@ pub struct ReadOptions {
     pub rating_col: Option<String>,
     /// Name of the timestamp column.
     pub timestamp_col: Option<String>,
-    /// Skip malformed rows (counted in [`Interactions::skipped_rows`]) instead of failing on
+    /// Skip malformed rows (counted in [`crate::data::Interactions::skipped_rows`]) instead of failing on
     /// the first one (`--on-bad-row skip`).
     pub skip_bad_rows: bool,
 }
