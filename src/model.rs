@@ -23,6 +23,12 @@ pub struct InitReport {
     pub unmatched_sample: Vec<String>,
     /// Whether the matched rows are frozen.
     pub frozen: bool,
+    /// Rows of a keyless prior (a tensor file) beyond its keys file: they match nothing.
+    pub rows_without_key: usize,
+    /// Lines of the keys file beyond the prior's rows: they name no vector.
+    pub keys_without_row: usize,
+    /// Keys the keys file repeats (the first row of each key is used).
+    pub repeated_keys: usize,
 }
 
 /// Table name of user factors.

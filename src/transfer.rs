@@ -28,6 +28,12 @@ pub struct TableInit {
     pub freeze: bool,
     /// Where they came from (for messages).
     pub source: PathBuf,
+    /// Rows of a keyless prior beyond its keys file.
+    pub rows_without_key: usize,
+    /// Keys-file lines beyond the prior's rows.
+    pub keys_without_row: usize,
+    /// Keys the keys file repeats.
+    pub repeated_keys: usize,
 }
 
 pub use crate::model::InitReport;
@@ -44,8 +50,7 @@ pub fn schema_inits(schema_path: &Path, algorithm: &str, inits: &mut Inits) -> R
         let table = format!("{}/embedding", e.column);
         match &e.init_from {
             Some(from) if !inits.contains_key(&table) => {
-                let init =
-                    TableInit::load(&base.join(from), e.tensor.as_deref(), &table, !e.trainable)?;
+                let init = TableInit::load(&PriorSource::of(e, base), &table, !e.trainable)?;
                 inits.insert(table, init);
             }
             Some(_) => {}
@@ -102,19 +107,125 @@ pub fn prior_vocabularies(
     Ok(out)
 }
 
+/// Where a table's prior vectors come from.
+#[derive(Debug, Clone, Default)]
+pub struct PriorSource {
+    /// A model directory, a word2vec / GloVe file, or a tensor file of another framework
+    /// (safetensors, `.npy`, a TensorFlow checkpoint or SavedModel, a `torch.save` file).
+    pub path: PathBuf,
+    /// The tensor's name in `path` (default: the target table's name in a model directory;
+    /// the only 2-D float tensor of a tensor file).
+    pub tensor: Option<String>,
+    /// Keys for the rows of a tensor file (`--init-vocab`; see
+    /// [`formats::tensor::read_keys`]); default `PATH.keys.txt` when it exists.
+    pub keys: Option<PathBuf>,
+}
+
+impl PriorSource {
+    /// Where a schema embedding's `init_from` points (with `tensor` and `init_vocab`), paths
+    /// relative to the schema's directory `base`.
+    #[must_use]
+    pub fn of(spec: &crate::features::EmbeddingSpec, base: &Path) -> PriorSource {
+        PriorSource {
+            path: base.join(spec.init_from.as_deref().unwrap_or_default()),
+            tensor: spec.tensor.clone(),
+            keys: spec.init_vocab.as_ref().map(|k| base.join(k)),
+        }
+    }
+
+    /// A source at `path` with default tensor and keys.
+    #[must_use]
+    pub fn new(path: impl Into<PathBuf>) -> PriorSource {
+        PriorSource {
+            path: path.into(),
+            ..PriorSource::default()
+        }
+    }
+}
+
+/// Counts of a keys file set against a tensor's rows, for [`InitReport`].
+#[derive(Debug, Clone, Copy, Default)]
+struct KeyCounts {
+    rows_without_key: usize,
+    keys_without_row: usize,
+    repeated_keys: usize,
+}
+
+/// Pick the tensor of `src` to read: the one asked for, else the only 2-D float tensor,
+/// else one named like the target table.
+fn pick_tensor(
+    src: &dyn formats::tensor::TensorSource,
+    path: &Path,
+    asked: Option<&str>,
+    target_table: &str,
+) -> Result<String> {
+    let all = src.tensors();
+    if let Some(name) = asked {
+        return Ok(name.to_string());
+    }
+    let floats: Vec<&formats::tensor::TensorInfo> = all
+        .iter()
+        .filter(|t| {
+            t.shape.len() == 2 && ["float32", "float16", "bfloat16", "float64"].contains(&t.dtype.as_str())
+        })
+        .collect();
+    if let [one] = floats.as_slice() {
+        return Ok(one.name.clone());
+    }
+    if all.iter().any(|t| t.name == target_table) {
+        return Ok(target_table.to_string());
+    }
+    Err(Error::checkpoint(
+        path,
+        format!(
+            "{} 2-D float tensors ({}): name one with --init-tensor (or `tensor` in the schema); `recsys inspect {}` lists them",
+            floats.len(),
+            floats
+                .iter()
+                .take(12)
+                .map(|t| format!("{} {:?}", t.name, t.shape))
+                .collect::<Vec<_>>()
+                .join(", "),
+            path.display()
+        ),
+    ))
+}
+
+/// Give `table`'s rows the keys of `keys` (line i = row i): the first row of a repeated key
+/// wins; extra rows or extra keys are counted.
+fn key_rows(keys: Vec<String>, table: Array2<f32>) -> (Vocab, Array2<f32>, KeyCounts) {
+    let n = keys.len().min(table.nrows());
+    let mut counts = KeyCounts {
+        rows_without_key: table.nrows() - n,
+        keys_without_row: keys.len() - n,
+        repeated_keys: 0,
+    };
+    let mut vocab = Vocab::new();
+    let mut rows = Vec::with_capacity(n);
+    for (r, k) in keys.into_iter().take(n).enumerate() {
+        if vocab.get(&k).is_some() {
+            counts.repeated_keys += 1;
+            continue;
+        }
+        vocab.insert(&k);
+        rows.push(r);
+    }
+    let picked = table.select(ndarray::Axis(0), &rows);
+    (vocab, picked, counts)
+}
+
 impl TableInit {
-    /// Read prior vectors from `path`: a model directory (tensor `tensor`, default
-    /// `item/embedding`, keys from the vocabulary of its column), a word2vec binary file
-    /// (`.bin`), a word2vec text file (header `N DIM`), or a GloVe text file (no header).
-    pub fn load(
-        path: &Path,
-        tensor: Option<&str>,
-        target_table: &str,
-        freeze: bool,
-    ) -> Result<TableInit> {
-        let (keys, vectors) = if path.is_dir() {
+    /// Read prior vectors for `target_table` from `source` (see [`PriorSource`]): a model
+    /// directory (keys from the vocabulary of the tensor's column), a tensor file of another
+    /// framework (keys from a keys file), a word2vec binary file (`.bin`), a word2vec text file
+    /// (header `N DIM`), or a GloVe text file (no header).
+    pub fn load(source: &PriorSource, target_table: &str, freeze: bool) -> Result<TableInit> {
+        let path = source.path.as_path();
+        let mut counts = KeyCounts::default();
+        let is_model_dir = path.is_dir() && checkpoint::manifest_path(path).is_file();
+        let (keys, vectors) = if is_model_dir {
             let m = checkpoint::load(path)?;
-            let name = tensor.unwrap_or(target_table);
+            let name = source.tensor.as_deref().unwrap_or(target_table);
             let t = m.tables.get(name).ok_or_else(|| {
                 Error::checkpoint(
                     path,
@@ -124,14 +235,45 @@ impl TableInit {
                     ),
                 )
             })?;
-            let col = Model::column_of(name);
-            let v = m.vocab(col).ok_or_else(|| {
-                Error::checkpoint(
-                    path,
-                    format!("no vocabulary for column '{col}' to match keys by"),
-                )
-            })?;
-            (v.clone(), t.clone())
+            if let Some(k) = &source.keys {
+                let (v, t, c) = key_rows(formats::tensor::read_keys(k)?, t.clone());
+                counts = c;
+                (v, t)
+            } else {
+                let col = Model::column_of(name);
+                let v = m.vocab(col).ok_or_else(|| {
+                    Error::checkpoint(
+                        path,
+                        format!("no vocabulary for column '{col}' to match keys by"),
+                    )
+                })?;
+                (v.clone(), t.clone())
+            }
+        } else if let Some(src) = formats::tensor::open(path)? {
+            let name = pick_tensor(&*src, path, source.tensor.as_deref(), target_table)?;
+            let table = src.read(&name)?;
+            let beside = formats::npy::keys_path(path);
+            let keys_file = match &source.keys {
+                Some(k) => k.clone(),
+                None if beside.is_file() => beside,
+                None => {
+                    return Err(Error::checkpoint(
+                        path,
+                        format!(
+                            "a {} file carries no keys for the rows of '{name}': give --init-vocab FILE (one key per line, line i = row i; or a TSV with a header, keys in the first column)",
+                            src.format()
+                        ),
+                    ))
+                }
+            };
+            let (v, t, c) = key_rows(formats::tensor::read_keys(&keys_file)?, table);
+            counts = c;
+            (v, t)
+        } else if path.is_dir() {
+            return Err(Error::checkpoint(
+                path,
+                "neither a recsys model directory (no manifest.json) nor a TensorFlow checkpoint or SavedModel directory",
+            ));
         } else if path.extension().is_some_and(|e| e == "bin") {
             let (k, t) = formats::word2vec::read(path, true)?;
             (Vocab::from_keys(k), t)
@@ -156,6 +298,9 @@ impl TableInit {
             vectors,
             freeze,
             source: path.to_path_buf(),
+            rows_without_key: counts.rows_without_key,
+            keys_without_row: counts.keys_without_row,
+            repeated_keys: counts.repeated_keys,
         })
     }
 
@@ -199,6 +344,9 @@ impl TableInit {
                 unmatched,
                 unmatched_sample: missing,
                 frozen: self.freeze,
+                rows_without_key: self.rows_without_key,
+                keys_without_row: self.keys_without_row,
+                repeated_keys: self.repeated_keys,
             },
         ))
     }
@@ -219,6 +367,9 @@ mod tests {
             vectors: ndarray::array![[2.0f32, 2.0], [1.0, 1.0]],
             freeze: true,
             source: "p".into(),
+            rows_without_key: 0,
+            keys_without_row: 0,
+            repeated_keys: 0,
         };
         let mut t = Array2::<f32>::zeros((3, 2));
         let (frozen, rep) = prior

@@ -3,8 +3,11 @@
 //! (format version, tensor names, shapes and dtypes, every size checked against the file).
 
 pub mod formats;
+mod inspect;
 mod manifest;
 mod vocab_file;
+
+pub use inspect::{inspect, Inspection};
 
 pub use manifest::{Manifest, TensorEntry, FORMAT_NAME, FORMAT_VERSION, OLDEST_READABLE_VERSION};
 

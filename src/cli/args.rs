@@ -48,6 +48,16 @@ pub enum Command {
     Plot(PlotArgs),
     /// Remove a bias direction (e.g. gender) from word vectors into a new model directory.
     Debias(DebiasArgs),
+    /// List the tensors (name, dtype, shape) of a model directory or of any file --init-from
+    /// reads: safetensors, .npy, a TensorFlow checkpoint or SavedModel, a torch.save file.
+    Inspect(InspectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The file or directory (a TensorFlow checkpoint by its prefix, its .index file, or the
+    /// directory holding it).
+    pub path: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -464,13 +474,22 @@ pub struct HyperArgs {
     /// Random seed (with --threads 1, runs are bit-reproducible).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Start a table from prior vectors: a model directory, a word2vec text/binary (.bin) or a
-    /// GloVe text file; rows are matched by key.
+    /// Start a table from prior vectors, rows matched by key: a model directory, a word2vec
+    /// text/binary (.bin) or GloVe text file, or a tensor file of another framework
+    /// (.safetensors, .npy, a TensorFlow checkpoint or SavedModel, a torch.save file; with
+    /// --init-vocab).
     #[arg(long)]
     pub init_from: Option<PathBuf>,
-    /// The table to initialise, and its tensor name in a prior model directory.
-    #[arg(long, default_value = "item/embedding", requires = "init_from")]
-    pub init_tensor: String,
+    /// The tensor to take from the prior (`recsys inspect` lists them). A table name of ours
+    /// (user/embedding, item/embedding, word/embedding) also picks the table to initialise;
+    /// by default the model's main table (word/embedding for text, else item/embedding) from
+    /// the prior's table of that name, or a tensor file's only 2-D float tensor.
+    #[arg(long, requires = "init_from")]
+    pub init_tensor: Option<String>,
+    /// Keys for the rows of a tensor file: one key per line (line i = row i, like
+    /// TensorFlow's vocabulary_file), or a TSV with a header and keys in the first column.
+    #[arg(long, requires = "init_from")]
+    pub init_vocab: Option<PathBuf>,
     /// Keep the rows taken from the prior fixed during training.
     #[arg(long, requires = "init_from")]
     pub freeze: bool,
@@ -633,6 +652,11 @@ pub enum Format {
     Glove,
     Npy,
     Projector,
+    /// One tensor named `weight` (an nn.Embedding's state dict), keys in PATH.keys.txt.
+    Safetensors,
+    /// A TensorFlow checkpoint at the prefix PATH (PATH.index + PATH.data-00000-of-00001),
+    /// the tensor named after the table; keys in PATH.keys.txt.
+    TfCheckpoint,
 }
 
 #[derive(Debug, Args)]
@@ -646,7 +670,8 @@ pub struct ExportArgs {
     /// Table to export (default: item/embedding, or word/embedding for word models).
     #[arg(long)]
     pub table: Option<String>,
-    /// Output file (word2vec, glove, npy — keys go to PATH.keys.txt) or directory (projector).
+    /// Output file (word2vec, glove, npy, safetensors — keys go to PATH.keys.txt), checkpoint
+    /// prefix (tf-checkpoint) or directory (projector).
     #[arg(long)]
     pub out: PathBuf,
 }

@@ -34,6 +34,7 @@ pub fn dispatch(cli: &Cli) -> Result<()> {
         Command::Cluster(a) => cluster(cli, a),
         Command::Plot(a) => super::explore::plot(cli, a),
         Command::Debias(a) => super::explore::debias(cli, a),
+        Command::Inspect(a) => inspect(cli, &a.path),
     }
 }
 
@@ -50,6 +51,11 @@ fn export(cli: &Cli, a: &ExportArgs) -> Result<()> {
         Format::Word2vecBin => formats::word2vec::write(&a.out, &keys, table, true)?,
         Format::Glove => formats::glove::write(&a.out, &keys, table)?,
         Format::Npy => formats::npy::write(&a.out, &keys, table)?,
+        Format::Safetensors => formats::tensor::write_safetensors(&a.out, &keys, table)?,
+        Format::TfCheckpoint => {
+            formats::tf::write(&a.out, &[(name.as_str(), table)])?;
+            formats::tensor::write_keys(&formats::npy::keys_path(&a.out), &keys)?;
+        }
         Format::Projector => {
             let info = if column == "item" {
                 model.item_info.clone()
@@ -61,7 +67,7 @@ fn export(cli: &Cli, a: &ExportArgs) -> Result<()> {
     }
     if cli.json {
         print_json(
-            &json!({"out": a.out.display().to_string(), "format": format!("{:?}", a.format).to_lowercase(), "rows": table.nrows(), "dim": table.ncols()}),
+            &json!({"out": a.out.display().to_string(), "format": clap::ValueEnum::to_possible_value(&a.format).map(|v| v.get_name().to_string()), "rows": table.nrows(), "dim": table.ncols()}),
         );
     } else {
         println!(
@@ -71,6 +77,25 @@ fn export(cli: &Cli, a: &ExportArgs) -> Result<()> {
             name,
             a.out.display()
         );
+    }
+    Ok(())
+}
+
+fn inspect(cli: &Cli, path: &Path) -> Result<()> {
+    let i = checkpoint::inspect(path)?;
+    if cli.json {
+        print_json(&serde_json::to_value(&i)?);
+        return Ok(());
+    }
+    println!("{} ({})", path.display(), i.format);
+    if let Some(a) = &i.algo {
+        println!("algo: {a}");
+    }
+    for (c, n) in &i.vocabularies {
+        println!("vocabulary {c}: {n} keys");
+    }
+    for t in &i.tensors {
+        println!("{}\t{}\t{:?}", t.name, t.dtype, t.shape);
     }
     Ok(())
 }

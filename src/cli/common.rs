@@ -38,8 +38,19 @@ pub(super) fn info_f64(model: &recsys::Model, key: &str) -> f64 {
 pub(super) fn context(cli: &Cli, h: &HyperArgs) -> Result<TrainContext> {
     let mut inits = recsys::transfer::Inits::new();
     if let Some(path) = &h.init_from {
-        let init = TableInit::load(path, Some(&h.init_tensor), &h.init_tensor, h.freeze)?;
-        inits.insert(h.init_tensor.clone(), init);
+        let ours = ["user/embedding", "item/embedding", "word/embedding"];
+        let table = match h.init_tensor.as_deref() {
+            Some(t) if ours.contains(&t) => t,
+            _ if matches!(h.algo, Algo::Word2vec | Algo::Glove | Algo::Lsa) => "word/embedding",
+            _ => "item/embedding",
+        };
+        let source = recsys::transfer::PriorSource {
+            path: path.clone(),
+            tensor: h.init_tensor.clone(),
+            keys: h.init_vocab.clone(),
+        };
+        let init = TableInit::load(&source, table, h.freeze)?;
+        inits.insert(table.to_string(), init);
     }
     // The schema's `init_from` entries (the dnn applies its own, column by column).
     if let (Some(p), false) = (&h.schema, h.algo == Algo::Dnn) {
@@ -89,6 +100,17 @@ pub(super) fn note_inits(cli: &Cli, model: &recsys::Model) {
             get("unmatched"),
             get("unmatched_sample")
         );
+        let count = |k: &str| get(k).as_u64().unwrap_or(0);
+        let (rows, keys, repeated) = (
+            count("rows_without_key"),
+            count("keys_without_row"),
+            count("repeated_keys"),
+        );
+        if rows + keys + repeated > 0 {
+            eprintln!(
+                "note: the keys file left {rows} prior rows without a key, named {keys} keys past the last row, and repeated {repeated} keys"
+            );
+        }
     }
 }
 

@@ -89,12 +89,19 @@ pub struct EmbeddingSpec {
     /// False = frozen: rows stay bit-identical through training.
     #[serde(default = "yes")]
     pub trainable: bool,
-    /// A prior model directory (or word2vec / GloVe file) to take rows from, matched by key.
+    /// A prior to take rows from, matched by key: a model directory, a word2vec / GloVe file,
+    /// or a tensor file of another framework (safetensors, `.npy`, a TensorFlow checkpoint or
+    /// SavedModel, a `torch.save` file) with `init_vocab`.
     #[serde(default)]
     pub init_from: Option<String>,
-    /// The tensor name inside `init_from` (default `<column>/embedding`).
+    /// The tensor name inside `init_from` (default `<column>/embedding` in a model directory,
+    /// the only 2-D float tensor of a tensor file).
     #[serde(default)]
     pub tensor: Option<String>,
+    /// Keys for the rows of a tensor file in `init_from` (one per line, like TensorFlow's
+    /// `vocabulary_file`), relative to the schema file.
+    #[serde(default)]
+    pub init_vocab: Option<String>,
 }
 
 fn valid_boundaries(b: &[f64]) -> bool {

@@ -1,13 +1,19 @@
 //! Embedding file formats, one reader/writer pair per format over (keys, table):
 //! word2vec text and binary (as gensim's `load_word2vec_format` reads them), GloVe text,
-//! `.npy` with a keys file, and the TensorBoard projector (`vectors.tsv` + `metadata.tsv`).
+//! `.npy` with a keys file, and the TensorBoard projector (`vectors.tsv` + `metadata.tsv`);
+//! and tensors from other frameworks' files ([`tensor`]: safetensors, `.npy`, TensorFlow
+//! checkpoints, `torch.save` files), read natively.
 //! Files stream both ways: writers go through a buffer into a temporary sibling that is synced
 //! and renamed into place; readers parse from a buffered reader (gzip detected by its magic),
 //! so nothing but the table itself is held in memory.
 
 pub mod glove;
 pub mod npy;
+pub mod pickle;
 pub mod projector;
+pub mod tensor;
+pub mod tf;
+pub mod torch;
 pub mod word2vec;
 
 use std::fs::File;

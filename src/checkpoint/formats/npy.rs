@@ -1,12 +1,14 @@
-//! `.npy` (NumPy format 1.0, little-endian `<f4`, C order) plus a keys file beside it
-//! (`<name>.keys.txt`, one key per line, row order).
+//! `.npy` plus a keys file beside it (`<name>.keys.txt`, one key per line, row order).
+//! Written as NumPy format 1.0, little-endian `<f4`, C order; read in versions 1–3 with
+//! float16/32/64 elements in either byte order and C or Fortran order.
 
-use std::io::{Read, Write};
+use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use ndarray::{Array2, ArrayView2};
 
 use super::atomic_file_stream;
+use super::tensor::DType;
 use crate::error::{Error, Result};
 
 /// The keys file written beside `path`.
@@ -63,65 +65,160 @@ pub fn write(path: &Path, keys: &[String], table: ArrayView2<'_, f32>) -> Result
     })
 }
 
-/// Read a 2-D `<f4` C-order `.npy` file (what [`write()`] produces), checking the header's
-/// shape against the file's length before allocating; the data is read straight into the
-/// table.
-pub fn read(path: &Path) -> Result<Array2<f32>> {
+/// A `.npy` header: the element type, the order and the shape, and where the data starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Header {
+    /// The `descr` string (`<f4`, `>f8`, `<i8`, …).
+    pub descr: String,
+    /// Column-major (`fortran_order: True`).
+    pub fortran: bool,
+    /// The shape.
+    pub shape: Vec<u64>,
+    /// Offset of the first data byte.
+    pub data_offset: u64,
+}
+
+impl Header {
+    /// The float type of the data, if it is one `recsys` reads.
+    fn dtype(&self) -> Option<(DType, bool)> {
+        let (order, kind) = self.descr.split_at(1.min(self.descr.len()));
+        let big = match order {
+            "<" | "|" | "=" => false,
+            ">" => true,
+            _ => return None,
+        };
+        let t = match kind {
+            "f2" | "e" => DType::F16,
+            "f4" => DType::F32,
+            "f8" => DType::F64,
+            _ => return None,
+        };
+        Some((t, big))
+    }
+
+    /// The element type as `inspect` prints it.
+    #[must_use]
+    pub fn dtype_name(&self) -> String {
+        match self.dtype() {
+            Some((t, _)) => t.name().to_string(),
+            None => format!("numpy '{}'", self.descr),
+        }
+    }
+}
+
+/// The value of `key` in a `.npy` header dict (the text after `'key':` up to the next
+/// top-level `,` or `}`; a tuple is kept whole).
+fn header_value<'a>(header: &'a str, key: &str) -> Option<&'a str> {
+    let at = header.find(&format!("'{key}'"))? + key.len() + 2;
+    let rest = header[at..].trim_start().strip_prefix(':')?.trim_start();
+    let end = if rest.starts_with('(') {
+        rest.find(')')? + 1
+    } else {
+        rest.find([',', '}']).unwrap_or(rest.len())
+    };
+    Some(rest[..end].trim())
+}
+
+/// Read and check the header of a `.npy` file (versions 1–3): the data the shape claims
+/// must be exactly what follows the header.
+pub fn read_header(path: &Path) -> Result<Header> {
     let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let len = f.metadata().map_err(|e| Error::io(path, e))?.len();
-    let bad = |m: &str| Error::data(path, format!("not a float32 .npy file: {m}"));
-    let mut pre = [0u8; 10];
-    f.read_exact(&mut pre)
-        .map_err(|_| bad("missing the version-1 magic"))?;
-    if &pre[..6] != b"\x93NUMPY" || pre[6] != 1 {
-        return Err(bad("missing the version-1 magic"));
+    let bad = |m: &str| Error::data(path, format!("not a .npy file: {m}"));
+    let mut pre = [0u8; 8];
+    f.read_exact(&mut pre).map_err(|_| bad("missing the magic"))?;
+    if &pre[..6] != b"\x93NUMPY" {
+        return Err(bad("missing the magic"));
     }
-    let hlen = u16::from_le_bytes([pre[8], pre[9]]) as usize;
-    let mut hbytes = vec![0u8; hlen];
-    f.read_exact(&mut hbytes)
-        .map_err(|_| bad("truncated header"))?;
+    let (hlen, start) = match pre[6] {
+        1 => {
+            let mut b = [0u8; 2];
+            f.read_exact(&mut b).map_err(|_| bad("truncated header"))?;
+            (u64::from(u16::from_le_bytes(b)), 10u64)
+        }
+        2 | 3 => {
+            let mut b = [0u8; 4];
+            f.read_exact(&mut b).map_err(|_| bad("truncated header"))?;
+            (u64::from(u32::from_le_bytes(b)), 12u64)
+        }
+        v => return Err(bad(&format!("unknown version {v}"))),
+    };
+    if start + hlen > len || hlen > 1 << 20 {
+        return Err(bad("the header is longer than the file"));
+    }
+    let mut hbytes = vec![0u8; hlen as usize];
+    f.read_exact(&mut hbytes).map_err(|_| bad("truncated header"))?;
     let header = std::str::from_utf8(&hbytes).map_err(|_| bad("header is not text"))?;
-    if !header.contains("'descr': '<f4'") || !header.contains("'fortran_order': False") {
-        return Err(bad("only little-endian float32 in C order is supported"));
-    }
-    let shape = header
-        .split("'shape': (")
-        .nth(1)
-        .and_then(|s| s.split(')').next())
-        .ok_or_else(|| bad("no shape"))?;
-    let dims: Vec<usize> = shape
+    let descr = header_value(header, "descr")
+        .map(|d| d.trim_matches(['\'', '"']).to_string())
+        .ok_or_else(|| bad("no 'descr'"))?;
+    let fortran = match header_value(header, "fortran_order") {
+        Some("True") => true,
+        Some("False") => false,
+        _ => return Err(bad("no 'fortran_order'")),
+    };
+    let shape_text = header_value(header, "shape").ok_or_else(|| bad("no shape"))?;
+    let shape: Vec<u64> = shape_text
+        .trim_matches(['(', ')'])
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|s| s.parse().map_err(|_| bad("bad shape")))
+        .map(|s| s.trim_end_matches('L').parse().map_err(|_| bad("bad shape")))
         .collect::<Result<_>>()?;
-    let [r, c] = dims[..] else {
-        return Err(bad("not 2-D"));
+    let h = Header {
+        descr,
+        fortran,
+        shape,
+        data_offset: start + hlen,
     };
-    let data_len = len.saturating_sub(10 + hlen as u64);
-    if r.checked_mul(c)
-        .and_then(|n| n.checked_mul(4))
-        .map(|n| n as u64)
-        != Some(data_len)
-    {
-        return Err(bad("shape does not match the file's length"));
-    }
-    let mut v = vec![0f32; r * c];
-    let mut buf = vec![0u8; 1 << 16];
-    let mut filled = 0;
-    while filled < v.len() {
-        let take = (v.len() - filled).min(buf.len() / 4);
-        f.read_exact(&mut buf[..take * 4])
-            .map_err(|_| bad("truncated data"))?;
-        for (dst, x) in v[filled..filled + take]
-            .iter_mut()
-            .zip(buf[..take * 4].chunks_exact(4))
-        {
-            *dst = f32::from_le_bytes([x[0], x[1], x[2], x[3]]);
+    if let Some((t, _)) = h.dtype() {
+        let bytes = h
+            .shape
+            .iter()
+            .try_fold(t.size() as u64, |a, &d| a.checked_mul(d));
+        if bytes != Some(len - h.data_offset) {
+            return Err(bad("shape does not match the file's length"));
         }
-        filled += take;
     }
-    Array2::from_shape_vec((r, c), v).map_err(|e| bad(&e.to_string()))
+    Ok(h)
+}
+
+/// Read a float16/32/64 `.npy` file (either byte order, C or Fortran order, 1-D or 2-D) as a
+/// float32 table, checking the header's shape against the file's length before allocating.
+pub fn read_any(path: &Path) -> Result<Array2<f32>> {
+    let h = read_header(path)?;
+    let (t, big) = h
+        .dtype()
+        .ok_or_else(|| super::tensor::not_float(path, "npy", &h.dtype_name()))?;
+    let name = path.display().to_string();
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    f.seek(std::io::SeekFrom::Start(h.data_offset))
+        .map_err(|e| Error::io(path, e))?;
+    let n = super::tensor::numel(path, &name, &h.shape)? as usize;
+    let mut v = Vec::with_capacity(n);
+    let mut buf = vec![0u8; (1 << 16) * t.size()];
+    while v.len() < n {
+        let take = (n - v.len()).min(1 << 16) * t.size();
+        f.read_exact(&mut buf[..take])
+            .map_err(|_| Error::data(path, "not a .npy file: truncated data"))?;
+        v.extend(super::tensor::decode(t, &buf[..take], big));
+    }
+    if h.fortran && h.shape.len() == 2 {
+        let (r, c) = (h.shape[0] as usize, h.shape[1] as usize);
+        let col_major = Array2::from_shape_vec((c, r), v)
+            .map_err(|e| Error::data(path, e.to_string()))?;
+        return Ok(col_major.reversed_axes().as_standard_layout().to_owned());
+    }
+    super::tensor::table(path, &name, &h.shape, v)
+}
+
+/// Read a 2-D `.npy` table (what [`write()`] produces, or any float `.npy`).
+pub fn read(path: &Path) -> Result<Array2<f32>> {
+    let h = read_header(path)?;
+    if h.shape.len() != 2 {
+        return Err(Error::data(path, "not a float32 .npy file: not 2-D"));
+    }
+    read_any(path)
 }
 
 #[cfg(test)]

@@ -166,9 +166,8 @@ fn build_tables(
             .table(n, dim, ctx.seed ^ (0x9e37_79b9 * (i as u64 + 1)));
         let vocab = Vocab::from_keys(row_keys(features, c));
         let mut frozen = ctx.init_table(&names[i], &mut w, &vocab, inits)?;
-        if let Some(from) = &e.init_from {
-            let p = base.join(from);
-            let prior = TableInit::load(&p, e.tensor.as_deref(), &names[i], !e.trainable)?;
+        if e.init_from.is_some() {
+            let prior = TableInit::load(&crate::transfer::PriorSource::of(e, base), &names[i], !e.trainable)?;
             let (f, report) = prior.apply(&mut w, &vocab)?;
             inits.push(report);
             frozen.iter_mut().zip(f).for_each(|(a, b)| *a |= b);
