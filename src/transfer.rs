@@ -166,7 +166,8 @@ fn pick_tensor(
     let floats: Vec<&formats::tensor::TensorInfo> = all
         .iter()
         .filter(|t| {
-            t.shape.len() == 2 && ["float32", "float16", "bfloat16", "float64"].contains(&t.dtype.as_str())
+            t.shape.len() == 2
+                && ["float32", "float16", "bfloat16", "float64"].contains(&t.dtype.as_str())
         })
         .collect();
     if let [one] = floats.as_slice() {

@@ -39,7 +39,12 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
                 .iter()
                 .map(|t| TensorInfo {
                     name: t.name.clone(),
-                    dtype: t.dtype.to_lowercase(),
+                    dtype: match t.dtype.as_str() {
+                        "F32" => "float32".to_string(),
+                        "I64" => "int64".to_string(),
+                        "U32" => "uint32".to_string(),
+                        other => other.to_lowercase(),
+                    },
                     shape: t.shape.iter().map(|&d| d as u64).collect(),
                 })
                 .collect(),

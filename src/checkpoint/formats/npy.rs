@@ -126,7 +126,8 @@ pub fn read_header(path: &Path) -> Result<Header> {
     let len = f.metadata().map_err(|e| Error::io(path, e))?.len();
     let bad = |m: &str| Error::data(path, format!("not a .npy file: {m}"));
     let mut pre = [0u8; 8];
-    f.read_exact(&mut pre).map_err(|_| bad("missing the magic"))?;
+    f.read_exact(&mut pre)
+        .map_err(|_| bad("missing the magic"))?;
     if &pre[..6] != b"\x93NUMPY" {
         return Err(bad("missing the magic"));
     }
@@ -147,7 +148,8 @@ pub fn read_header(path: &Path) -> Result<Header> {
         return Err(bad("the header is longer than the file"));
     }
     let mut hbytes = vec![0u8; hlen as usize];
-    f.read_exact(&mut hbytes).map_err(|_| bad("truncated header"))?;
+    f.read_exact(&mut hbytes)
+        .map_err(|_| bad("truncated header"))?;
     let header = std::str::from_utf8(&hbytes).map_err(|_| bad("header is not text"))?;
     let descr = header_value(header, "descr")
         .map(|d| d.trim_matches(['\'', '"']).to_string())
@@ -163,7 +165,11 @@ pub fn read_header(path: &Path) -> Result<Header> {
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|s| s.trim_end_matches('L').parse().map_err(|_| bad("bad shape")))
+        .map(|s| {
+            s.trim_end_matches('L')
+                .parse()
+                .map_err(|_| bad("bad shape"))
+        })
         .collect::<Result<_>>()?;
     let h = Header {
         descr,
@@ -205,8 +211,8 @@ pub fn read_any(path: &Path) -> Result<Array2<f32>> {
     }
     if h.fortran && h.shape.len() == 2 {
         let (r, c) = (h.shape[0] as usize, h.shape[1] as usize);
-        let col_major = Array2::from_shape_vec((c, r), v)
-            .map_err(|e| Error::data(path, e.to_string()))?;
+        let col_major =
+            Array2::from_shape_vec((c, r), v).map_err(|e| Error::data(path, e.to_string()))?;
         return Ok(col_major.reversed_axes().as_standard_layout().to_owned());
     }
     super::tensor::table(path, &name, &h.shape, v)

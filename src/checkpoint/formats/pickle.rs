@@ -165,7 +165,9 @@ impl Machine<'_> {
         Ok(s)
     }
     fn pop(&mut self) -> R<Value> {
-        self.stack.pop().ok_or_else(|| "pop from an empty stack".to_string())
+        self.stack
+            .pop()
+            .ok_or_else(|| "pop from an empty stack".to_string())
     }
     /// Values above the topmost mark, removing the mark.
     fn pop_mark(&mut self) -> R<Vec<Value>> {
@@ -249,7 +251,10 @@ fn call(f: &str, args: Vec<Value>) -> R<Value> {
                 _ => Err("_rebuild_from_type_v2 with unexpected arguments".into()),
             }
         }
-        _ => Err(format!("'{f}' called with {} arguments, which torch.save never writes", args.len())),
+        _ => Err(format!(
+            "'{f}' called with {} arguments, which torch.save never writes",
+            args.len()
+        )),
     }
 }
 
@@ -493,7 +498,9 @@ mod tests {
                 (Value::Str("b".into()), Value::Int(-2)),
             ])
         );
-        assert!(load(b"\x80\x02X\xff\xff\xff\xff").unwrap_err().contains("truncated"));
+        assert!(load(b"\x80\x02X\xff\xff\xff\xff")
+            .unwrap_err()
+            .contains("truncated"));
         assert!(load(b"\x80\x02R.").is_err());
         assert!(load(b"i").unwrap_err().contains("opcode"));
     }

@@ -140,7 +140,9 @@ pub(crate) fn numel(path: &Path, name: &str, shape: &[u64]) -> Result<u64> {
     shape
         .iter()
         .try_fold(1u64, |a, &d| a.checked_mul(d))
-        .ok_or_else(|| Error::checkpoint(path, format!("tensor '{name}': shape {shape:?} overflows")))
+        .ok_or_else(|| {
+            Error::checkpoint(path, format!("tensor '{name}': shape {shape:?} overflows"))
+        })
 }
 
 /// Any `.safetensors` file: the tensors of the header, read from a memory map.
@@ -165,7 +167,7 @@ impl SafetensorsFile {
             .iter()
             .map(|(name, v)| TensorInfo {
                 name: name.to_string(),
-                dtype: format!("{:?}", v.dtype()).to_lowercase(),
+                dtype: safetensors_dtype_name(v.dtype()),
                 shape: v.shape().iter().map(|&d| d as u64).collect(),
             })
             .collect();
@@ -176,6 +178,22 @@ impl SafetensorsFile {
             map,
             infos,
         })
+    }
+}
+
+/// A safetensors dtype under the names the other formats use (`float32`, `int64`, …).
+fn safetensors_dtype_name(d: safetensors::tensor::Dtype) -> String {
+    use safetensors::tensor::Dtype;
+    match d {
+        Dtype::F16 => "float16".into(),
+        Dtype::BF16 => "bfloat16".into(),
+        Dtype::F32 => "float32".into(),
+        Dtype::F64 => "float64".into(),
+        Dtype::I64 => "int64".into(),
+        Dtype::I32 => "int32".into(),
+        Dtype::U8 => "uint8".into(),
+        Dtype::BOOL => "bool".into(),
+        other => format!("{other:?}").to_lowercase(),
     }
 }
 
@@ -190,13 +208,15 @@ impl TensorSource for SafetensorsFile {
         use safetensors::tensor::Dtype;
         let st = safetensors::SafeTensors::deserialize(&self.map)
             .map_err(|e| Error::checkpoint(&self.path, e.to_string()))?;
-        let v = st.tensor(name).map_err(|_| not_found(&self.path, name, &self.infos))?;
+        let v = st
+            .tensor(name)
+            .map_err(|_| not_found(&self.path, name, &self.infos))?;
         let dtype = match v.dtype() {
             Dtype::F16 => DType::F16,
             Dtype::BF16 => DType::BF16,
             Dtype::F32 => DType::F32,
             Dtype::F64 => DType::F64,
-            other => return Err(not_float(&self.path, name, &format!("{other:?}"))),
+            other => return Err(not_float(&self.path, name, &safetensors_dtype_name(other))),
         };
         let shape: Vec<u64> = v.shape().iter().map(|&d| d as u64).collect();
         table(&self.path, name, &shape, decode(dtype, v.data(), false))
@@ -248,9 +268,16 @@ impl TensorSource for NpyFile {
 /// Write `table` as a bare safetensors file holding one float32 tensor named `weight`, so
 /// that `nn.Embedding(rows, dim).load_state_dict(safetensors.torch.load_file(path))` takes it
 /// as it is; its keys go to [`super::npy::keys_path`] (line i = row i).
-pub fn write_safetensors(path: &Path, keys: &[String], table: ndarray::ArrayView2<'_, f32>) -> Result<()> {
+pub fn write_safetensors(
+    path: &Path,
+    keys: &[String],
+    table: ndarray::ArrayView2<'_, f32>,
+) -> Result<()> {
     if keys.len() != table.nrows() {
-        return Err(Error::data(path, format!("{} keys for {} rows", keys.len(), table.nrows())));
+        return Err(Error::data(
+            path,
+            format!("{} keys for {} rows", keys.len(), table.nrows()),
+        ));
     }
     let bytes: Vec<u8> = table.iter().flat_map(|v| v.to_le_bytes()).collect();
     let view = safetensors::tensor::TensorView::new(

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use ndarray::Array2;
 use prost::Message;
 
-use super::tensor::{decode, not_found, not_float, numel, table, DType, TensorInfo, TensorSource};
+use super::tensor::{decode, not_float, not_found, numel, table, DType, TensorInfo, TensorSource};
 use crate::error::{Error, Result};
 
 /// The LevelDB table magic, little-endian in the last 8 bytes of the index.
@@ -144,7 +144,11 @@ fn crc32c_table() -> &'static [u32; 256] {
         for (i, e) in t.iter_mut().enumerate() {
             let mut c = i as u32;
             for _ in 0..8 {
-                c = if c & 1 == 1 { 0x82f6_3b78 ^ (c >> 1) } else { c >> 1 };
+                c = if c & 1 == 1 {
+                    0x82f6_3b78 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
             }
             *e = c;
         }
@@ -241,7 +245,10 @@ pub fn checkpoint_prefix(path: &Path) -> Result<Option<PathBuf>> {
                 .find_map(|l| l.trim().strip_prefix("model_checkpoint_path:"))
                 .map(|v| v.trim().trim_matches('"').to_string())
                 .ok_or_else(|| {
-                    Error::checkpoint(&state, "no model_checkpoint_path line in TensorFlow's checkpoint state file")
+                    Error::checkpoint(
+                        &state,
+                        "no model_checkpoint_path line in TensorFlow's checkpoint state file",
+                    )
                 })?;
             let p = if Path::new(&latest).is_absolute() {
                 PathBuf::from(latest)
@@ -267,26 +274,37 @@ impl Bundle {
     /// Read and check the index of the bundle at `prefix`.
     pub fn open(prefix: &Path) -> Result<Bundle> {
         let index = PathBuf::from(format!("{}.index", prefix.display()));
-        let bad = |m: String| Error::checkpoint(&index, format!("not a TensorFlow checkpoint index: {m}"));
+        let bad = |m: String| {
+            Error::checkpoint(&index, format!("not a TensorFlow checkpoint index: {m}"))
+        };
         let mut f = File::open(&index).map_err(|e| Error::io(&index, e))?;
         let len = f.metadata().map_err(|e| Error::io(&index, e))?.len();
         if len < 48 {
             return Err(bad(format!("{len} bytes, shorter than the 48-byte footer")));
         }
         if len > MAX_INDEX {
-            return Err(bad(format!("{len} bytes, more than an index of any real model")));
+            return Err(bad(format!(
+                "{len} bytes, more than an index of any real model"
+            )));
         }
         let mut bytes = Vec::with_capacity(len as usize);
-        f.read_to_end(&mut bytes).map_err(|e| Error::io(&index, e))?;
+        f.read_to_end(&mut bytes)
+            .map_err(|e| Error::io(&index, e))?;
         let footer = &bytes[bytes.len() - 48..];
-        let magic = u64::from_le_bytes(footer[40..48].try_into().map_err(|_| bad("footer".into()))?);
+        let magic = u64::from_le_bytes(
+            footer[40..48]
+                .try_into()
+                .map_err(|_| bad("footer".into()))?,
+        );
         if magic != TABLE_MAGIC {
             return Err(bad("the footer lacks the table magic".into()));
         }
         let mut at = 0;
         let handle = |at: &mut usize| -> Result<(u64, u64)> {
-            let o = varint(footer, at).ok_or_else(|| bad("bad block handle in the footer".into()))?;
-            let s = varint(footer, at).ok_or_else(|| bad("bad block handle in the footer".into()))?;
+            let o =
+                varint(footer, at).ok_or_else(|| bad("bad block handle in the footer".into()))?;
+            let s =
+                varint(footer, at).ok_or_else(|| bad("bad block handle in the footer".into()))?;
             Ok((o, s))
         };
         let _meta = handle(&mut at)?;
@@ -296,14 +314,24 @@ impl Bundle {
                 .checked_add(size)
                 .and_then(|e| e.checked_add(5))
                 .filter(|&e| e <= len - 48)
-                .ok_or_else(|| bad(format!("a block at {off} of {size} bytes runs past the index")))?;
+                .ok_or_else(|| {
+                    bad(format!(
+                        "a block at {off} of {size} bytes runs past the index"
+                    ))
+                })?;
             let (off, size, end) = (off as usize, size as usize, end as usize);
             let contents = &bytes[off..off + size];
             let kind = bytes[off + size];
-            let stored = u32::from_le_bytes(bytes[off + size + 1..end].try_into().map_err(|_| bad("trailer".into()))?);
+            let stored = u32::from_le_bytes(
+                bytes[off + size + 1..end]
+                    .try_into()
+                    .map_err(|_| bad("trailer".into()))?,
+            );
             let crc = crc32c_extend(crc32c(contents), &[kind]);
             if mask(crc) != stored {
-                return Err(bad(format!("the CRC32C of the block at {off} does not match")));
+                return Err(bad(format!(
+                    "the CRC32C of the block at {off} does not match"
+                )));
             }
             if kind != 0 {
                 return Err(bad(format!(
@@ -319,6 +347,11 @@ impl Bundle {
             let o = varint(&h, &mut at).ok_or_else(|| bad("bad block handle".into()))?;
             let s = varint(&h, &mut at).ok_or_else(|| bad("bad block handle".into()))?;
             for (key, value) in block((o, s))? {
+                if key.first() == Some(&0) {
+                    // A slice of a partitioned variable, keyed by TensorFlow's ordered-code
+                    // encoding of (name, extents); listed under its variable's own entry.
+                    continue;
+                }
                 if key.is_empty() {
                     header = Some(
                         BundleHeader::decode(value.as_slice())
@@ -397,13 +430,19 @@ impl TensorSource for Bundle {
         }
         let dtype = float_dtype(t.dtype).ok_or_else(|| not_float(&index, name, &t.info.dtype))?;
         if t.shard >= self.shards {
-            return Err(Error::checkpoint(&index, format!("'{name}' is in shard {} of {}", t.shard, self.shards)));
+            return Err(Error::checkpoint(
+                &index,
+                format!("'{name}' is in shard {} of {}", t.shard, self.shards),
+            ));
         }
         let n = numel(&index, name, &t.info.shape)?;
         if n.checked_mul(dtype.size() as u64) != Some(t.size) {
             return Err(Error::checkpoint(
                 &index,
-                format!("'{name}': {} bytes for shape {:?} of {}", t.size, t.info.shape, t.info.dtype),
+                format!(
+                    "'{name}': {} bytes for shape {:?} of {}",
+                    t.size, t.info.shape, t.info.dtype
+                ),
             ));
         }
         let path = self.shard_path(t.shard);
@@ -412,19 +451,31 @@ impl TensorSource for Bundle {
         if t.offset.checked_add(t.size).is_none_or(|end| end > len) {
             return Err(Error::checkpoint(
                 &path,
-                format!("truncated: '{name}' needs bytes {}..{} of a {len}-byte shard", t.offset, t.offset.saturating_add(t.size)),
+                format!(
+                    "truncated: '{name}' needs bytes {}..{} of a {len}-byte shard",
+                    t.offset,
+                    t.offset.saturating_add(t.size)
+                ),
             ));
         }
-        f.seek(SeekFrom::Start(t.offset)).map_err(|e| Error::io(&path, e))?;
+        f.seek(SeekFrom::Start(t.offset))
+            .map_err(|e| Error::io(&path, e))?;
         let mut raw = vec![0u8; t.size as usize];
         f.read_exact(&mut raw).map_err(|e| Error::io(&path, e))?;
         if mask(crc32c(&raw)) != t.crc {
             return Err(Error::checkpoint(
                 &path,
-                format!("the CRC32C of '{name}' does not match its index entry: the shard is damaged"),
+                format!(
+                    "the CRC32C of '{name}' does not match its index entry: the shard is damaged"
+                ),
             ));
         }
-        table(&index, name, &t.info.shape, decode(dtype, &raw, self.big_endian))
+        table(
+            &index,
+            name,
+            &t.info.shape,
+            decode(dtype, &raw, self.big_endian),
+        )
     }
 }
 
@@ -504,7 +555,10 @@ pub fn write(prefix: &Path, tables: &[(&str, ndarray::ArrayView2<'_, f32>)]) -> 
         entries.push((name.as_bytes().to_vec(), e.encode_to_vec()));
     }
     let mut index = Vec::new();
-    let refs: Vec<(&[u8], &[u8])> = entries.iter().map(|(k, v)| (k.as_slice(), v.as_slice())).collect();
+    let refs: Vec<(&[u8], &[u8])> = entries
+        .iter()
+        .map(|(k, v)| (k.as_slice(), v.as_slice()))
+        .collect();
     let data_block = put_block(&mut index, &refs);
     let meta_block = put_block(&mut index, &[]);
     let mut handle = Vec::new();
@@ -534,7 +588,10 @@ mod tests {
         assert_eq!(crc32c(b"123456789"), 0xe306_9283);
         assert_eq!(crc32c(b""), 0);
         // extending equals one pass
-        assert_eq!(crc32c_extend(crc32c(b"1234"), b"56789"), crc32c(b"123456789"));
+        assert_eq!(
+            crc32c_extend(crc32c(b"1234"), b"56789"),
+            crc32c(b"123456789")
+        );
     }
 
     #[test]
@@ -547,7 +604,13 @@ mod tests {
         b.extend_from_slice(&0u32.to_le_bytes());
         b.extend_from_slice(&1u32.to_le_bytes());
         let e = block_entries(&b).unwrap();
-        assert_eq!(e, vec![(b"abc".to_vec(), b"x".to_vec()), (b"abd".to_vec(), b"y".to_vec())]);
+        assert_eq!(
+            e,
+            vec![
+                (b"abc".to_vec(), b"x".to_vec()),
+                (b"abd".to_vec(), b"y".to_vec())
+            ]
+        );
         // a shared length past the previous key is refused
         let mut bad = vec![5, 1, 0, b'a'];
         bad.extend_from_slice(&0u32.to_le_bytes());
@@ -566,14 +629,21 @@ mod tests {
         let names: Vec<String> = got.tensors().into_iter().map(|t| t.name).collect();
         assert_eq!(names, vec!["b", "item/embedding"]);
         let back = got.read("item/embedding").unwrap();
-        assert!(back.iter().zip(a.iter()).all(|(x, y)| x.to_bits() == y.to_bits()));
+        assert!(back
+            .iter()
+            .zip(a.iter())
+            .all(|(x, y)| x.to_bits() == y.to_bits()));
         assert_eq!(got.read("b").unwrap(), b);
         // a flipped data byte fails the tensor's CRC; a flipped index byte the block's
         let data = dir.join("ckpt.data-00000-of-00001");
         let mut bytes = std::fs::read(&data).unwrap();
         bytes[5] ^= 1;
         std::fs::write(&data, &bytes).unwrap();
-        let e = Bundle::open(&prefix).unwrap().read("item/embedding").unwrap_err().to_string();
+        let e = Bundle::open(&prefix)
+            .unwrap()
+            .read("item/embedding")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("CRC32C") && e.contains("damaged"), "{e}");
         let index = dir.join("ckpt.index");
         let mut bytes = std::fs::read(&index).unwrap();

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use ndarray::Array2;
 
 use super::pickle::{self, TensorRef, Value};
-use super::tensor::{decode, not_found, not_float, table, TensorInfo, TensorSource};
+use super::tensor::{decode, not_float, not_found, table, TensorInfo, TensorSource};
 use crate::error::{Error, Result};
 
 /// The largest `data.pkl` read (a state dict's pickle is small; the tensors are elsewhere).
@@ -72,8 +72,13 @@ impl StateDict {
             .ok_or_else(|| bad("no ARCHIVE/data.pkl entry".into()))?;
         let prefix = pkl_name.trim_end_matches("data.pkl").to_string();
         for i in 0..zip.len() {
-            let e = zip.by_index_raw(i).map_err(|e| bad(format!("zip entry {i}: {e}")))?;
-            let entry = e.name().map(|n| n.to_string()).unwrap_or_else(|_| format!("#{i}"));
+            let e = zip
+                .by_index_raw(i)
+                .map_err(|e| bad(format!("zip entry {i}: {e}")))?;
+            let entry = e
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_else(|_| format!("#{i}"));
             if e.compression() != zip::CompressionMethod::Stored {
                 return Err(bad(format!(
                     "entry '{entry}' is compressed ({}); torch.save stores its entries",
@@ -81,7 +86,10 @@ impl StateDict {
                 )));
             }
             if e.size() > len {
-                return Err(bad(format!("entry '{entry}' claims {} bytes in a {len}-byte file", e.size())));
+                return Err(bad(format!(
+                    "entry '{entry}' claims {} bytes in a {len}-byte file",
+                    e.size()
+                )));
             }
         }
         let big_endian = match zip.by_name(&format!("{prefix}byteorder")) {
@@ -105,12 +113,17 @@ impl StateDict {
         e.read_to_end(&mut pkl)
             .map_err(|e| bad(format!("data.pkl: {e}")))?;
         drop(e);
-        let value = pickle::load(&pkl).map_err(|m| Error::checkpoint(path, format!("{pkl_name}: {m}")))?;
+        let value =
+            pickle::load(&pkl).map_err(|m| Error::checkpoint(path, format!("{pkl_name}: {m}")))?;
         let mut tensors = Vec::new();
         match value {
             Value::Tensor(t) => tensors.push(("tensor".to_string(), *t)),
             v @ Value::Dict(_) => flatten("", v, &mut tensors),
-            _ => return Err(bad("data.pkl holds neither a tensor nor a dict of tensors".into())),
+            _ => {
+                return Err(bad(
+                    "data.pkl holds neither a tensor nor a dict of tensors".into()
+                ))
+            }
         }
         Ok(StateDict {
             path: path.to_path_buf(),
@@ -131,7 +144,9 @@ impl TensorSource for StateDict {
             .iter()
             .map(|(name, t)| TensorInfo {
                 name: name.clone(),
-                dtype: t.dtype.map_or_else(|| t.class.clone(), |d| d.name().to_string()),
+                dtype: t
+                    .dtype
+                    .map_or_else(|| t.class.clone(), |d| d.name().to_string()),
                 shape: t.shape.clone(),
             })
             .collect()
@@ -143,7 +158,9 @@ impl TensorSource for StateDict {
             .iter()
             .find(|(n, _)| n == name)
             .ok_or_else(|| not_found(&self.path, name, &self.tensors()))?;
-        let dtype = t.dtype.ok_or_else(|| not_float(&self.path, name, &t.class))?;
+        let dtype = t
+            .dtype
+            .ok_or_else(|| not_float(&self.path, name, &t.class))?;
         let bad = |m: String| Error::checkpoint(&self.path, format!("tensor '{name}': {m}"));
         // The last element the view touches must lie inside the storage.
         let mut last = t.offset;
@@ -157,7 +174,10 @@ impl TensorSource for StateDict {
                 .ok_or_else(|| bad("its strides overflow".into()))?;
         }
         if last >= t.storage_numel {
-            return Err(bad(format!("the view ends at element {last} of a {}-element storage", t.storage_numel)));
+            return Err(bad(format!(
+                "the view ends at element {last} of a {}-element storage",
+                t.storage_numel
+            )));
         }
         let bytes = t
             .storage_numel

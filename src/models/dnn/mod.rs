@@ -167,7 +167,11 @@ fn build_tables(
         let vocab = Vocab::from_keys(row_keys(features, c));
         let mut frozen = ctx.init_table(&names[i], &mut w, &vocab, inits)?;
         if e.init_from.is_some() {
-            let prior = TableInit::load(&crate::transfer::PriorSource::of(e, base), &names[i], !e.trainable)?;
+            let prior = TableInit::load(
+                &crate::transfer::PriorSource::of(e, base),
+                &names[i],
+                !e.trainable,
+            )?;
             let (f, report) = prior.apply(&mut w, &vocab)?;
             inits.push(report);
             frozen.iter_mut().zip(f).for_each(|(a, b)| *a |= b);
