@@ -54,6 +54,44 @@ pub fn embeddings(bytes: &[u8], scratch: &Path) {
     let npy = scratch.join("fuzz.npy");
     if std::fs::write(&npy, bytes).is_ok() {
         let _ = formats::npy::read(&npy);
+        let _ = formats::npy::read_any(&npy);
+        read_every_tensor(&npy);
+    }
+}
+
+/// Open `path` as a tensor file and read every tensor it lists.
+fn read_every_tensor(path: &Path) {
+    if let Ok(Some(src)) = formats::tensor::open(path) {
+        for t in src.tensors() {
+            let _ = src.read(&t.name);
+        }
+    }
+}
+
+/// A TensorFlow checkpoint: `bytes` is the `.index` file, and also the data shard, so that
+/// entries pointing into it are read and CRC-checked.
+pub fn tf_checkpoint(bytes: &[u8], scratch: &Path) {
+    let prefix = scratch.join("ckpt");
+    let index = scratch.join("ckpt.index");
+    let shard = scratch.join("ckpt.data-00000-of-00001");
+    if std::fs::write(&index, bytes).is_ok() && std::fs::write(&shard, bytes).is_ok() {
+        read_every_tensor(&prefix);
+    }
+}
+
+/// A `torch.save` file (zip + pickle), and the same bytes as a bare pickle and as a
+/// safetensors file.
+pub fn torch(bytes: &[u8], scratch: &Path) {
+    let _ = formats::pickle::load(bytes);
+    let pt = scratch.join("fuzz.pt");
+    if std::fs::write(&pt, bytes).is_ok() {
+        read_every_tensor(&pt);
+        let _ = formats::tensor::SafetensorsFile::open(&pt).map(|f| {
+            use formats::tensor::TensorSource;
+            for t in f.tensors() {
+                let _ = f.read(&t.name);
+            }
+        });
     }
 }
 

@@ -44,6 +44,10 @@ fn parsers_survive_every_saved_fuzz_input() {
     n += replay("embeddings", &mut |b| {
         recsys::fuzzing::embeddings(b, &scratch)
     });
+    n += replay("tf_checkpoint", &mut |b| {
+        recsys::fuzzing::tf_checkpoint(b, &scratch)
+    });
+    n += replay("torch", &mut |b| recsys::fuzzing::torch(b, &scratch));
     n += replay("model_dir", &mut |b| {
         recsys::fuzzing::model_dir(b, &model, &scratch)
     });
@@ -68,7 +72,15 @@ fn parsers_survive_every_saved_fuzz_input() {
         assert!(root.join(f).is_file(), "saved fuzz finding {f} is missing");
     }
     let mut found: Vec<String> = Vec::new();
-    for target in ["rows", "schema", "embeddings", "model_dir", "http"] {
+    for target in [
+        "rows",
+        "schema",
+        "embeddings",
+        "tf_checkpoint",
+        "torch",
+        "model_dir",
+        "http",
+    ] {
         if let Ok(rd) = std::fs::read_dir(root.join(target)) {
             found.extend(
                 rd.flatten()
