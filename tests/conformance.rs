@@ -337,6 +337,9 @@ fn frozen_prior_rows_stay_bit_identical_and_others_train() {
                     vectors: ndarray::Array2::zeros((1, 4)),
                     freeze: true,
                     source: "prior".into(),
+                    rows_without_key: 0,
+                    keys_without_row: 0,
+                    repeated_keys: 0,
                 },
             );
             let e = t.fit(&x, Some(&c), &c2).unwrap_err().to_string();
@@ -356,6 +359,9 @@ fn frozen_prior_rows_stay_bit_identical_and_others_train() {
             vectors: prior.clone(),
             freeze: true,
             source: "prior".into(),
+            rows_without_key: 0,
+            keys_without_row: 0,
+            repeated_keys: 0,
         };
         let mut c2 = ctx(2);
         c2.inits.insert("item/embedding".into(), init);
@@ -388,6 +394,9 @@ fn frozen_prior_rows_stay_bit_identical_and_others_train() {
                 vectors: prior.clone(),
                 freeze: false,
                 source: "prior".into(),
+                rows_without_key: 0,
+                keys_without_row: 0,
+                repeated_keys: 0,
             },
         );
         let ft = t.fit(&x, Some(&c), &c_ft).unwrap();
@@ -408,6 +417,9 @@ fn frozen_prior_rows_stay_bit_identical_and_others_train() {
                 vectors: ndarray::Array2::zeros((1, dim + 1)),
                 freeze: false,
                 source: "prior".into(),
+                rows_without_key: 0,
+                keys_without_row: 0,
+                repeated_keys: 0,
             },
         );
         assert!(t

@@ -619,6 +619,9 @@ pub(crate) mod tests {
             vectors: half,
             freeze: true,
             source: "test".into(),
+            rows_without_key: 0,
+            keys_without_row: 0,
+            repeated_keys: 0,
         };
         let mut ctx = TrainContext { seed: 11, ..ctx1() };
         ctx.inits.insert(WORD_EMBEDDING.into(), init);

@@ -129,6 +129,9 @@ fn frozen_rows_stay_bit_identical() {
             vectors: prior.clone(),
             freeze: true,
             source: "test".into(),
+            rows_without_key: 0,
+            keys_without_row: 0,
+            repeated_keys: 0,
         },
     );
     let m = Word2Vec::new(small(Arch::Cbow, 5, false))
