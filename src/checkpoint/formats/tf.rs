@@ -637,7 +637,7 @@ mod tests {
         // a flipped data byte fails the tensor's CRC; a flipped index byte the block's
         let data = dir.join("ckpt.data-00000-of-00001");
         let mut bytes = std::fs::read(&data).unwrap();
-        bytes[5] ^= 1;
+        bytes[12 + 5] ^= 1; // inside item/embedding ("b", 3 floats, comes first)
         std::fs::write(&data, &bytes).unwrap();
         let e = Bundle::open(&prefix)
             .unwrap()
