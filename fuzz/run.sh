@@ -47,6 +47,6 @@ for t in "${targets[@]}"; do
     | tee "$work/$t.log" | grep -E "^#[0-9]+.*(DONE|pulse)|stat::|SUMMARY|panicked|ERROR" | tail -8
   set -e
   for f in "$artifacts"*; do
-    [ -f "$f" ] && cp "$f" "fuzz/regressions/$t/" && echo "found: $f"
+    if [ -f "$f" ]; then cp "$f" "fuzz/regressions/$t/" && echo "found: $f"; fi
   done
 done

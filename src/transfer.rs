@@ -201,18 +201,23 @@ fn key_rows(keys: Vec<String>, table: Array2<f32>) -> (Vocab, Array2<f32>, KeyCo
         keys_without_row: keys.len() - n,
         repeated_keys: 0,
     };
-    let mut vocab = Vocab::new();
+    let mut vocab = Vocab::with_capacity(n);
     let mut rows = Vec::with_capacity(n);
     for (r, k) in keys.into_iter().take(n).enumerate() {
-        if vocab.get(&k).is_some() {
+        let before = vocab.len();
+        vocab.insert(k);
+        if vocab.len() > before {
+            rows.push(r);
+        } else {
             counts.repeated_keys += 1;
-            continue;
         }
-        vocab.insert(&k);
-        rows.push(r);
     }
-    let picked = table.select(ndarray::Axis(0), &rows);
-    (vocab, picked, counts)
+    let table = if rows.len() == table.nrows() {
+        table // every row keyed once, in order: no copy
+    } else {
+        table.select(ndarray::Axis(0), &rows)
+    };
+    (vocab, table, counts)
 }
 
 impl TableInit {

@@ -28,6 +28,15 @@ impl Vocab {
         Self::default()
     }
 
+    /// An empty vocabulary with room for `n` keys.
+    #[must_use]
+    pub fn with_capacity(n: usize) -> Self {
+        let mut v = Vocab::new();
+        v.keys.reserve(n);
+        v.index.reserve(n);
+        v
+    }
+
     /// A vocabulary holding `keys` in this order. Duplicate keys keep their first index.
     pub fn from_keys<I, S>(keys: I) -> Self
     where

@@ -95,26 +95,58 @@ pub fn f16_to_f32(h: u16) -> f32 {
     f32::from_bits(bits)
 }
 
+/// Read `n` elements of `dtype` from `r`, decoding 64 KiB at a time (the raw bytes are never
+/// held whole); `inspect` sees every raw chunk (e.g. to checksum it).
+pub(crate) fn read_decoded(
+    r: &mut dyn Read,
+    dtype: DType,
+    n: usize,
+    big_endian: bool,
+    inspect: &mut dyn FnMut(&[u8]),
+) -> std::io::Result<Vec<f32>> {
+    let mut out = Vec::with_capacity(n);
+    let mut buf = vec![0u8; (1 << 16) * dtype.size()];
+    while out.len() < n {
+        let take = (n - out.len()).min(1 << 16) * dtype.size();
+        r.read_exact(&mut buf[..take])?;
+        inspect(&buf[..take]);
+        decode_into(dtype, &buf[..take], big_endian, &mut out);
+    }
+    Ok(out)
+}
+
 /// Decode `bytes` (a whole number of `dtype` elements, little- or big-endian) to `f32`.
 #[must_use]
 pub fn decode(dtype: DType, bytes: &[u8], big_endian: bool) -> Vec<f32> {
+    let mut out = Vec::with_capacity(bytes.len() / dtype.size());
+    decode_into(dtype, bytes, big_endian, &mut out);
+    out
+}
+
+/// [`decode`] appending to `out`.
+fn decode_into(dtype: DType, bytes: &[u8], big_endian: bool, out: &mut Vec<f32>) {
+    if dtype == DType::F32 && !big_endian {
+        out.extend(
+            bytes
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+        );
+        return;
+    }
     let n = dtype.size();
-    bytes
-        .chunks_exact(n)
-        .map(|c| {
-            let mut b = [0u8; 8];
-            b[..n].copy_from_slice(c);
-            if big_endian {
-                b[..n].reverse();
-            }
-            match dtype {
-                DType::F16 => f16_to_f32(u16::from_le_bytes([b[0], b[1]])),
-                DType::BF16 => f32::from_bits(u32::from(u16::from_le_bytes([b[0], b[1]])) << 16),
-                DType::F32 => f32::from_le_bytes([b[0], b[1], b[2], b[3]]),
-                DType::F64 => f64::from_le_bytes(b) as f32,
-            }
-        })
-        .collect()
+    out.extend(bytes.chunks_exact(n).map(|c| {
+        let mut b = [0u8; 8];
+        b[..n].copy_from_slice(c);
+        if big_endian {
+            b[..n].reverse();
+        }
+        match dtype {
+            DType::F16 => f16_to_f32(u16::from_le_bytes([b[0], b[1]])),
+            DType::BF16 => f32::from_bits(u32::from(u16::from_le_bytes([b[0], b[1]])) << 16),
+            DType::F32 => f32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+            DType::F64 => f64::from_le_bytes(b) as f32,
+        }
+    }));
 }
 
 /// A table from a tensor's shape and its elements in C order; a 1-D tensor is one column.

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use ndarray::Array2;
 use prost::Message;
 
-use super::tensor::{decode, not_float, not_found, numel, table, DType, TensorInfo, TensorSource};
+use super::tensor::{not_float, not_found, numel, table, DType, TensorInfo, TensorSource};
 use crate::error::{Error, Result};
 
 /// The LevelDB table magic, little-endian in the last 8 bytes of the index.
@@ -460,9 +460,13 @@ impl TensorSource for Bundle {
         }
         f.seek(SeekFrom::Start(t.offset))
             .map_err(|e| Error::io(&path, e))?;
-        let mut raw = vec![0u8; t.size as usize];
-        f.read_exact(&mut raw).map_err(|e| Error::io(&path, e))?;
-        if mask(crc32c(&raw)) != t.crc {
+        let mut crc = 0u32;
+        let values =
+            super::tensor::read_decoded(&mut f, dtype, n as usize, self.big_endian, &mut |b| {
+                crc = crc32c_extend(crc, b);
+            })
+            .map_err(|e| Error::io(&path, e))?;
+        if mask(crc) != t.crc {
             return Err(Error::checkpoint(
                 &path,
                 format!(
@@ -470,12 +474,7 @@ impl TensorSource for Bundle {
                 ),
             ));
         }
-        table(
-            &index,
-            name,
-            &t.info.shape,
-            decode(dtype, &raw, self.big_endian),
-        )
+        table(&index, name, &t.info.shape, values)
     }
 }
 

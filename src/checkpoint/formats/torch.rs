@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use ndarray::Array2;
 
 use super::pickle::{self, TensorRef, Value};
-use super::tensor::{decode, not_float, not_found, table, TensorInfo, TensorSource};
+use super::tensor::{not_float, not_found, table, TensorInfo, TensorSource};
 use crate::error::{Error, Result};
 
 /// The largest `data.pkl` read (a state dict's pickle is small; the tensors are elsewhere).
@@ -197,10 +197,27 @@ impl TensorSource for StateDict {
                 dtype.name()
             )));
         }
-        let mut raw = vec![0u8; bytes as usize];
-        e.read_exact(&mut raw)
-            .map_err(|e| bad(format!("storage '{entry_name}': {e}")))?;
-        let storage = decode(dtype, &raw, self.big_endian);
+        let storage = super::tensor::read_decoded(
+            &mut e,
+            dtype,
+            t.storage_numel as usize,
+            self.big_endian,
+            &mut |_| {},
+        )
+        .map_err(|e| bad(format!("storage '{entry_name}': {e}")))?;
+        let n: u64 = t.shape.iter().product();
+        let c_order = t
+            .shape
+            .iter()
+            .zip(&t.stride)
+            .rev()
+            .try_fold(1u64, |want, (&d, &s)| {
+                (d == 1 || s == want).then(|| want * d)
+            })
+            .is_some();
+        if t.offset == 0 && c_order && n == t.storage_numel {
+            return table(&self.path, name, &t.shape, storage);
+        }
         let (rows, cols, rs, cs) = match (t.shape.as_slice(), t.stride.as_slice()) {
             ([n], [s]) => (*n, 1, *s, 0),
             ([r, c], [rs, cs]) => (*r, *c, *rs, *cs),
