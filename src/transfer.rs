@@ -5,7 +5,6 @@
 //! rows stay bit-identical through training (TensorFlow's `trainable = False`, per row).
 
 use std::collections::HashMap;
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use ndarray::Array2;
@@ -284,14 +283,7 @@ impl TableInit {
             let (k, t) = formats::word2vec::read(path, true)?;
             (Vocab::from_keys(k), t)
         } else {
-            // word2vec text starts with 'N DIM'; GloVe with a key and its values
-            let (mut r, _) = formats::open_read(path)?;
-            let mut first = Vec::new();
-            r.read_until(b'\n', &mut first)
-                .map_err(|e| Error::io(path, e))?;
-            drop(r);
-            let n_tokens = String::from_utf8_lossy(&first).split_whitespace().count();
-            let (k, t) = if n_tokens == 2 {
+            let (k, t) = if formats::word2vec::has_header(path)? {
                 formats::word2vec::read(path, false)?
             } else {
                 formats::glove::read(path)?

@@ -236,3 +236,77 @@ print(json.dumps({{"keys": list(m.wv.index_to_key),
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// gensim's own test files (in its package's `test/test_data`) load through `--init-from`'s
+/// reader with the keys and values gensim itself reads, bit for bit: word2vec C text, word2vec
+/// binary, fastText's `.vec`, GloVe without a header, and a float64-precision text file.
+#[test]
+fn gensims_test_files_load_as_gensim_reads_them() {
+    let files = [
+        ("word2vec_pre_kv_c", "word2vec"),
+        ("euclidean_vectors.bin", "word2vec-bin"),
+        ("lee_fasttext.vec", "word2vec"),
+        ("test_glove.txt", "glove"),
+        ("toy-model.vec", "word2vec"),
+        ("crime-and-punishment.vec", "word2vec"),
+        ("high_precision.kv.bin", "word2vec-bin"),
+    ];
+    let script = format!(
+        r#"
+import json, os, numpy as np, gensim
+from gensim.models import KeyedVectors
+d = os.path.join(os.path.dirname(gensim.__file__), "test", "test_data")
+out = {{"dir": d}}
+for f, kind in {files:?}:
+    kv = KeyedVectors.load_word2vec_format(os.path.join(d, f), binary=kind == "word2vec-bin",
+                                           no_header=kind == "glove")
+    v = kv.vectors.astype(np.float32)
+    out[f] = {{"n": len(kv), "dim": kv.vector_size, "keys": [kv.index_to_key[0], kv.index_to_key[-1]],
+              "rows": [v[0].view(np.uint32).tolist(), v[-1].view(np.uint32).tolist()]}}
+print(json.dumps(out))
+"#,
+        files = files
+            .iter()
+            .map(|(f, k)| (f.to_string(), k.to_string()))
+            .collect::<Vec<_>>()
+    );
+    let got = run_python(&script);
+    let dir = std::path::PathBuf::from(got["dir"].as_str().unwrap());
+    for (f, kind) in files {
+        let want = &got[f];
+        let path = dir.join(f);
+        let v = json(&ok(&["inspect", path.to_str().unwrap(), "--json"]));
+        assert_eq!(v["format"], kind, "{f}");
+        let prior = recsys::transfer::TableInit::load(
+            &recsys::transfer::PriorSource::new(&path),
+            "word/embedding",
+            false,
+        )
+        .unwrap_or_else(|e| panic!("{f}: {e}"));
+        assert_eq!(prior.keys.len() as u64, want["n"].as_u64().unwrap(), "{f}");
+        assert_eq!(
+            prior.vectors.ncols() as u64,
+            want["dim"].as_u64().unwrap(),
+            "{f}"
+        );
+        for (i, key) in want["keys"].as_array().unwrap().iter().enumerate() {
+            let r = prior
+                .keys
+                .get(key.as_str().unwrap())
+                .unwrap_or_else(|| panic!("{f}: no key {key}"));
+            let bits: Vec<u64> = prior
+                .vectors
+                .row(r as usize)
+                .iter()
+                .map(|x| u64::from(x.to_bits()))
+                .collect();
+            let want_bits: Vec<u64> = want["rows"][i]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_u64().unwrap())
+                .collect();
+            assert_eq!(bits, want_bits, "{f}: row of {key}");
+        }
+    }
+}

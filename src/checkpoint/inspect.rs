@@ -66,13 +66,14 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
             "neither a recsys model directory nor a TensorFlow checkpoint or SavedModel directory",
         ));
     }
+    // The same detection as `--init-from`: `.bin` is word2vec binary; a first line of two
+    // fields is a word2vec text header; anything else is GloVe.
     let (format, (keys, table)) = if path.extension().is_some_and(|e| e == "bin") {
         ("word2vec-bin", formats::word2vec::read(path, true)?)
+    } else if formats::word2vec::has_header(path)? {
+        ("word2vec", formats::word2vec::read(path, false)?)
     } else {
-        match formats::word2vec::read(path, false) {
-            Ok(kt) => ("word2vec", kt),
-            Err(_) => ("glove", formats::glove::read(path)?),
-        }
+        ("glove", formats::glove::read(path)?)
     };
     Ok(Inspection {
         format: format.to_string(),

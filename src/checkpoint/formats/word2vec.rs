@@ -217,6 +217,15 @@ pub fn read_from(
     Ok((keys, a))
 }
 
+/// Whether the text file at `path` starts with a word2vec header (`N DIM`: a first line of
+/// exactly two fields); a GloVe file starts with a key and its values.
+pub fn has_header(path: &Path) -> Result<bool> {
+    let (mut r, _) = super::open_read(path)?;
+    let mut first = Vec::new();
+    super::read_line(&mut *r, &mut first, path)?;
+    Ok(String::from_utf8_lossy(&first).split_whitespace().count() == 2)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
