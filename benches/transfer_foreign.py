@@ -144,7 +144,7 @@ als = os.path.join(tmp, "als")
 subprocess.run([R, "train", tr_path, "--dim", str(DIM), "--model", als, "--quiet"], check=True)
 st = os.path.join(tmp, "als.safetensors")
 subprocess.run([R, "export", "--format", "safetensors", "--model", als, "--out", st, "--quiet"],
-               check=True)
+               check=True, capture_output=True)
 from safetensors.torch import load_file  # noqa: E402
 
 w = load_file(st)["weight"]
@@ -185,3 +185,42 @@ print("| PyTorch MF item table (3 epochs) | test AUC |")
 print("| --- | ---: |")
 print(f"| random | {torch_auc(None):.4f} |")
 print(f"| recsys ALS item vectors (export --format safetensors), frozen | {torch_auc(w[order]):.4f} |")
+
+
+# --- … and into a Keras model: export --format tf-checkpoint, tf.train.load_variable ----------
+ck = os.path.join(tmp, "als_ckpt")
+subprocess.run([R, "export", "--format", "tf-checkpoint", "--model", als, "--out", ck, "--quiet"],
+               check=True, capture_output=True)
+tw = tf.train.load_variable(ck, "item/embedding")[order]
+keep = np.isin(test[:, 0], users) & np.isin(test[:, 1], items)
+TU = np.array([user_row[u] for u in test[keep, 0]])
+TI = np.array([item_row[i] for i in test[keep, 1]])
+YT = (test[keep, 2] >= 4).astype(int)
+
+
+def keras_auc(init):
+    tf.keras.utils.set_random_seed(0)
+    a, b = tf.keras.Input((), dtype="int32"), tf.keras.Input((), dtype="int32")
+    emb_i = tf.keras.layers.Embedding(len(items), DIM, name="movie",
+                                      trainable=init is None)
+    emb_u = tf.keras.layers.Embedding(len(users), DIM)
+    out = (tf.keras.layers.Dot(axes=1)([emb_u(a), emb_i(b)])
+           + tf.keras.layers.Flatten()(tf.keras.layers.Embedding(len(users), 1)(a))
+           + tf.keras.layers.Flatten()(tf.keras.layers.Embedding(len(items), 1)(b)))
+    model = tf.keras.Model([a, b], out)
+    if init is not None:
+        emb_i.embeddings.assign(init)
+    model.compile(optimizer=tf.keras.optimizers.Adam(0.01),
+                  loss=tf.keras.losses.BinaryCrossentropy(from_logits=True))
+    model.fit([U, I], Y, batch_size=1024, epochs=3, verbose=0)
+    s = model.predict([TU, TI], verbose=0, batch_size=4096)[:, 0]
+    pos, neg = s[YT == 1], s[YT == 0]
+    ranks = np.argsort(np.argsort(np.r_[pos, neg])) + 1
+    return (ranks[:len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg))
+
+
+print()
+print("| Keras MF item table (3 epochs) | test AUC |")
+print("| --- | ---: |")
+print(f"| random | {keras_auc(None):.4f} |")
+print(f"| recsys ALS item vectors (export --format tf-checkpoint), frozen | {keras_auc(tw):.4f} |")
