@@ -1072,3 +1072,44 @@ fn baskets_speed_and_alternate_titles() {
         assert_eq!(v["query"]["title"], "Seven (Se7en) (1995)", "{q}");
     }
 }
+
+#[test]
+fn generate_large_writes_movielens_shaped_data_that_trains() {
+    let dir = tempdir("generate-large");
+    let out = dir.join("big");
+    let v = json(&ok(&[
+        "generate",
+        "--out",
+        out.to_str().unwrap(),
+        "--users",
+        "400",
+        "--items",
+        "900",
+        "--json",
+    ]));
+    let n = v["interactions"].as_u64().unwrap();
+    assert!(v["median_per_user"].as_f64().unwrap() >= 20.0, "{v}");
+    let rows = std::fs::read_to_string(out.join("ratings.csv"))
+        .unwrap()
+        .lines()
+        .count() as u64;
+    assert_eq!(rows, n + 1);
+    let t = json(&ok(&[
+        "train",
+        out.to_str().unwrap(),
+        "--model",
+        dir.join("m").to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(t["interactions"].as_u64(), Some(n), "{t}");
+    let e = fails(&[
+        "generate",
+        "--out",
+        out.to_str().unwrap(),
+        "--items",
+        "900",
+        "--interactions-per-user",
+        "zipf:3",
+    ]);
+    assert!(e.contains("lognormal:MEDIAN:SIGMA"), "{e}");
+}

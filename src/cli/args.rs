@@ -684,7 +684,18 @@ pub struct GenerateArgs {
     /// RNG seed.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
-    /// Number of users.
-    #[arg(long, default_value_t = 600)]
-    pub users: usize,
+    /// Number of users (default 600; with --items, 65000).
+    #[arg(long)]
+    pub users: Option<usize>,
+    /// Write large MovieLens-shaped data instead (Zipf-like item popularity, long-tailed
+    /// users, timestamps, titles), streamed: `--users 65000 --items 25000` is about 10M rows.
+    #[arg(long)]
+    pub items: Option<usize>,
+    /// With --items: items per user, `lognormal:MEDIAN:SIGMA` (floor 20; default
+    /// lognormal:70:1.23, about 150 a user on average, like MovieLens 25M).
+    #[arg(long, requires = "items")]
+    pub interactions_per_user: Option<String>,
+    /// With --items: Zipf exponent of item popularity.
+    #[arg(long, requires = "items")]
+    pub zipf: Option<f64>,
 }

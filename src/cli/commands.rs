@@ -101,9 +101,50 @@ fn inspect(cli: &Cli, path: &Path) -> Result<()> {
 }
 
 fn generate(cli: &Cli, a: &GenerateArgs) -> Result<()> {
+    if let Some(items) = a.items {
+        let mut cfg = synth::large::LargeConfig {
+            seed: a.seed,
+            items,
+            ..Default::default()
+        };
+        if let Some(u) = a.users {
+            cfg.users = u;
+        }
+        if let Some(z) = a.zipf {
+            cfg.zipf = z;
+        }
+        if let Some(d) = &a.interactions_per_user {
+            let parts: Vec<&str> = d.split(':').collect();
+            match parts.as_slice() {
+                ["lognormal", m, s] => {
+                    cfg.median_per_user =
+                        m.parse().context("the median of --interactions-per-user")?;
+                    cfg.sigma_per_user =
+                        s.parse().context("the sigma of --interactions-per-user")?;
+                }
+                _ => bail!("--interactions-per-user takes lognormal:MEDIAN:SIGMA, not '{d}'"),
+            }
+        }
+        let r = synth::large::generate(&cfg, &a.out)?;
+        if cli.json {
+            print_json(&serde_json::to_value(&r)?);
+        } else {
+            println!(
+                "wrote {} ratings of {} users on {} items to {} (top 1 % of items: {:.1} % of ratings; items per user: median {}, 99th percentile {})",
+                r.interactions,
+                r.users,
+                r.items,
+                a.out.display(),
+                100.0 * r.top1_share,
+                r.median_per_user,
+                r.p99_per_user
+            );
+        }
+        return Ok(());
+    }
     let d = synth::generate(&synth::SynthConfig {
         seed: a.seed,
-        n_users: a.users,
+        n_users: a.users.unwrap_or(600),
         ..Default::default()
     });
     d.write(&a.out)?;

@@ -6,6 +6,8 @@
 //! popular films at random. So a film's nearest neighbours should be its own sequels.
 //! Everything is drawn from one seeded RNG: the same config gives byte-identical files.
 
+pub mod large;
+
 use std::fmt::Write;
 use std::path::Path;
 
