@@ -13,6 +13,7 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::Serialize;
 
+use super::GENRES;
 use crate::checkpoint::formats::atomic_file_stream;
 use crate::error::{Error, Result};
 
@@ -63,21 +64,6 @@ pub struct LargeReport {
     /// 99th percentile of items per user.
     pub p99_per_user: f64,
 }
-
-const GENRES: [&str; 12] = [
-    "Action",
-    "Adventure",
-    "Animation",
-    "Children",
-    "Comedy",
-    "Crime",
-    "Documentary",
-    "Drama",
-    "Fantasy",
-    "Horror",
-    "Romance",
-    "Thriller",
-];
 
 /// One standard normal draw (Box–Muller).
 fn normal(rng: &mut impl Rng) -> f64 {
