@@ -61,7 +61,7 @@ pub fn embeddings(bytes: &[u8], scratch: &Path) {
 
 /// Open `path` as a tensor file and read every tensor it lists.
 fn read_every_tensor(path: &Path) {
-    if let Ok(Some(src)) = formats::tensor::open(path) {
+    if let Ok(Some(src)) = formats::sources::open(path) {
         for t in src.tensors() {
             let _ = src.read(&t.name);
         }
@@ -86,7 +86,7 @@ pub fn torch(bytes: &[u8], scratch: &Path) {
     let pt = scratch.join("fuzz.pt");
     if std::fs::write(&pt, bytes).is_ok() {
         read_every_tensor(&pt);
-        let _ = formats::tensor::SafetensorsFile::open(&pt).map(|f| {
+        let _ = formats::sources::SafetensorsFile::open(&pt).map(|f| {
             use formats::tensor::TensorSource;
             for t in f.tensors() {
                 let _ = f.read(&t.name);

@@ -116,7 +116,7 @@ pub struct PriorSource {
     /// the only 2-D float tensor of a tensor file).
     pub tensor: Option<String>,
     /// Keys for the rows of a tensor file (`--init-vocab`; see
-    /// [`formats::tensor::read_keys`]); default `PATH.keys.txt` when it exists.
+    /// [`formats::sources::read_keys`]); default `PATH.keys.txt` when it exists.
     pub keys: Option<PathBuf>,
 }
 
@@ -241,7 +241,7 @@ impl TableInit {
                 )
             })?;
             if let Some(k) = &source.keys {
-                let (v, t, c) = key_rows(formats::tensor::read_keys(k)?, t.clone());
+                let (v, t, c) = key_rows(formats::sources::read_keys(k)?, t.clone());
                 counts = c;
                 (v, t)
             } else {
@@ -254,7 +254,7 @@ impl TableInit {
                 })?;
                 (v.clone(), t.clone())
             }
-        } else if let Some(src) = formats::tensor::open(path)? {
+        } else if let Some(src) = formats::sources::open(path)? {
             let name = pick_tensor(&*src, path, source.tensor.as_deref(), target_table)?;
             let table = src.read(&name)?;
             let beside = formats::npy::keys_path(path);
@@ -271,7 +271,7 @@ impl TableInit {
                     ))
                 }
             };
-            let (v, t, c) = key_rows(formats::tensor::read_keys(&keys_file)?, table);
+            let (v, t, c) = key_rows(formats::sources::read_keys(&keys_file)?, table);
             counts = c;
             (v, t)
         } else if path.is_dir() {

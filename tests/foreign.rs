@@ -9,7 +9,7 @@ use common::*;
 
 use std::path::{Path, PathBuf};
 
-use recsys::checkpoint::formats::tensor;
+use recsys::checkpoint::formats::sources;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/foreign")
@@ -62,7 +62,7 @@ fn every_reader_equals_the_frameworks_values_bit_for_bit() {
     let mut formats = std::collections::BTreeSet::new();
     for (file, name, shape, bits) in expected() {
         let path = fixtures().join(&file);
-        let src = tensor::open(&path)
+        let src = sources::open(&path)
             .unwrap_or_else(|e| panic!("{file}: {e}"))
             .unwrap_or_else(|| panic!("{file}: not recognised as a tensor file"));
         let listed = src.tensors();
@@ -460,7 +460,7 @@ fn exports_to_safetensors_and_tf_checkpoints_read_back_unchanged() {
         "--out",
         &s(&st),
     ]);
-    let src = tensor::open(&st).unwrap().unwrap();
+    let src = sources::open(&st).unwrap().unwrap();
     assert_eq!(src.tensors()[0].name, "weight");
     assert_eq!(&src.read("weight").unwrap(), items);
     let ckpt = dir.join("ckpt");
@@ -475,7 +475,7 @@ fn exports_to_safetensors_and_tf_checkpoints_read_back_unchanged() {
         "--json",
     ]));
     assert_eq!(v["format"], "tf-checkpoint");
-    let src = tensor::open(&ckpt).unwrap().unwrap();
+    let src = sources::open(&ckpt).unwrap().unwrap();
     assert_eq!(src.format(), "tf-checkpoint");
     assert_eq!(&src.read("item/embedding").unwrap(), items);
     // … and a model started from the export, frozen, keeps every row.
@@ -530,7 +530,7 @@ fn hostile_files_fail_with_one_line() {
     let shard = copy.join("ckpt.data-00000-of-00001");
     let bytes = std::fs::read(&shard).unwrap();
     let read = |p: &Path| {
-        tensor::open(p)
+        sources::open(p)
             .and_then(|s| s.unwrap().read(name))
             .unwrap_err()
             .to_string()

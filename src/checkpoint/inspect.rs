@@ -52,7 +52,7 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
             vocabularies: m.vocabs.iter().map(|(c, v)| (c.clone(), v.len())).collect(),
         });
     }
-    if let Some(src) = formats::tensor::open(path)? {
+    if let Some(src) = formats::sources::open(path)? {
         return Ok(Inspection {
             format: src.format().to_string(),
             tensors: src.tensors(),

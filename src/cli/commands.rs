@@ -51,10 +51,10 @@ fn export(cli: &Cli, a: &ExportArgs) -> Result<()> {
         Format::Word2vecBin => formats::word2vec::write(&a.out, &keys, table, true)?,
         Format::Glove => formats::glove::write(&a.out, &keys, table)?,
         Format::Npy => formats::npy::write(&a.out, &keys, table)?,
-        Format::Safetensors => formats::tensor::write_safetensors(&a.out, &keys, table)?,
+        Format::Safetensors => formats::sources::write_safetensors(&a.out, &keys, table)?,
         Format::TfCheckpoint => {
             formats::tf::write(&a.out, &[(name.as_str(), table)])?;
-            formats::tensor::write_keys(&formats::npy::keys_path(&a.out), &keys)?;
+            formats::sources::write_keys(&formats::npy::keys_path(&a.out), &keys)?;
         }
         Format::Projector => {
             let info = if column == "item" {

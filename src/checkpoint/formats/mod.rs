@@ -11,6 +11,7 @@ pub mod glove;
 pub mod npy;
 pub mod pickle;
 pub mod projector;
+pub mod sources;
 pub mod tensor;
 pub mod tf;
 pub mod torch;
