@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Transfer done the way users would (issue 34, deliverable 5): item vectors trained in PyTorch
-and in Keras, brought into recsys's DNN by `--init-from` + `--init-vocab`, frozen vs fine-tuned
-vs random; and recsys-trained vectors exported into a PyTorch model the same way.
+and in Keras, brought into recsys's DNN and ALS by `--init-from` + `--init-vocab`, frozen vs
+fine-tuned vs random; and recsys-trained vectors exported into a PyTorch model the same way.
 
 Split: ML-100K random 80/20, seed 42 (the peers' `split_random`: np.random.default_rng(42)
 permutation, first 80 % sorted = train). Priors are trained on the training split only:
@@ -139,12 +139,35 @@ print("| --- | ---: | ---: |")
 for label, mu, sd in rows:
     print(f"| {label} | {mu:.4f} | {sd:.4f} |")
 
-# --- and back out: recsys ALS item vectors into the PyTorch model, frozen --------------------
+# --- the same priors in recsys's ALS (width 6, the priors' width): NDCG@10 of the test split --
+
+
+def als_eval(extra):
+    out = subprocess.run(
+        [R, "eval", "--algo", "als", "--train", tr_path, "--test", te_path, "--dim", str(DIM),
+         "--threads", "2", "--json", "--quiet", *extra], capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(out.stderr)
+    return json.loads(out.stdout)
+
+
+# control: recsys's own ALS vectors through the same path (export --format safetensors, keys)
 als = os.path.join(tmp, "als")
-subprocess.run([R, "train", tr_path, "--dim", str(DIM), "--model", als, "--quiet"], check=True)
+subprocess.run([R, "train", tr_path, "--dim", str(DIM), "--model", als, "--quiet"], check=True,
+               capture_output=True)
 st = os.path.join(tmp, "als.safetensors")
 subprocess.run([R, "export", "--format", "safetensors", "--model", als, "--out", st, "--quiet"],
                check=True, capture_output=True)
+als_modes = modes + [("recsys ALS item vectors (control), frozen", None,
+                      ["--init-from", st, "--init-vocab", st + ".keys.txt", "--freeze"])]
+print()
+print(f"| ALS item table (ML-100K random 80/20, width {DIM}, 15 iterations) | NDCG@10 | se | HR@10 |")
+print("| --- | ---: | ---: | ---: |")
+for label, _, extra in als_modes:
+    e = als_eval(extra)
+    print(f"| {label} | {e['ndcg@10']:.4f} | {e['ndcg@10_se']:.4f} | {e['hr@10']:.4f} |")
+
+# --- and back out: recsys ALS item vectors into the PyTorch model, frozen --------------------
 from safetensors.torch import load_file  # noqa: E402
 
 w = load_file(st)["weight"]
