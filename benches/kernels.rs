@@ -15,7 +15,7 @@ use std::time::Instant;
 /// chain into `dx` over all rows, whose 4-cycle latency per row bounds it.
 fn one_chain(g: &[f32], x: &[f32], dx: &mut [f32], rows: &mut [f32]) {
     assert!(std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma"));
-    assert!(x.len() % 8 == 0 && dx.len() == x.len() && rows.len() >= g.len() * x.len());
+    assert!(x.len().is_multiple_of(8) && dx.len() == x.len() && rows.len() >= g.len() * x.len());
     // SAFETY: the CPU features were checked above, and so were the lengths `one_chain_avx2`
     // relies on.
     unsafe { one_chain_avx2(g, x, dx, rows) }

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-120}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(rows schema embeddings tf_checkpoint torch model_dir http)
+[ ${#targets[@]} -eq 0 ] && targets=(rows schema embeddings tf_checkpoint torch parquet model_dir http)
 export RUSTC_BOOTSTRAP=1
 cargo build --release --quiet
 work=${FUZZ_WORK:-target/fuzz-work}

@@ -232,7 +232,7 @@ impl Hnsw {
     /// Build the graph over the rows of `table` (row-major, `dim` floats per row, rows
     /// already L2-normalised for cosine), in parallel on the current rayon pool.
     pub fn build(table: &[f32], dim: usize, p: HnswParams) -> Result<Hnsw> {
-        if dim == 0 || table.len() % dim != 0 {
+        if dim == 0 || !table.len().is_multiple_of(dim) {
             return Err(Error::Param(
                 "hnsw: the table is not a whole number of rows".into(),
             ));

@@ -113,7 +113,7 @@ pub fn kmeans(
     restarts: usize,
     seed: u64,
 ) -> Result<Clustering> {
-    if dim == 0 || table.len() % dim != 0 {
+    if dim == 0 || !table.len().is_multiple_of(dim) {
         return Err(Error::Param(
             "k-means: the table is not a whole number of rows".into(),
         ));

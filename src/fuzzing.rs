@@ -59,6 +59,22 @@ pub fn embeddings(bytes: &[u8], scratch: &Path) {
     }
 }
 
+/// A Parquet file (through `scratch`): read as interactions, with both bad-row policies, and
+/// as a whole table.
+pub fn parquet(bytes: &[u8], scratch: &Path) {
+    let p = scratch.join("fuzz.parquet");
+    if std::fs::write(&p, bytes).is_ok() {
+        for skip in [false, true] {
+            let opts = ReadOptions {
+                skip_bad_rows: skip,
+                ..ReadOptions::default()
+            };
+            let _ = crate::data::read_interactions(&p, &opts, Vocab::new(), Vocab::new());
+        }
+        let _ = crate::data::TextTable::open(&p, None, None);
+    }
+}
+
 /// Open `path` as a tensor file and read every tensor it lists.
 fn read_every_tensor(path: &Path) {
     if let Ok(Some(src)) = formats::sources::open(path) {

@@ -13,7 +13,7 @@ fn small_model(users: usize, items: usize, dim: usize, seed: u64) -> Model {
     let mut x = Interactions::default();
     for u in 0..users {
         for i in 0..items {
-            if (u * 7 + i * 3 + seed as usize) % 4 == 0 || i == u % items {
+            if (u * 7 + i * 3 + seed as usize).is_multiple_of(4) || i == u % items {
                 x.push(&format!("u{u}"), &format!("i\t{i}"), 1.0, 0);
             }
         }

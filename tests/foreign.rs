@@ -563,7 +563,7 @@ fn hostile_files_fail_with_one_line() {
     let mut h = b"\x93NUMPY\x01\x00".to_vec();
     let dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000000, 8), }";
     let mut dict = dict.to_string();
-    while (10 + dict.len() + 1) % 64 != 0 {
+    while !(10 + dict.len() + 1).is_multiple_of(64) {
         dict.push(' ');
     }
     dict.push('\n');

@@ -48,6 +48,7 @@ fn parsers_survive_every_saved_fuzz_input() {
         recsys::fuzzing::tf_checkpoint(b, &scratch)
     });
     n += replay("torch", &mut |b| recsys::fuzzing::torch(b, &scratch));
+    n += replay("parquet", &mut |b| recsys::fuzzing::parquet(b, &scratch));
     n += replay("model_dir", &mut |b| {
         recsys::fuzzing::model_dir(b, &model, &scratch)
     });
@@ -78,6 +79,7 @@ fn parsers_survive_every_saved_fuzz_input() {
         "embeddings",
         "tf_checkpoint",
         "torch",
+        "parquet",
         "model_dir",
         "http",
     ] {

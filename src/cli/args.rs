@@ -698,4 +698,8 @@ pub struct GenerateArgs {
     /// With --items: Zipf exponent of item popularity.
     #[arg(long, requires = "items")]
     pub zipf: Option<f64>,
+    /// With --items: the file format, `csv` or `parquet` (`movies.parquet` + `ratings.parquet`,
+    /// row groups of 1M rows, zstd).
+    #[arg(long, requires = "items", default_value = "csv", value_parser = ["csv", "parquet"])]
+    pub format: String,
 }

@@ -105,6 +105,7 @@ fn generate(cli: &Cli, a: &GenerateArgs) -> Result<()> {
         let mut cfg = synth::large::LargeConfig {
             seed: a.seed,
             items,
+            parquet: a.format == "parquet",
             ..Default::default()
         };
         if let Some(u) = a.users {

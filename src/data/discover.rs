@@ -10,8 +10,8 @@ use super::catalog::Catalog;
 use super::interactions::Interactions;
 #[cfg(feature = "polars")]
 use super::parse::fast_path_file;
-use super::parse::{interactions_from_table, read_interactions};
-use super::reader::{self, Delimiter, TextTable};
+use super::parse::{interactions_from_stream, read_interactions};
+use super::reader::{self, Delimiter, TableStream, TextTable};
 use super::roles::{infer_role, ReadOptions, Role};
 
 /// A training data set: interactions, and the item catalog when one was found.
@@ -34,6 +34,8 @@ pub(super) const INTERACTION_FILES: &[&str] = &[
     "ratings.tsv",
     "interactions.csv",
     "ratings.csv.gz",
+    "ratings.parquet",
+    "interactions.parquet",
     "ratings.dat.gz",
     "u.data.gz",
 ];
@@ -43,6 +45,8 @@ pub(super) const ITEM_FILES: &[&str] = &[
     "u.item",
     "items.csv",
     "movies.csv.gz",
+    "movies.parquet",
+    "items.parquet",
 ];
 
 pub(super) fn beside(path: &Path, names: &[&str]) -> Option<PathBuf> {
@@ -104,8 +108,22 @@ pub fn load_dataset(path: &Path, opts: &ReadOptions) -> Result<Dataset> {
             items_path,
         });
     }
-    let table = TextTable::open(path, opts.delimiter.clone(), opts.has_header)?;
-    if opts.columns.is_none() && is_items_table(&table)? {
+    if super::parquet::is_parquet(path) && opts.columns.is_none() {
+        // an interactions file is read column by column, never as a whole table
+        let roles: Vec<_> = super::parquet::column_names(path)?
+            .iter()
+            .map(|n| infer_role(n))
+            .collect();
+        let items_file = roles.contains(&Some(Role::Title)) && !roles.contains(&Some(Role::User));
+        if !items_file {
+            let interactions = read_interactions(path, opts, Vocab::new(), Vocab::new())?;
+            return with_items_beside(path, interactions);
+        }
+    }
+    // the head decides what the file is; interactions are then streamed, an items file read whole
+    let stream = TableStream::open(path, opts.delimiter.clone(), opts.has_header)?;
+    if opts.columns.is_none() && is_items_table(&stream.head)? {
+        let table = TextTable::open(path, opts.delimiter.clone(), opts.has_header)?;
         let inter = beside(path, INTERACTION_FILES).ok_or_else(|| {
             Error::data(
                 path,
@@ -128,7 +146,12 @@ pub fn load_dataset(path: &Path, opts: &ReadOptions) -> Result<Dataset> {
             items_path: Some(path.to_path_buf()),
         });
     }
-    let interactions = interactions_from_table(&table, opts, Vocab::new(), Vocab::new())?;
+    let interactions = interactions_from_stream(&stream, opts, Vocab::new(), Vocab::new())?;
+    with_items_beside(path, interactions)
+}
+
+/// A data set of `interactions` read from `path`, with the items file beside it when there is one.
+fn with_items_beside(path: &Path, interactions: Interactions) -> Result<Dataset> {
     let items_path = beside(path, ITEM_FILES);
     let catalog = match &items_path {
         Some(p) => Some(Catalog::read(p)?),
@@ -191,7 +214,20 @@ pub fn load_with_schema(path: &Path, schema: &crate::features::Schema) -> Result
         timestamp_col: schema.roles.timestamp.clone(),
         skip_bad_rows: false,
     };
-    let table = TextTable::open(&inter_path, opts.delimiter.clone(), opts.has_header)?;
+    // a Parquet interactions file is read column by column; its names come from its footer
+    let table = if super::parquet::is_parquet(&inter_path) {
+        None
+    } else {
+        Some(TableStream::open(
+            &inter_path,
+            opts.delimiter.clone(),
+            opts.has_header,
+        )?)
+    };
+    let header = match &table {
+        Some(t) => t.head.header.clone(),
+        None => Some(super::parquet::column_names(&inter_path)?),
+    };
     let items_table = match schema.source(SourceKind::Items) {
         Some(items) => {
             let p = dir.join(&items.file);
@@ -203,7 +239,7 @@ pub fn load_with_schema(path: &Path, schema: &crate::features::Schema) -> Result
         }
         None => None,
     };
-    if let Some(names) = opts.columns.clone().or_else(|| table.header.clone()) {
+    if let Some(names) = opts.columns.clone().or(header) {
         let mut avail = names;
         if let Some((_, t, _)) = &items_table {
             avail.extend(t.header.iter().flatten().cloned());
@@ -219,7 +255,10 @@ pub fn load_with_schema(path: &Path, schema: &crate::features::Schema) -> Result
             e => e,
         })?;
     }
-    let interactions = interactions_from_table(&table, &opts, Vocab::new(), Vocab::new())?;
+    let interactions = match &table {
+        Some(t) => interactions_from_stream(t, &opts, Vocab::new(), Vocab::new())?,
+        None => read_interactions(&inter_path, &opts, Vocab::new(), Vocab::new())?,
+    };
     let (catalog, items_path) = match items_table {
         Some((items, t, p)) => {
             let key = items.key.as_deref().or(schema.roles.item.as_deref());

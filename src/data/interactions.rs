@@ -52,6 +52,15 @@ impl Interactions {
         self.timestamp.push(timestamp);
     }
 
+    /// Append one event by the indices of its keys (from [`Interactions::users`] and
+    /// [`Interactions::items`], e.g. through an [`IntKeys`] cache).
+    pub(crate) fn push_indexed(&mut self, user: u32, item: u32, rating: f32, timestamp: i64) {
+        self.user.push(user);
+        self.item.push(item);
+        self.rating.push(rating);
+        self.timestamp.push(timestamp);
+    }
+
     /// A copy holding only the events at `rows`, sharing the same vocabularies.
     #[must_use]
     pub fn select(&self, rows: &[usize]) -> Interactions {
@@ -145,6 +154,92 @@ impl Interactions {
     }
 }
 
+/// Index caches for integer keys, one per vocabulary side: most interaction files key users
+/// and items by integers, and a cache keyed by the number skips the string hash and compare
+/// of [`Vocab::intern`] for every repeated key (the vocabulary itself still holds the text).
+/// Only canonical decimals (`0`, or digits without a leading zero, at most 18) are cached, so
+/// `"007"` and `"7"` stay the distinct keys they are.
+#[derive(Debug, Default)]
+pub(crate) struct IntKeys {
+    /// Indices of keys below [`IntKeys::DENSE`], by number (`u32::MAX`: not seen yet).
+    dense: Vec<u32>,
+    /// Indices of larger keys.
+    sparse: std::collections::HashMap<u64, u32, foldhash::fast::RandomState>,
+    text: String,
+}
+
+impl IntKeys {
+    /// Keys below this are looked up in a plain array (at most 16 MiB a side).
+    const DENSE: u64 = 1 << 22;
+
+    fn cached(&self, n: u64) -> Option<u32> {
+        if n < Self::DENSE {
+            self.dense
+                .get(n as usize)
+                .copied()
+                .filter(|&i| i != u32::MAX)
+        } else {
+            self.sparse.get(&n).copied()
+        }
+    }
+
+    fn remember(&mut self, n: u64, i: u32) {
+        if n < Self::DENSE {
+            let n = n as usize;
+            if n >= self.dense.len() {
+                self.dense.resize((n + 1).next_power_of_two(), u32::MAX);
+            }
+            self.dense[n] = i;
+        } else {
+            self.sparse.insert(n, i);
+        }
+    }
+
+    /// The number a key spells canonically, if it does.
+    fn canonical(key: &str) -> Option<u64> {
+        let b = key.as_bytes();
+        if b.is_empty() || b.len() > 18 || (b[0] == b'0' && b.len() > 1) {
+            return None;
+        }
+        let mut n = 0u64;
+        for &c in b {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            n = n * 10 + u64::from(c - b'0');
+        }
+        Some(n)
+    }
+
+    /// Index of `key` in `vocab`, inserting it if new.
+    pub(crate) fn intern(&mut self, vocab: &mut Vocab, key: &str) -> u32 {
+        match Self::canonical(key) {
+            Some(n) => self.cached(n).unwrap_or_else(|| {
+                let i = vocab.intern(key);
+                self.remember(n, i);
+                i
+            }),
+            None => vocab.intern(key),
+        }
+    }
+
+    /// Index of the key spelled by the integer `n` in `vocab`, inserting it if new.
+    pub(crate) fn intern_int(&mut self, vocab: &mut Vocab, n: i64) -> u32 {
+        if (0..1_000_000_000_000_000_000).contains(&n) {
+            if let Some(i) = self.cached(n as u64) {
+                return i;
+            }
+        }
+        self.text.clear();
+        use std::fmt::Write as _;
+        let _ = write!(self.text, "{n}");
+        let text = std::mem::take(&mut self.text);
+        let i = self.intern(vocab, &text);
+        self.text = text;
+        i
+    }
+}
+
 /// The start of each bucket `0..n` (and the end, at index `n`) when `keys` are counting-sorted:
 /// `starts[b]` = how many keys are below `b`. Keys must be below `n`.
 #[must_use]
@@ -157,4 +252,41 @@ pub(crate) fn bucket_starts(keys: &[u32], n: usize) -> Vec<usize> {
         starts[b + 1] += starts[b];
     }
     starts
+}
+
+#[cfg(test)]
+mod int_key_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest::proptest! {
+        /// Keys through the integer cache get the indices `Vocab::intern` gives, whether
+        /// they arrive as text or as numbers (`"007"` and `"7"` stay distinct keys).
+        #[test]
+        fn cached_indices_equal_the_vocabulary(
+            keys in proptest::collection::vec(
+                proptest::prop_oneof![
+                    (0u64..50).prop_map(|n| n.to_string()),
+                    (0u64..50).prop_map(|n| format!("0{n}")),
+                    (0u64..3).prop_map(|n| (n + (1 << 22) - 1).to_string()),
+                    (0u64..3).prop_map(|n| (u64::MAX - n).to_string()),
+                    "[a-c]{1,2}",
+                    (0i64..3).prop_map(|n| (-n).to_string()),
+                ],
+                1..200,
+            ),
+            as_numbers in proptest::bool::ANY,
+        ) {
+            let (mut plain, mut cached, mut ints) = (Vocab::new(), Vocab::new(), IntKeys::default());
+            for k in &keys {
+                let want = plain.intern(k);
+                let got = match k.parse::<i64>() {
+                    Ok(n) if as_numbers && n.to_string() == *k => ints.intern_int(&mut cached, n),
+                    _ => ints.intern(&mut cached, k),
+                };
+                prop_assert_eq!(want, got, "key {}", k);
+            }
+            prop_assert_eq!(plain, cached);
+        }
+    }
 }

@@ -3,12 +3,15 @@
 //!
 //! Column roles are inferred from header names (`userId`, `user_id`, `user`, `movieId`,
 //! `item_id`, `item`, `rating`, `timestamp`, `title`, `genres`) or given explicitly; a
-//! header-less numeric file is read positionally as `user item [rating [timestamp]]`.
+//! header-less numeric file is read positionally as `user item [rating [timestamp]]`. Parquet
+//! files (found by their magic bytes, whatever their name) are read by column name the same way
+//! ([`parquet`], the `parquet` feature).
 
 mod catalog;
 #[cfg(feature = "polars")]
 mod fast;
 pub mod joined;
+pub mod parquet;
 pub mod reader;
 
 pub use catalog::{Catalog, ItemInfo, ML100K_GENRES};
@@ -134,6 +137,72 @@ mod tests {
                     .map(|r| r.indices().iter().map(|&i| i as u32).collect())
                     .unwrap_or_default();
                 proptest::prop_assert_eq!(seen.row(u), &row[..]);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// The streamed reader and the whole-file table give the same interactions, the same
+        /// skipped rows and the same errors (line numbers included), plain and gzip, with or
+        /// without a header, blank lines, a BOM, quotes, CRLF and bad rows.
+        #[test]
+        fn streamed_rows_equal_the_whole_file_table(
+            rows in proptest::collection::vec((0u8..6, 0u8..9, 0u8..12, proptest::bool::ANY), 1..60),
+            header in proptest::bool::ANY,
+            bom in proptest::bool::ANY,
+            crlf in proptest::bool::ANY,
+            gzip in proptest::bool::ANY,
+            skip in proptest::bool::ANY,
+        ) {
+            let nl = if crlf { "\r\n" } else { "\n" };
+            let mut text = String::new();
+            if bom {
+                text.push('\u{feff}');
+            }
+            if header {
+                text += &format!("userId,movieId,rating{nl}");
+            }
+            for (k, &(u, i, r, blank)) in rows.iter().enumerate() {
+                if blank {
+                    text += nl;
+                }
+                let rating = match r {
+                    10 => "x".to_string(),
+                    11 => String::new(),
+                    r => format!("{}", f32::from(r) / 2.0),
+                };
+                let item = if k % 7 == 3 { format!("\"m,{i}\"") } else { format!("m{i}") };
+                text += &format!("u{u},{item},{rating}{nl}");
+            }
+            let dir = std::env::temp_dir().join(format!("recsys-stream-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let p = dir.join("r.csv");
+            if gzip {
+                use std::io::Write;
+                let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                e.write_all(text.as_bytes()).unwrap();
+                std::fs::write(&p, e.finish().unwrap()).unwrap();
+            } else {
+                std::fs::write(&p, &text).unwrap();
+            }
+            let opts = ReadOptions { skip_bad_rows: skip, ..ReadOptions::default() };
+            let whole = TextTable::open(&p, None, None)
+                .and_then(|t| interactions_from_table(&t, &opts, Vocab::new(), Vocab::new()));
+            let streamed = reader::TableStream::open(&p, None, None)
+                .and_then(|s| parse::interactions_from_stream(&s, &opts, Vocab::new(), Vocab::new()));
+            match (whole, streamed) {
+                (Ok(a), Ok(b)) => {
+                    proptest::prop_assert_eq!(&a.users, &b.users);
+                    proptest::prop_assert_eq!(&a.items, &b.items);
+                    proptest::prop_assert_eq!(&a.user, &b.user);
+                    proptest::prop_assert_eq!(&a.item, &b.item);
+                    proptest::prop_assert_eq!(&a.rating, &b.rating);
+                    proptest::prop_assert_eq!(a.skipped_rows, b.skipped_rows);
+                    proptest::prop_assert_eq!(&a.first_skipped, &b.first_skipped);
+                }
+                (Err(a), Err(b)) => proptest::prop_assert_eq!(a.to_string(), b.to_string()),
+                (a, b) => proptest::prop_assert!(false, "{a:?} vs {b:?}"),
             }
         }
     }

@@ -6,19 +6,19 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::vocab::Vocab;
 
-use super::interactions::Interactions;
+use super::interactions::{IntKeys, Interactions};
 #[cfg(feature = "polars")]
 use super::reader::Delimiter;
-use super::reader::TextTable;
+use super::reader::{Record, TableStream, TextTable};
 use super::roles::{infer_role, ReadOptions, Role};
 
 /// Resolved column positions of an interactions table.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Positions {
-    user: usize,
-    item: usize,
-    rating: Option<usize>,
-    timestamp: Option<usize>,
+    pub(super) user: usize,
+    pub(super) item: usize,
+    pub(super) rating: Option<usize>,
+    pub(super) timestamp: Option<usize>,
 }
 
 pub(super) fn resolve_positions(table: &TextTable, opts: &ReadOptions) -> Result<Positions> {
@@ -45,6 +45,16 @@ pub(super) fn resolve_positions(table: &TextTable, opts: &ReadOptions) -> Result
             timestamp: (n > 3).then_some(3),
         });
     };
+    resolve_named(&table.path, &names, opts)
+}
+
+/// Column positions from column names: the names `opts` gives, else the roles inferred from
+/// the names (CSV headers and Parquet columns alike).
+pub(super) fn resolve_named(
+    path: &Path,
+    names: &[String],
+    opts: &ReadOptions,
+) -> Result<Positions> {
     let find = |explicit: &Option<String>, role: Role| -> Result<Option<usize>> {
         if let Some(name) = explicit {
             return names
@@ -53,7 +63,7 @@ pub(super) fn resolve_positions(table: &TextTable, opts: &ReadOptions) -> Result
                 .map(Some)
                 .ok_or_else(|| {
                     Error::data(
-                        &table.path,
+                        path,
                         format!("no column named '{name}' (columns: {})", names.join(", ")),
                     )
                 });
@@ -64,7 +74,7 @@ pub(super) fn resolve_positions(table: &TextTable, opts: &ReadOptions) -> Result
     let item = find(&opts.item_col, Role::Item)?;
     let (Some(user), Some(item)) = (user, item) else {
         return Err(Error::data(
-            &table.path,
+            path,
             format!(
                 "missing column: need a user and an item column (e.g. userId, movieId); found: {}",
                 names.join(", ")
@@ -116,19 +126,25 @@ pub(crate) fn parse_ts(path: &Path, line: usize, value: &str) -> Result<i64> {
 
 /// Read an interactions file into `Interactions`, extending the given vocabularies (pass
 /// `Vocab::new()` for fresh ones; pass a training set's vocabularies to index a test set in
-/// the same space).
+/// the same space). A Parquet file is read column by column ([`super::parquet`]).
 pub fn read_interactions(
     path: &Path,
     opts: &ReadOptions,
     users: Vocab,
     items: Vocab,
 ) -> Result<Interactions> {
+    if super::parquet::is_parquet(path) {
+        #[cfg(feature = "parquet")]
+        return super::parquet::read_interactions(path, opts, users, items);
+        #[cfg(not(feature = "parquet"))]
+        return Err(super::parquet::unsupported(path));
+    }
     #[cfg(feature = "polars")]
     if let Some(x) = fast_path_file(path, opts, &users, &items) {
         return Ok(x);
     }
-    let table = TextTable::open(path, opts.delimiter.clone(), opts.has_header)?;
-    interactions_from_table(&table, opts, users, items)
+    let stream = TableStream::open(path, opts.delimiter.clone(), opts.has_header)?;
+    interactions_from_stream(&stream, opts, users, items)
 }
 
 /// The fast path deciding from the first 64 KiB only (header, delimiter, roles), so a large
@@ -206,69 +222,126 @@ pub(crate) fn interactions_from_table(
     users: Vocab,
     items: Vocab,
 ) -> Result<Interactions> {
-    let pos = resolve_positions(table, opts)?;
-    let need = [Some(pos.user), Some(pos.item), pos.rating, pos.timestamp]
-        .into_iter()
-        .flatten()
-        .max()
-        .unwrap_or(1)
-        + 1;
-    let mut out = Interactions {
-        users,
-        items,
-        has_rating: pos.rating.is_some(),
-        has_timestamp: pos.timestamp.is_some(),
-        ..Default::default()
-    };
+    let mut rows = RowSink::new(table, opts, users, items)?;
     for rec in table.records() {
-        let row = rec.and_then(|rec| {
-            let f = &rec.fields;
-            if f.len() < need {
-                return Err(Error::parse(
-                    &table.path,
-                    rec.line,
-                    format!("expected at least {need} fields, found {}", f.len()),
-                ));
-            }
-            let user = f[pos.user].trim();
-            let item = f[pos.item].trim();
-            if user.is_empty() || item.is_empty() {
-                return Err(Error::parse(
-                    &table.path,
-                    rec.line,
-                    format!(
-                        "field '{}': empty key",
-                        if user.is_empty() { "user" } else { "item" }
-                    ),
-                ));
-            }
-            let rating = match pos.rating {
-                Some(c) => parse_f32(&table.path, rec.line, "rating", &f[c])?,
-                None => 1.0,
-            };
-            let ts = match pos.timestamp {
-                Some(c) => parse_ts(&table.path, rec.line, &f[c])?,
-                None => 0,
-            };
-            out.push(user, item, rating, ts);
-            Ok(())
-        });
+        let one = rec.and_then(|r| rows.record(&r));
+        rows.take(one)?;
+    }
+    rows.finish()
+}
+
+/// Interactions streamed from a delimited file: the head decides the columns, then every
+/// record is read line by line into the vocabularies and index vectors (memory: the result).
+pub(crate) fn interactions_from_stream(
+    stream: &TableStream,
+    opts: &ReadOptions,
+    users: Vocab,
+    items: Vocab,
+) -> Result<Interactions> {
+    let mut rows = RowSink::new(&stream.head, opts, users, items)?;
+    stream.for_each_record(|rec| {
+        let one = rec.and_then(|r| rows.record(&r));
+        rows.take(one)
+    })?;
+    rows.finish()
+}
+
+/// Interaction rows being collected: the columns resolved once, each record checked and
+/// pushed, bad rows counted or fatal as `opts` says.
+struct RowSink<'o> {
+    path: std::path::PathBuf,
+    opts: &'o ReadOptions,
+    pos: Positions,
+    need: usize,
+    out: Interactions,
+    users: IntKeys,
+    items: IntKeys,
+}
+
+impl<'o> RowSink<'o> {
+    fn new(head: &TextTable, opts: &'o ReadOptions, users: Vocab, items: Vocab) -> Result<Self> {
+        let pos = resolve_positions(head, opts)?;
+        let need = [Some(pos.user), Some(pos.item), pos.rating, pos.timestamp]
+            .into_iter()
+            .flatten()
+            .max()
+            .unwrap_or(1)
+            + 1;
+        Ok(RowSink {
+            path: head.path.clone(),
+            opts,
+            pos,
+            need,
+            out: Interactions {
+                users,
+                items,
+                has_rating: pos.rating.is_some(),
+                has_timestamp: pos.timestamp.is_some(),
+                ..Default::default()
+            },
+            users: IntKeys::default(),
+            items: IntKeys::default(),
+        })
+    }
+
+    /// Check one record and push it.
+    fn record(&mut self, rec: &Record<'_>) -> Result<()> {
+        let (path, pos, f) = (&self.path, self.pos, &rec.fields);
+        if f.len() < self.need {
+            return Err(Error::parse(
+                path,
+                rec.line,
+                format!("expected at least {} fields, found {}", self.need, f.len()),
+            ));
+        }
+        let user = f[pos.user].trim();
+        let item = f[pos.item].trim();
+        if user.is_empty() || item.is_empty() {
+            return Err(Error::parse(
+                path,
+                rec.line,
+                format!(
+                    "field '{}': empty key",
+                    if user.is_empty() { "user" } else { "item" }
+                ),
+            ));
+        }
+        let rating = match pos.rating {
+            Some(c) => parse_f32(path, rec.line, "rating", &f[c])?,
+            None => 1.0,
+        };
+        let ts = match pos.timestamp {
+            Some(c) => parse_ts(path, rec.line, &f[c])?,
+            None => 0,
+        };
+        let u = self.users.intern(&mut self.out.users, user);
+        let i = self.items.intern(&mut self.out.items, item);
+        self.out.push_indexed(u, i, rating, ts);
+        Ok(())
+    }
+
+    /// A record's outcome: a bad row is counted (with `skip_bad_rows`) or returned.
+    fn take(&mut self, row: Result<()>) -> Result<()> {
         match row {
-            Ok(()) => {}
-            Err(e @ (Error::Parse { .. } | Error::Data { .. })) if opts.skip_bad_rows => {
-                out.skipped_rows += 1;
-                if out.first_skipped.is_none() {
-                    out.first_skipped = Some(e.to_string());
+            Ok(()) => Ok(()),
+            Err(e @ (Error::Parse { .. } | Error::Data { .. })) if self.opts.skip_bad_rows => {
+                self.out.skipped_rows += 1;
+                if self.out.first_skipped.is_none() {
+                    self.out.first_skipped = Some(e.to_string());
                 }
+                Ok(())
             }
-            Err(e) => return Err(e),
+            Err(e) => Err(e),
         }
     }
-    if out.is_empty() {
-        return Err(Error::data(
-            &table.path,
-            "the file has a header but no data rows",
-        ));
+
+    fn finish(self) -> Result<Interactions> {
+        if self.out.is_empty() {
+            return Err(Error::data(
+                &self.path,
+                "the file has a header but no data rows",
+            ));
+        }
+        Ok(self.out)
     }
-    Ok(out)
 }

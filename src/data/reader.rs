@@ -1,8 +1,11 @@
 //! Delimited-text reading: gzip, UTF-8 or latin-1, `,` `\t` `|` `;` `::` or whitespace
 //! separators, RFC 4180 quoting for commas, optional header.
 //!
-//! The whole file is decoded into memory once (files here are at most a few hundred MB);
+//! A [`TextTable`] decodes the whole file into memory once (items files, schema sources);
 //! records are then borrowed slices of that text, so parsing allocates only per field vector.
+//! Interactions, the large files, are read through [`TableStream`] instead: the table's head
+//! (its first 64 KiB) decides the delimiter, the header and the columns, then the records are
+//! streamed line by line, so memory holds one line, never the file.
 
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
@@ -83,6 +86,9 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
 /// files never qualify). Plain or gzip; false when the file cannot be read.
 #[must_use]
 pub fn looks_like_sessions(path: &Path) -> bool {
+    if super::parquet::is_parquet(path) {
+        return false;
+    }
     let Ok(f) = std::fs::File::open(path) else {
         return false;
     };
@@ -224,12 +230,19 @@ pub struct Record<'a> {
 impl TextTable {
     /// Open `path`, sniff the delimiter from the first non-empty line unless given, and
     /// detect a header (first line has a non-numeric field where the second line is numeric,
-    /// or every field of a one-line file is non-numeric) unless `has_header` says.
+    /// or every field of a one-line file is non-numeric) unless `has_header` says. A Parquet
+    /// file is read whole into a table of its columns (see [`super::parquet::read_table`]).
     pub fn open(
         path: &Path,
         delimiter: Option<Delimiter>,
         has_header: Option<bool>,
     ) -> Result<Self> {
+        if super::parquet::is_parquet(path) {
+            #[cfg(feature = "parquet")]
+            return super::parquet::read_table(path);
+            #[cfg(not(feature = "parquet"))]
+            return Err(super::parquet::unsupported(path));
+        }
         let text = read_text(path)?;
         Self::from_text(path, text, delimiter, has_header)
     }
@@ -305,6 +318,121 @@ impl TextTable {
     /// The first data record, if any.
     pub fn first_record(&self) -> Option<Result<Record<'_>>> {
         self.records().next()
+    }
+}
+
+/// Bytes read from the start of a file to decide its delimiter, header and columns.
+pub const HEAD_BYTES: usize = 64 << 10;
+
+/// Open `path` for reading line by line, transparently un-gzipping (by magic number).
+fn open_lines(path: &Path) -> Result<Box<dyn BufRead + Send>> {
+    let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut r = std::io::BufReader::with_capacity(1 << 20, f);
+    let gz = r
+        .fill_buf()
+        .map_err(|e| Error::io(path, e))?
+        .starts_with(&[0x1f, 0x8b]);
+    Ok(if gz {
+        Box::new(std::io::BufReader::with_capacity(
+            1 << 20,
+            flate2::read::MultiGzDecoder::new(r),
+        ))
+    } else {
+        Box::new(r)
+    })
+}
+
+/// A delimited file read as a stream of records: the [`TextTable`] of its first
+/// [`HEAD_BYTES`] (whole lines) says the delimiter, header and column names, and
+/// [`TableStream::for_each_record`] then reads every record from the file, one line at a time
+/// (gzip, UTF-8 with latin-1 per line as a fallback, at most [`MAX_LINE`] bytes a line).
+#[derive(Debug)]
+pub struct TableStream {
+    /// The table of the file's first lines.
+    pub head: TextTable,
+}
+
+impl TableStream {
+    /// Open `path` and read its head.
+    pub fn open(
+        path: &Path,
+        delimiter: Option<Delimiter>,
+        has_header: Option<bool>,
+    ) -> Result<Self> {
+        let mut r = open_lines(path)?;
+        let mut head = Vec::with_capacity(HEAD_BYTES);
+        while head.len() < HEAD_BYTES {
+            match read_until_max(&mut r, b'\n', &mut head, MAX_LINE) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                    return Err(Error::parse(
+                        path,
+                        head.iter().filter(|&&b| b == b'\n').count() + 1,
+                        format!(
+                            "the line is longer than {} MiB; expected delimited rows (is this the right file?)",
+                            MAX_LINE >> 20
+                        ),
+                    ))
+                }
+                Err(e) => return Err(Error::data(path, format!("read error: {e}"))),
+            }
+        }
+        let head = TextTable::from_text(path, decode_text(head), delimiter, has_header)?;
+        Ok(TableStream { head })
+    }
+
+    /// Call `f` on every data record of the file in order (the header and blank lines
+    /// skipped; a line that cannot be split is given as its error), stopping at the first
+    /// error `f` or the reading returns.
+    pub fn for_each_record(
+        &self,
+        mut f: impl FnMut(Result<Record<'_>>) -> Result<()>,
+    ) -> Result<()> {
+        let path = &self.head.path;
+        let mut r = open_lines(path)?;
+        let mut buf = Vec::new();
+        let (mut line, mut skip_header) = (0usize, self.head.header_in_file);
+        loop {
+            buf.clear();
+            line += 1;
+            match read_until_max(&mut r, b'\n', &mut buf, MAX_LINE) {
+                Ok(0) => return Ok(()),
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                    return Err(Error::parse(
+                        path,
+                        line,
+                        format!(
+                            "the line is longer than {} MiB; expected delimited rows (is this the right file?)",
+                            MAX_LINE >> 20
+                        ),
+                    ))
+                }
+                Err(e) => return Err(Error::data(path, format!("read error: {e}"))),
+            }
+            let mut bytes = &buf[..];
+            if line == 1 && bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+                bytes = &bytes[3..];
+            }
+            while let [rest @ .., b'\n' | b'\r'] = bytes {
+                bytes = rest;
+            }
+            let text: std::borrow::Cow<'_, str> = match std::str::from_utf8(bytes) {
+                Ok(s) => s.into(),
+                Err(_) => bytes.iter().map(|&b| b as char).collect::<String>().into(),
+            };
+            if text.trim().is_empty() {
+                continue;
+            }
+            if skip_header {
+                skip_header = false;
+                continue;
+            }
+            f(split_line(&text, &self.head.delimiter)
+                .map(|fields| Record { line, fields })
+                .map_err(|m| Error::parse(path, line, m)))?;
+        }
     }
 }
 

@@ -158,7 +158,7 @@ pub(crate) fn weighted_rows(
     {
         if std::is_x86_feature_detected!("avx2")
             && std::is_x86_feature_detected!("fma")
-            && k % 8 == 0
+            && k.is_multiple_of(8)
             && (8..=64).contains(&k)
         {
             // SAFETY: the `x86::weighted_rows` instances require `avx2` and `fma`, which this

@@ -349,7 +349,7 @@ mod tests {
                 s = s
                     .wrapping_mul(6364136223846793005)
                     .wrapping_add(1442695040888963407);
-                if (s >> 33) % 3 == 0 || (i < 2 && u % 2 == 0) {
+                if (s >> 33).is_multiple_of(3) || (i < 2 && u.is_multiple_of(2)) {
                     pairs.push((u, i));
                 }
             }

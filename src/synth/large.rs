@@ -2,11 +2,12 @@
 //! M`): Zipf-like item popularity, long-tailed user activity (log-normal, at least 20 items a
 //! user, as MovieLens keeps), timestamps in sessions, half-star ratings from an item quality and
 //! a user bias, and titles with years and genres. Written as `movies.csv` + `ratings.csv` in the
-//! MovieLens "latest" layout, streamed: memory holds the item table and one user's items, never
+//! MovieLens "latest" layout (or the same columns as Parquet), streamed: memory holds the item table and one user's items, never
 //! the interactions. Each user's rows come from an RNG seeded by (seed, user), so a file is
 //! reproducible by seed.
 
 use std::collections::HashSet;
+use std::io::Write;
 use std::path::Path;
 
 use rand::{Rng, SeedableRng};
@@ -32,6 +33,9 @@ pub struct LargeConfig {
     pub sigma_per_user: f64,
     /// Zipf exponent of item popularity (weight of the item of rank r: `1 / (r + 10)^s`).
     pub zipf: f64,
+    /// Write `movies.parquet` + `ratings.parquet` (row groups of 1M rows, zstd; genres as
+    /// `list<string>`) instead of CSV; needs the `parquet` feature.
+    pub parquet: bool,
 }
 
 impl Default for LargeConfig {
@@ -44,6 +48,7 @@ impl Default for LargeConfig {
             median_per_user: 70.0,
             sigma_per_user: 1.23,
             zipf: 0.8,
+            parquet: false,
         }
     }
 }
@@ -86,11 +91,155 @@ impl LargeConfig {
                 "items per user: median >= 1, sigma >= 0; zipf >= 0".into(),
             ));
         }
+        if self.parquet && !cfg!(feature = "parquet") {
+            return Err(Error::Param(
+                "Parquet output needs a build with `--features parquet`".into(),
+            ));
+        }
         Ok(())
     }
 }
 
-/// Write `movies.csv` and `ratings.csv` into `dir`.
+/// Rows of one Parquet row group.
+#[cfg(feature = "parquet")]
+const GROUP_ROWS: usize = 1 << 20;
+
+/// Where the rows go: CSV lines, or Parquet row groups of [`GROUP_ROWS`].
+enum Sink<'a> {
+    Csv(&'a mut (dyn Write + Send)),
+    #[cfg(feature = "parquet")]
+    Parquet(
+        Box<crate::data::parquet::TableWriter<&'a mut (dyn Write + Send)>>,
+        Vec<crate::data::parquet::ColumnData>,
+    ),
+}
+
+impl<'a> Sink<'a> {
+    /// A sink writing `header` (CSV) or these Parquet columns.
+    fn new(
+        w: &'a mut (dyn Write + Send),
+        parquet: bool,
+        header: &str,
+    ) -> std::io::Result<Sink<'a>> {
+        #[cfg(feature = "parquet")]
+        if parquet {
+            use crate::data::parquet::{ColumnData as D, ColumnKind as K, TableWriter};
+            let (cols, data): (Vec<(&str, K)>, Vec<D>) = match header {
+                "movieId,title,genres" => (
+                    vec![
+                        ("movieId", K::Int64),
+                        ("title", K::String),
+                        ("genres", K::StringList),
+                    ],
+                    vec![D::Int64(vec![]), D::String(vec![]), D::StringList(vec![])],
+                ),
+                _ => (
+                    vec![
+                        ("userId", K::Int64),
+                        ("movieId", K::Int64),
+                        ("rating", K::Float),
+                        ("timestamp", K::Int64),
+                    ],
+                    vec![
+                        D::Int64(vec![]),
+                        D::Int64(vec![]),
+                        D::Float(vec![]),
+                        D::Int64(vec![]),
+                    ],
+                ),
+            };
+            return Ok(Sink::Parquet(Box::new(TableWriter::new(w, &cols)?), data));
+        }
+        let _ = parquet;
+        writeln!(w, "{header}")?;
+        Ok(Sink::Csv(w))
+    }
+
+    fn movie(&mut self, id: usize, title: &str, genres: &[&str]) -> std::io::Result<()> {
+        match self {
+            Sink::Csv(w) => writeln!(w, "{id},{title},{}", genres.join("|")),
+            #[cfg(feature = "parquet")]
+            Sink::Parquet(_, data) => {
+                use crate::data::parquet::ColumnData as D;
+                if let [D::Int64(i), D::String(t), D::StringList(g)] = &mut data[..] {
+                    i.push(id as i64);
+                    t.push(title.to_string());
+                    g.push(genres.iter().map(|s| (*s).to_string()).collect());
+                }
+                self.flush(false)
+            }
+        }
+    }
+
+    fn rating(
+        &mut self,
+        user: usize,
+        item: usize,
+        r: f64,
+        t: i64,
+        line: &mut String,
+    ) -> std::io::Result<()> {
+        match self {
+            Sink::Csv(w) => {
+                line.clear();
+                use std::fmt::Write as _;
+                let _ = writeln!(line, "{user},{item},{r:.1},{t}");
+                w.write_all(line.as_bytes())
+            }
+            #[cfg(feature = "parquet")]
+            Sink::Parquet(_, data) => {
+                use crate::data::parquet::ColumnData as D;
+                if let [D::Int64(u), D::Int64(i), D::Float(rs), D::Int64(ts)] = &mut data[..] {
+                    u.push(user as i64);
+                    i.push(item as i64);
+                    rs.push(r as f32);
+                    ts.push(t);
+                }
+                self.flush(false)
+            }
+        }
+    }
+
+    /// Write a full row group (or, at the end, what is left, and the footer).
+    #[cfg(feature = "parquet")]
+    fn flush(&mut self, end: bool) -> std::io::Result<()> {
+        use crate::data::parquet::ColumnData as D;
+        if let Sink::Parquet(w, data) = self {
+            let rows = match &data[0] {
+                D::Int64(v) => v.len(),
+                _ => 0,
+            };
+            if rows >= GROUP_ROWS || (end && rows > 0) {
+                w.write_group(data)?;
+                for d in data.iter_mut() {
+                    match d {
+                        D::Int32(v) => v.clear(),
+                        D::Int64(v) => v.clear(),
+                        D::Float(v) => v.clear(),
+                        D::String(v) => v.clear(),
+                        D::FloatList(v) => v.clear(),
+                        D::StringList(v) => v.clear(),
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> std::io::Result<()> {
+        #[cfg(feature = "parquet")]
+        {
+            self.flush(true)?;
+            if let Sink::Parquet(w, _) = self {
+                return w.finish();
+            }
+        }
+        let _ = &mut self;
+        Ok(())
+    }
+}
+
+/// Write `movies.csv` and `ratings.csv` (or `.parquet`) into `dir`.
 pub fn generate(cfg: &LargeConfig, dir: &Path) -> Result<LargeReport> {
     cfg.check()?;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(cfg.seed);
@@ -102,27 +251,24 @@ pub fn generate(cfg: &LargeConfig, dir: &Path) -> Result<LargeReport> {
         total += 1.0 / ((r + 10) as f64).powf(cfg.zipf);
         cumulative.push(total);
     }
-    atomic_file_stream(&dir.join("movies.csv"), |w| {
-        writeln!(w, "movieId,title,genres")?;
+    let ext = if cfg.parquet { "parquet" } else { "csv" };
+    atomic_file_stream(&dir.join(format!("movies.{ext}")), |w| {
+        let mut out = Sink::new(w, cfg.parquet, "movieId,title,genres")?;
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(cfg.seed ^ 0x6d6f_7669_6573);
         for i in 0..cfg.items {
             let year = 1950 + rng.random_range(0..71);
             let g1 = GENRES[rng.random_range(0..GENRES.len())];
             let g2 = GENRES[rng.random_range(0..GENRES.len())];
-            let genres = if g1 == g2 {
-                g1.to_string()
-            } else {
-                format!("{g1}|{g2}")
-            };
-            writeln!(w, "{},Film {} ({year}),{genres}", i + 1, i + 1)?;
+            let genres: &[&str] = if g1 == g2 { &[g1] } else { &[g1, g2] };
+            out.movie(i + 1, &format!("Film {} ({year})", i + 1), genres)?;
         }
-        Ok(())
+        out.finish()
     })?;
     let max_per_user = cfg.items / 2;
     let mut item_counts = vec![0u64; cfg.items];
     let mut per_user = Vec::with_capacity(cfg.users);
-    atomic_file_stream(&dir.join("ratings.csv"), |w| {
-        writeln!(w, "userId,movieId,rating,timestamp")?;
+    atomic_file_stream(&dir.join(format!("ratings.{ext}")), |w| {
+        let mut out = Sink::new(w, cfg.parquet, "userId,movieId,rating,timestamp")?;
         let mut seen = HashSet::new();
         let mut line = String::new();
         for u in 0..cfg.users {
@@ -151,13 +297,10 @@ pub fn generate(cfg: &LargeConfig, dir: &Path) -> Result<LargeReport> {
                 } else {
                     rng.random_range(30..3_600)
                 };
-                line.clear();
-                use std::fmt::Write as _;
-                let _ = writeln!(line, "{},{},{r:.1},{t}", u + 1, i + 1);
-                w.write_all(line.as_bytes())?;
+                out.rating(u + 1, i + 1, r, t, &mut line)?;
             }
         }
-        Ok(())
+        out.finish()
     })?;
     let interactions: u64 = item_counts.iter().sum();
     item_counts.sort_unstable_by(|a, b| b.cmp(a));

@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 /// which is synced and renamed over `path`; on any error the temporary file is removed.
 pub fn atomic_file_stream(
     path: &Path,
-    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    fill: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>,
 ) -> Result<()> {
     let name = path
         .file_name()
