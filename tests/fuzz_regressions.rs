@@ -8,7 +8,12 @@ use common::*;
 use std::path::{Path, PathBuf};
 
 /// The inputs the fuzzers found, each fixed and kept: `<target>/<file>` under `fuzz/regressions/`.
-const FINDINGS: [&str; 1] = ["embeddings/oom-ef6a85bb5281b94817c967ee01373f9701725cde"];
+const FINDINGS: [&str; 2] = [
+    "embeddings/oom-ef6a85bb5281b94817c967ee01373f9701725cde",
+    // the parquet crate's `expect("Decoder for dict should have been set")` on a data page
+    // claiming dictionary encoding without a dictionary page: caught by `parquet::guarded`
+    "parquet/crash-c5f9f86b1a38695de60ad0f674b634e54aa34d46",
+];
 
 fn inputs(target: &str) -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");

@@ -238,6 +238,15 @@ fn broken_parquet_files_fail_with_one_line() {
         let err = fails(&["train", s(&f), "--model", s(&dir.join("m")), "--quiet"]);
         assert!(err.contains(name), "{name}: {err}");
     }
+    // a file on which the parquet crate itself panics (found by fuzzing: a data page claiming
+    // dictionary encoding with no dictionary page) is an error too, and prints no panic
+    let crash = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/regressions/parquet/crash-c5f9f86b1a38695de60ad0f674b634e54aa34d46");
+    let err = fails(&["train", s(&crash), "--model", s(&dir.join("m")), "--quiet"]);
+    assert!(
+        err.contains("a damaged Parquet file: the reader stopped (Decoder for dict"),
+        "{err}"
+    );
     // a Parquet file without a user column says which columns it has
     let f = fixtures().join("movies_lists.parquet");
     let err = fails(&["train", s(&f), "--model", s(&dir.join("m")), "--quiet"]);

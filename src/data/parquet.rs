@@ -22,9 +22,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-#[cfg(not(feature = "parquet"))]
-use crate::error::Error;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// The four bytes every Parquet file starts (and ends) with.
 pub const MAGIC: &[u8; 4] = b"PAR1";
@@ -51,13 +49,72 @@ pub(crate) fn unsupported(path: &Path) -> Error {
 /// The column names of a Parquet file (from its footer; a list column by its top-level name).
 pub fn column_names(path: &Path) -> Result<Vec<String>> {
     #[cfg(feature = "parquet")]
-    return imp::column_names(path);
+    return guarded(path, || imp::column_names(path));
     #[cfg(not(feature = "parquet"))]
     return Err(unsupported(path));
 }
 
 #[cfg(feature = "parquet")]
-pub use imp::{read_interactions, read_table, ColumnData, ColumnKind, TableWriter};
+pub use imp::{ColumnData, ColumnKind, TableWriter};
+
+/// Read interactions from a Parquet file: the user and item columns (and rating and
+/// timestamp, when present) found by name as in a CSV header, one row group at a time.
+#[cfg(feature = "parquet")]
+pub fn read_interactions(
+    path: &Path,
+    opts: &crate::data::ReadOptions,
+    users: crate::vocab::Vocab,
+    items: crate::vocab::Vocab,
+) -> Result<crate::data::Interactions> {
+    guarded(path, || imp::read_interactions(path, opts, users, items))
+}
+
+/// Read a whole Parquet table (an items file, a schema source) as a
+/// [`TextTable`](crate::data::TextTable) whose header is the column names; a null is an empty
+/// field, a list is joined with `|`. Line `n` of the table is row `n - 1` of the file (line 1
+/// is the header).
+#[cfg(feature = "parquet")]
+pub fn read_table(path: &Path) -> Result<crate::data::TextTable> {
+    guarded(path, || imp::read_table(path))
+}
+
+#[cfg(feature = "parquet")]
+std::thread_local! {
+    /// How many [`guarded`] calls this thread is inside (their panics are not printed).
+    static GUARDED: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Run `f`, a read through the parquet crate, turning a panic inside that crate into an
+/// error naming the file. The crate has `expect`s and index panics that damaged files reach
+/// (fuzzing found one: a data page claiming dictionary encoding with no dictionary page); a
+/// panic is never how recsys answers bad input. The process's panic hook is wrapped once so a
+/// caught panic prints nothing; panics anywhere else print as before.
+#[cfg(feature = "parquet")]
+fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if GUARDED.with(std::cell::Cell::get) == 0 {
+                previous(info);
+            }
+        }));
+    });
+    GUARDED.with(|g| g.set(g.get() + 1));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    GUARDED.with(|g| g.set(g.get() - 1));
+    r.unwrap_or_else(|p| {
+        let why = p
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".into());
+        Err(Error::data(
+            path,
+            format!("a damaged Parquet file: the reader stopped ({why})"),
+        ))
+    })
+}
 
 #[cfg(feature = "parquet")]
 mod imp {
@@ -353,9 +410,7 @@ mod imp {
         Ok(leaf_names(&open(path)?))
     }
 
-    /// Read interactions from a Parquet file: the user and item columns (and rating and
-    /// timestamp, when present) found by name as in a CSV header, one row group at a time.
-    pub fn read_interactions(
+    pub(super) fn read_interactions(
         path: &Path,
         opts: &ReadOptions,
         users: Vocab,
@@ -507,10 +562,7 @@ mod imp {
         }
     }
 
-    /// Read a whole Parquet table (an items file, a schema source) as a [`TextTable`] whose
-    /// header is the column names; a null is an empty field, a list is joined with `|`. Line
-    /// `n` of the table is row `n - 1` of the file (line 1 is the header).
-    pub fn read_table(path: &Path) -> Result<TextTable> {
+    pub(super) fn read_table(path: &Path) -> Result<TextTable> {
         let r = open(path)?;
         let names = leaf_names(&r);
         let schema = r.metadata().file_metadata().schema_descr_ptr();
