@@ -252,3 +252,53 @@ fn broken_parquet_files_fail_with_one_line() {
     let err = fails(&["train", s(&f), "--model", s(&dir.join("m")), "--quiet"]);
     assert!(err.contains("movies_lists.parquet"), "{err}");
 }
+
+#[test]
+fn export_parquet_holds_every_vector_with_its_key_and_title() {
+    let dir = tempdir("parquet-export");
+    let model = train_synthetic(&dir, 8);
+    let out = dir.join("items.parquet");
+    ok(&[
+        "export",
+        "--format",
+        "parquet",
+        "--model",
+        s(&model),
+        "--out",
+        s(&out),
+        "--quiet",
+    ]);
+    let w2v = dir.join("items.txt");
+    ok(&[
+        "export",
+        "--format",
+        "word2vec",
+        "--model",
+        s(&model),
+        "--out",
+        s(&w2v),
+        "--quiet",
+    ]);
+    let t = recsys::data::TextTable::open(&out, None, None).unwrap();
+    assert_eq!(
+        t.header.as_deref().unwrap(),
+        ["key", "vector", "title", "genres"]
+    );
+    // the word2vec text export is the reference: same keys in the same order, same floats
+    let text = std::fs::read_to_string(&w2v).unwrap();
+    let mut n = 0;
+    for (rec, line) in t.records().zip(text.lines().skip(1)) {
+        let rec = rec.unwrap();
+        let mut want = line.split(' ');
+        assert_eq!(rec.fields[0], want.next().unwrap());
+        let got: Vec<f32> = rec.fields[1]
+            .split('|')
+            .map(|v| v.parse().unwrap())
+            .collect();
+        let want: Vec<f32> = want.map(|v| v.parse().unwrap()).collect();
+        assert_eq!(got, want, "row {n}");
+        assert!(!rec.fields[2].is_empty(), "a title for row {n}");
+        n += 1;
+    }
+    assert_eq!(n, text.lines().count() - 1);
+}

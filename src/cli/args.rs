@@ -657,6 +657,10 @@ pub enum Format {
     /// A TensorFlow checkpoint at the prefix PATH (PATH.index + PATH.data-00000-of-00001),
     /// the tensor named after the table; keys in PATH.keys.txt.
     TfCheckpoint,
+    /// A Parquet table (key, vector as list<float>, and title/genres for items with a
+    /// catalogue), the file LanceDB, Qdrant, Milvus, Spark and pandas ingest.
+    #[cfg(feature = "parquet")]
+    Parquet,
 }
 
 #[derive(Debug, Args)]

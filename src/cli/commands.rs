@@ -56,6 +56,15 @@ fn export(cli: &Cli, a: &ExportArgs) -> Result<()> {
             formats::tf::write(&a.out, &[(name.as_str(), table)])?;
             formats::sources::write_keys(&formats::npy::keys_path(&a.out), &keys)?;
         }
+        #[cfg(feature = "parquet")]
+        Format::Parquet => {
+            let info = if column == "item" {
+                model.item_info.as_slice()
+            } else {
+                &[]
+            };
+            formats::parquet::write(&a.out, &keys, table, info)?;
+        }
         Format::Projector => {
             let info = if column == "item" {
                 model.item_info.clone()

@@ -4,7 +4,7 @@
 //!   time: only the user, item, rating and timestamp columns are decoded, found by name exactly
 //!   as a CSV header's (`userId`, `item_id`, `rating`, … or the names a schema or flag gives),
 //!   so memory holds the result and one row group's four columns, never the file.
-//! - **Any other table** (an items file, a schema's sources) becomes a [`TextTable`] with the
+//! - **Any other table** (an items file, a schema's sources) becomes a [`TextTable`](crate::data::TextTable) with the
 //!   same column names ([`read_table`]), so catalogs and feature columns read it unchanged; a
 //!   list column (e.g. `genres: list<string>`) becomes `a|b|c`, the multivalent separator of
 //!   MovieLens files.

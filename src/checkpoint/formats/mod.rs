@@ -9,6 +9,8 @@
 
 pub mod glove;
 pub mod npy;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod pickle;
 pub mod projector;
 pub mod sources;
