@@ -165,6 +165,8 @@ pub(crate) struct IntKeys {
     dense: Vec<u32>,
     /// Indices of larger keys.
     sparse: std::collections::HashMap<u64, u32, foldhash::fast::RandomState>,
+    /// Scratch for spelling an integer key as text (used by `intern_int`).
+    #[cfg_attr(not(feature = "parquet"), allow(dead_code))]
     text: String,
 }
 
@@ -224,6 +226,7 @@ impl IntKeys {
     }
 
     /// Index of the key spelled by the integer `n` in `vocab`, inserting it if new.
+    #[cfg_attr(not(feature = "parquet"), allow(dead_code))]
     pub(crate) fn intern_int(&mut self, vocab: &mut Vocab, n: i64) -> u32 {
         if (0..1_000_000_000_000_000_000).contains(&n) {
             if let Some(i) = self.cached(n as u64) {

@@ -18,24 +18,11 @@
 //! A null key or rating is a bad row (skipped and counted with `--on-bad-row skip`); errors
 //! name the file, the row group, the column and the row.
 
-use std::fs::File;
-use std::io::Read;
 use std::path::Path;
 
 use crate::error::{Error, Result};
 
-/// The four bytes every Parquet file starts (and ends) with.
-pub const MAGIC: &[u8; 4] = b"PAR1";
-
-/// True when the file at `path` starts with Parquet's magic bytes (false when unreadable).
-#[must_use]
-pub fn is_parquet(path: &Path) -> bool {
-    let mut b = [0u8; 4];
-    File::open(path)
-        .and_then(|mut f| f.read_exact(&mut b))
-        .is_ok()
-        && &b == MAGIC
-}
+pub use super::reader::{is_parquet, MAGIC};
 
 /// The error for a Parquet file in a build without the `parquet` feature.
 #[cfg(not(feature = "parquet"))]
@@ -132,8 +119,8 @@ mod imp {
     use parquet::schema::types::ColumnDescriptor;
 
     use super::super::interactions::{IntKeys, Interactions};
-    use super::super::parse::resolve_named;
     use super::super::reader::{Delimiter, TextTable};
+    use super::super::roles::resolve_named;
     use super::super::roles::ReadOptions;
     use crate::error::{Error, Result};
     use crate::vocab::Vocab;
@@ -338,7 +325,7 @@ mod imp {
                 (Values::F64(v), _) if v[k].is_finite() => v[k] as i64,
                 (Values::Bytes(v), _) => {
                     let s = std::str::from_utf8(v[k].data()).unwrap_or("");
-                    return super::super::parse::parse_ts(Path::new(""), 0, s)
+                    return super::super::reader::parse_ts(Path::new(""), 0, s)
                         .map_err(|_| format!("expected unix seconds, found '{s}'"));
                 }
                 _ => return Err("expected unix seconds (an integer or timestamp column)".into()),
@@ -833,7 +820,7 @@ mod tests {
     use crate::vocab::Vocab;
 
     fn write(path: &Path, groups: &[Vec<ColumnData>], cols: &[(&str, ColumnKind)]) {
-        let f = File::create(path).unwrap();
+        let f = std::fs::File::create(path).unwrap();
         let mut w = TableWriter::new(f, cols).unwrap();
         for g in groups {
             w.write_group(g).unwrap();
@@ -881,7 +868,7 @@ mod tests {
             ]
         );
         // a group whose columns disagree in length, or of the wrong kind, is refused
-        let f = File::create(dir.join("bad.parquet")).unwrap();
+        let f = std::fs::File::create(dir.join("bad.parquet")).unwrap();
         let mut w = TableWriter::new(f, &cols[..2]).unwrap();
         let short = [
             ColumnData::String(vec!["a".into()]),

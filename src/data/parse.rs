@@ -7,19 +7,9 @@ use crate::error::{Error, Result};
 use crate::vocab::Vocab;
 
 use super::interactions::{IntKeys, Interactions};
-#[cfg(feature = "polars")]
-use super::reader::Delimiter;
-use super::reader::{Record, TableStream, TextTable};
-use super::roles::{infer_role, ReadOptions, Role};
-
-/// Resolved column positions of an interactions table.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Positions {
-    pub(super) user: usize,
-    pub(super) item: usize,
-    pub(super) rating: Option<usize>,
-    pub(super) timestamp: Option<usize>,
-}
+use super::reader::parse_ts;
+use super::reader::{Delimiter, Record, TableStream, TextTable};
+use super::roles::{resolve_named, Positions, ReadOptions};
 
 pub(super) fn resolve_positions(table: &TextTable, opts: &ReadOptions) -> Result<Positions> {
     let names: Option<Vec<String>> = opts.columns.clone().or_else(|| table.header.clone());
@@ -48,47 +38,6 @@ pub(super) fn resolve_positions(table: &TextTable, opts: &ReadOptions) -> Result
     resolve_named(&table.path, &names, opts)
 }
 
-/// Column positions from column names: the names `opts` gives, else the roles inferred from
-/// the names (CSV headers and Parquet columns alike).
-pub(super) fn resolve_named(
-    path: &Path,
-    names: &[String],
-    opts: &ReadOptions,
-) -> Result<Positions> {
-    let find = |explicit: &Option<String>, role: Role| -> Result<Option<usize>> {
-        if let Some(name) = explicit {
-            return names
-                .iter()
-                .position(|n| n == name)
-                .map(Some)
-                .ok_or_else(|| {
-                    Error::data(
-                        path,
-                        format!("no column named '{name}' (columns: {})", names.join(", ")),
-                    )
-                });
-        }
-        Ok(names.iter().position(|n| infer_role(n) == Some(role)))
-    };
-    let user = find(&opts.user_col, Role::User)?;
-    let item = find(&opts.item_col, Role::Item)?;
-    let (Some(user), Some(item)) = (user, item) else {
-        return Err(Error::data(
-            path,
-            format!(
-                "missing column: need a user and an item column (e.g. userId, movieId); found: {}",
-                names.join(", ")
-            ),
-        ));
-    };
-    Ok(Positions {
-        user,
-        item,
-        rating: find(&opts.rating_col, Role::Rating)?,
-        timestamp: find(&opts.timestamp_col, Role::Timestamp)?,
-    })
-}
-
 /// Parse a finite float field, with an error naming the line and field.
 pub(crate) fn parse_f32(path: &Path, line: usize, field: &str, value: &str) -> Result<f32> {
     let v: f32 = value.trim().parse().map_err(|_| {
@@ -108,19 +57,26 @@ pub(crate) fn parse_f32(path: &Path, line: usize, field: &str, value: &str) -> R
     Ok(v)
 }
 
-/// Parse an integer timestamp (unix seconds; a decimal part is truncated).
-pub(crate) fn parse_ts(path: &Path, line: usize, value: &str) -> Result<i64> {
-    let t = value.trim();
-    if let Ok(v) = t.parse::<i64>() {
-        return Ok(v);
-    }
-    match t.parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(v as i64),
-        _ => Err(Error::parse(
-            path,
-            line,
-            format!("field 'timestamp': expected unix seconds, found '{value}'"),
-        )),
+/// Opening a table file whatever its format (here, above both readers, so that the text
+/// reader and the Parquet reader do not import each other).
+impl TextTable {
+    /// Open `path`, sniff the delimiter from the first non-empty line unless given, and
+    /// detect a header (first line has a non-numeric field where the second line is numeric,
+    /// or every field of a one-line file is non-numeric) unless `has_header` says. A Parquet
+    /// file is read whole into a table of its columns (see [`super::parquet::read_table`]).
+    pub fn open(
+        path: &Path,
+        delimiter: Option<Delimiter>,
+        has_header: Option<bool>,
+    ) -> Result<Self> {
+        if super::parquet::is_parquet(path) {
+            #[cfg(feature = "parquet")]
+            return super::parquet::read_table(path);
+            #[cfg(not(feature = "parquet"))]
+            return Err(super::parquet::unsupported(path));
+        }
+        let text = super::reader::read_text(path)?;
+        Self::from_text(path, text, delimiter, has_header)
     }
 }
 

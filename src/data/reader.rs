@@ -7,6 +7,7 @@
 //! (its first 64 KiB) decides the delimiter, the header and the columns, then the records are
 //! streamed line by line, so memory holds one line, never the file.
 
+use std::fs::File;
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 
@@ -79,6 +80,19 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
     }
 }
 
+/// The four bytes every Parquet file starts (and ends) with.
+pub const MAGIC: &[u8; 4] = b"PAR1";
+
+/// True when the file at `path` starts with Parquet's magic bytes (false when unreadable).
+#[must_use]
+pub fn is_parquet(path: &Path) -> bool {
+    let mut b = [0u8; 4];
+    File::open(path)
+        .and_then(|mut f| f.read_exact(&mut b))
+        .is_ok()
+        && &b == MAGIC
+}
+
 /// Whether a file looks like sessions or baskets — one line of whitespace-separated item tokens
 /// per session, as the FIMI retail format — rather than interaction rows: among its first 200
 /// non-empty lines none has a tab, comma, semicolon or `::`, and either the lines have
@@ -86,7 +100,7 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
 /// files never qualify). Plain or gzip; false when the file cannot be read.
 #[must_use]
 pub fn looks_like_sessions(path: &Path) -> bool {
-    if super::parquet::is_parquet(path) {
+    if is_parquet(path) {
         return false;
     }
     let Ok(f) = std::fs::File::open(path) else {
@@ -228,25 +242,6 @@ pub struct Record<'a> {
 }
 
 impl TextTable {
-    /// Open `path`, sniff the delimiter from the first non-empty line unless given, and
-    /// detect a header (first line has a non-numeric field where the second line is numeric,
-    /// or every field of a one-line file is non-numeric) unless `has_header` says. A Parquet
-    /// file is read whole into a table of its columns (see [`super::parquet::read_table`]).
-    pub fn open(
-        path: &Path,
-        delimiter: Option<Delimiter>,
-        has_header: Option<bool>,
-    ) -> Result<Self> {
-        if super::parquet::is_parquet(path) {
-            #[cfg(feature = "parquet")]
-            return super::parquet::read_table(path);
-            #[cfg(not(feature = "parquet"))]
-            return Err(super::parquet::unsupported(path));
-        }
-        let text = read_text(path)?;
-        Self::from_text(path, text, delimiter, has_header)
-    }
-
     /// Same as [`TextTable::open`] on text already in memory.
     pub fn from_text(
         path: &Path,
@@ -508,6 +503,22 @@ pub fn split_line<'a>(
                 }
             }
         }
+    }
+}
+
+/// Parse an integer timestamp (unix seconds; a decimal part is truncated).
+pub(crate) fn parse_ts(path: &Path, line: usize, value: &str) -> Result<i64> {
+    let t = value.trim();
+    if let Ok(v) = t.parse::<i64>() {
+        return Ok(v);
+    }
+    match t.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v as i64),
+        _ => Err(Error::parse(
+            path,
+            line,
+            format!("field 'timestamp': expected unix seconds, found '{value}'"),
+        )),
     }
 }
 

@@ -1,7 +1,10 @@
 //! Column roles (user, item, rating, timestamp, title, genres) inferred from header names,
 //! and the options of reading an interactions file.
 
+use std::path::Path;
+
 use super::reader::Delimiter;
+use crate::error::{Error, Result};
 
 /// The role a column plays in an interactions or items file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,4 +66,54 @@ pub struct ReadOptions {
     /// Skip malformed rows (counted in [`crate::data::Interactions::skipped_rows`]) instead of failing on
     /// the first one (`--on-bad-row skip`).
     pub skip_bad_rows: bool,
+}
+
+/// Resolved column positions of an interactions table.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Positions {
+    pub(super) user: usize,
+    pub(super) item: usize,
+    pub(super) rating: Option<usize>,
+    pub(super) timestamp: Option<usize>,
+}
+
+/// Column positions from column names: the names `opts` gives, else the roles inferred from
+/// the names (CSV headers and Parquet columns alike).
+pub(super) fn resolve_named(
+    path: &Path,
+    names: &[String],
+    opts: &ReadOptions,
+) -> Result<Positions> {
+    let find = |explicit: &Option<String>, role: Role| -> Result<Option<usize>> {
+        if let Some(name) = explicit {
+            return names
+                .iter()
+                .position(|n| n == name)
+                .map(Some)
+                .ok_or_else(|| {
+                    Error::data(
+                        path,
+                        format!("no column named '{name}' (columns: {})", names.join(", ")),
+                    )
+                });
+        }
+        Ok(names.iter().position(|n| infer_role(n) == Some(role)))
+    };
+    let user = find(&opts.user_col, Role::User)?;
+    let item = find(&opts.item_col, Role::Item)?;
+    let (Some(user), Some(item)) = (user, item) else {
+        return Err(Error::data(
+            path,
+            format!(
+                "missing column: need a user and an item column (e.g. userId, movieId); found: {}",
+                names.join(", ")
+            ),
+        ));
+    };
+    Ok(Positions {
+        user,
+        item,
+        rating: find(&opts.rating_col, Role::Rating)?,
+        timestamp: find(&opts.timestamp_col, Role::Timestamp)?,
+    })
 }
