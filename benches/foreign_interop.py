@@ -101,6 +101,9 @@ run("export", "--format", "safetensors", "--model", model, "--out", st, "--quiet
 emb = torch.nn.Embedding(*table.shape)
 emb.load_state_dict(load_file(st))
 assert np.array_equal(emb.weight.detach().numpy(), table)
+# the model directory's own tensors file is read by safetensors.torch as it is
+whole = load_file(os.path.join(model, "tensors.safetensors"))
+assert np.array_equal(whole["item/embedding"].numpy(), table), sorted(whole)
 ck = os.path.join(tmp, "ckpt")
 run("export", "--format", "tf-checkpoint", "--model", model, "--out", ck, "--quiet")
 tv = tf.train.load_variable(ck, "item/embedding")
@@ -118,7 +121,8 @@ for src, name in [(pt, "movie.weight"), (tfp, "movie/_embeddings/.ATTRIBUTES/VAR
         "--freeze", "--quiet")
     again, ak = model_table(m)
     assert ak == keys and np.array_equal(again, table), src
-print("2. recsys → safetensors → nn.Embedding → torch.save → recsys: unchanged; "
+print(f"2. the model directory's tensors.safetensors read by safetensors.torch ({len(whole)} tensors); "
+      "recsys → safetensors → nn.Embedding → torch.save → recsys: unchanged; "
       "recsys → tf-checkpoint → tf.train.load_variable → Keras tf.train.Checkpoint → recsys: unchanged")
 
 # 3. read time of a large table

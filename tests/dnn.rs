@@ -265,6 +265,36 @@ fn trains_on_the_shipped_synthetic_data_with_the_csv_schema() {
     ]));
     assert!(out["examples"].as_u64().unwrap() > 5000);
     assert_eq!(out["embedding_dims"]["day_x_hour"], 4);
+    // a run repeats bit for bit for a seed and thread count (shards' gradients are summed in
+    // shard order), and another seed gives another model
+    let run = |name: &str, seed: &str| {
+        let m = tmp.join(name);
+        ok(&[
+            "train",
+            synthetic().to_str().unwrap(),
+            "--algo",
+            "dnn",
+            "--schema",
+            schema.to_str().unwrap(),
+            "--threads",
+            "2",
+            "--epochs",
+            "2",
+            "--seed",
+            seed,
+            "--quiet",
+            "--model",
+            m.to_str().unwrap(),
+        ]);
+        recsys::checkpoint::load(&m).unwrap()
+    };
+    let (a, b, c) = (run("a", "3"), run("b", "3"), run("c", "4"));
+    assert!(!a.tables.is_empty());
+    for (name, t) in &a.tables {
+        assert_eq!(Some(t), b.tables.get(name), "{name}: two 2-thread runs of seed 3 differ");
+    }
+    assert_eq!(a.vectors, b.vectors);
+    assert_ne!(a.tables, c.tables, "seeds 3 and 4 gave the same model");
     let _ = std::fs::remove_dir_all(&tmp);
 }
 
