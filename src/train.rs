@@ -1,7 +1,7 @@
 //! One entry point for "train algorithm X on input Y": the registry of algorithms with their
 //! typed hyper-parameters ([`Algorithm`]), what they learn from ([`Input`]), and [`train`],
-//! which the CLI, the tuner and a linking service all call. (The DNN trains on a schema's
-//! joined files through [`crate::models::dnn`].)
+//! which the CLI, the tuner and a linking service all call. The DNN learns from a schema's
+//! joined files ([`Input::Schema`]).
 //!
 //! ```no_run
 //! use recsys::{data, models::TrainContext, train::{self, Algorithm, Input, Job}};
@@ -15,9 +15,11 @@
 
 use crate::data::{Catalog, Interactions};
 use crate::error::{Error, Result};
+use crate::features::Schema;
 use crate::model::Model;
 use crate::models::als::{Als, AlsParams};
 use crate::models::bpr::{Bpr, BprParams};
+use crate::models::dnn::{self, DnnParams};
 use crate::models::glove::{Glove, GloveParams};
 use crate::models::item2vec::{Item2Vec, Item2VecParams};
 use crate::models::itemknn::{self, ItemKnn, ItemKnnParams};
@@ -46,12 +48,13 @@ pub enum Algorithm {
     Glove(GloveParams),
     /// LSA over text.
     Lsa(LsaParams),
+    /// A network over a schema's feature columns (its joined files).
+    Dnn(DnnParams),
 }
 
-/// Every algorithm [`train`] runs, by the name `--algo` and manifests use (the DNN, which
-/// needs a schema, is `dnn` and trained through [`crate::models::dnn`]).
-pub const ALGORITHMS: [&str; 8] = [
-    "als", "mf", "bpr", "item2vec", "itemknn", "word2vec", "glove", "lsa",
+/// Every algorithm [`train`] runs, by the name `--algo` and manifests use.
+pub const ALGORITHMS: [&str; 9] = [
+    "als", "mf", "bpr", "item2vec", "itemknn", "word2vec", "glove", "lsa", "dnn",
 ];
 
 impl Algorithm {
@@ -67,6 +70,7 @@ impl Algorithm {
             "word2vec" => Algorithm::Word2vec(Word2VecParams::default()),
             "glove" => Algorithm::Glove(GloveParams::default()),
             "lsa" => Algorithm::Lsa(LsaParams::default()),
+            "dnn" => Algorithm::Dnn(DnnParams::default()),
             _ => return None,
         })
     }
@@ -83,6 +87,7 @@ impl Algorithm {
             Algorithm::Word2vec(_) => "word2vec",
             Algorithm::Glove(_) => "glove",
             Algorithm::Lsa(_) => "lsa",
+            Algorithm::Dnn(_) => "dnn",
         }
     }
 
@@ -95,8 +100,8 @@ impl Algorithm {
         )
     }
 
-    /// The [`Trainer`] of an algorithm that learns from interactions (parameters checked);
-    /// `None` for the text-only ones.
+    /// The [`Trainer`] of an algorithm that learns from interactions alone (parameters
+    /// checked); `None` for the text-only ones and the DNN (a schema's joined files).
     pub fn trainer(&self) -> Result<Option<Box<dyn Trainer>>> {
         Ok(Some(match self {
             Algorithm::Als(p) => Box::new(Als::new(p.clone())?),
@@ -104,7 +109,10 @@ impl Algorithm {
             Algorithm::Bpr(p) => Box::new(Bpr::new(p.clone())?),
             Algorithm::Item2vec(p) => Box::new(Item2Vec::new(p.clone())?),
             Algorithm::Itemknn(p) => Box::new(ItemKnn::new(p.clone())?),
-            Algorithm::Word2vec(_) | Algorithm::Glove(_) | Algorithm::Lsa(_) => return Ok(None),
+            Algorithm::Word2vec(_)
+            | Algorithm::Glove(_)
+            | Algorithm::Lsa(_)
+            | Algorithm::Dnn(_) => return Ok(None),
         }))
     }
 }
@@ -121,6 +129,14 @@ pub enum Input<'a> {
     },
     /// Text files: sentences for word vectors, one session per line for item2vec.
     Text(&'a TextFiles),
+    /// A schema's files (the DNN): a folder holding its sources, or the interactions file
+    /// with the side tables beside it (see [`crate::data::joined::locate`]).
+    Schema {
+        /// The schema: sources, label, feature columns.
+        schema: &'a Schema,
+        /// The folder or interactions file.
+        data: &'a std::path::Path,
+    },
 }
 
 /// A training job: the algorithm and what is done around it.
@@ -132,7 +148,7 @@ pub struct Job {
     /// parameters (the default model: ALS factors for `recommend`, BM25 neighbours for
     /// `similar`).
     pub item_neighbours: Option<ItemKnnParams>,
-    /// word2vec: hand the model so far to the checkpoint callback every this many epochs
+    /// word2vec, dnn: hand the model so far to the checkpoint callback every this many epochs
     /// (0: never).
     pub checkpoint_every: usize,
 }
@@ -159,16 +175,27 @@ impl Job {
 }
 
 /// Train `job` on `input`. `on_checkpoint` receives the model so far when
-/// `job.checkpoint_every` asks for it (word2vec). An algorithm given an input it cannot
+/// `job.checkpoint_every` asks for it (word2vec, dnn). An algorithm given an input it cannot
 /// learn from is an [`Error::Param`].
 pub fn train(
     job: &Job,
     input: Input<'_>,
     ctx: &TrainContext,
-    on_checkpoint: &mut dyn FnMut(&Model) -> Result<()>,
+    on_checkpoint: &mut (dyn FnMut(&Model) -> Result<()> + Send),
 ) -> Result<Model> {
     let name = job.algorithm.name();
+    if let (Algorithm::Dnn(p), Input::Schema { schema, data }) = (&job.algorithm, input) {
+        return dnn::train_model(schema, data, p, ctx, job.checkpoint_every, on_checkpoint);
+    }
     match input {
+        Input::Schema { .. } => Err(Error::Param(format!(
+            "{name} does not train on a schema's joined files; that is the dnn (`--algo dnn --schema FILE`)"
+        ))),
+        Input::Interactions { .. } | Input::Text(_) if matches!(job.algorithm, Algorithm::Dnn(_)) => {
+            Err(Error::Param(
+                "dnn trains on a schema's joined files: `recsys train DATA --algo dnn --schema FILE`".into(),
+            ))
+        }
         Input::Interactions { data, catalog } => {
             let Some(t) = job.algorithm.trainer()? else {
                 return Err(Error::Param(format!(
@@ -204,9 +231,10 @@ mod tests {
         for name in ALGORITHMS {
             let a = Algorithm::default_for(name).unwrap();
             assert_eq!(a.name(), name);
-            assert_eq!(a.trainer().unwrap().is_none(), a.text_only(), "{name}");
+            let needs_more = a.text_only() || matches!(a, Algorithm::Dnn(_));
+            assert_eq!(a.trainer().unwrap().is_none(), needs_more, "{name}");
         }
-        assert!(Algorithm::default_for("dnn").is_none());
+        assert!(Algorithm::default_for("svm").is_none());
     }
 
     #[test]
@@ -219,6 +247,9 @@ mod tests {
         let job = Job::new(Algorithm::default_for("glove").unwrap());
         let e = train(&job, input, &TrainContext::default(), &mut |_| Ok(())).unwrap_err();
         assert!(e.to_string().contains("trains on text"), "{e}");
+        let job = Job::new(Algorithm::default_for("dnn").unwrap());
+        let e = train(&job, input, &TrainContext::default(), &mut |_| Ok(())).unwrap_err();
+        assert!(e.to_string().contains("--schema"), "{e}");
         let files = TextFiles {
             paths: vec![],
             tokenizer: crate::tokenize::Tokenizer::Words,

@@ -80,6 +80,7 @@ fn every_registered_algorithm_is_under_conformance() {
     let covered: std::collections::BTreeSet<&str> = entries()
         .iter()
         .chain(text_entries().iter())
+        .chain(schema_entries().iter())
         .map(Algorithm::name)
         .collect();
     for name in recsys::train::ALGORITHMS {
@@ -101,9 +102,6 @@ fn every_registered_algorithm_is_under_conformance() {
         .collect();
     assert!(listed.contains(&"als") && listed.contains(&"lsa"), "{help}");
     for name in &listed {
-        if *name == "dnn" {
-            continue; // the DNN trains on a schema's joined files: tests/dnn.rs
-        }
         assert!(
             covered.contains(name),
             "`train --help` lists {name}, conformance does not"
@@ -559,5 +557,81 @@ fn text_trainers_meet_the_contract() {
             assert!(n.windows(2).all(|w| w[0].score >= w[1].score));
             assert!(n.iter().all(|h| h.score.abs() <= 1.0 + 1e-5));
         }
+    }
+}
+
+/// The DNN's entries: it trains on a schema's joined files (the shipped synthetic films with
+/// `schemas/movielens-latest.toml`), so it has its own input and its own test below.
+fn schema_entries() -> Vec<Algorithm> {
+    vec![Algorithm::Dnn(recsys::models::dnn::DnnParams {
+        epochs: 3,
+        ..Default::default()
+    })]
+}
+
+fn fit_schema(a: &Algorithm, ctx: &TrainContext) -> recsys::Model {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let schema =
+        recsys::features::Schema::load(&root.join("schemas/movielens-latest.toml")).unwrap();
+    let input = recsys::train::Input::Schema {
+        schema: &schema,
+        data: &root.join("datasets/synthetic"),
+    };
+    recsys::train::train(&recsys::train::Job::new(a.clone()), input, ctx, &mut |_| {
+        Ok(())
+    })
+    .unwrap()
+}
+
+/// The contract for a network over feature columns: runs repeat bit for bit at one thread and
+/// at two (shards' gradients summed in order), the seed matters, the loss is logged and falls,
+/// save/load is bit-identical, and its item table answers `similar` without the query. (Frozen
+/// prior rows: `tests/dnn.rs`; it does not recommend, so no seen-items check.)
+#[test]
+fn schema_trainers_meet_the_contract() {
+    for a in schema_entries() {
+        let name = a.name();
+        let m = fit_schema(&a, &ctx(1));
+        assert_eq!(
+            m.tables,
+            fit_schema(&a, &ctx(1)).tables,
+            "{name}: one thread"
+        );
+        let two = fit_schema(&a, &ctx(2));
+        assert_eq!(
+            two.tables,
+            fit_schema(&a, &ctx(2)).tables,
+            "{name}: two threads"
+        );
+        let other = fit_schema(&a, &TrainContext { seed: 6, ..ctx(1) });
+        assert_ne!(m.tables, other.tables, "{name}: the seed must matter");
+        assert_eq!(m.epochs.len(), 3, "{name}");
+        assert!(m.epochs.iter().all(|e| e.loss.is_finite() && e.loss > 0.0));
+        assert!(
+            m.epochs.last().unwrap().loss < m.epochs[0].loss,
+            "{name}: loss must fall: {:?}",
+            m.epochs.iter().map(|e| e.loss).collect::<Vec<_>>()
+        );
+        let dir = common::tempdir(&format!("conformance-schema-rt-{name}"));
+        let p = dir.join("model");
+        recsys::checkpoint::save(&m, &p).unwrap();
+        let back = recsys::checkpoint::load(&p).unwrap();
+        assert_eq!(back.tables, m.tables, "{name}");
+        assert_eq!(back.vectors, m.vectors, "{name}");
+        assert_eq!(back.vocabs, m.vocabs, "{name}");
+        assert_eq!(back.epochs, m.epochs, "{name}");
+        assert_eq!(back.params, m.params, "{name}");
+        let l = Lookup::new(back);
+        let items = l.model().vocab("item").unwrap().clone();
+        for key in items.keys().iter().take(30) {
+            let n = l.similar_items(key, 10).unwrap();
+            assert_eq!(n.len(), 10, "{name}");
+            assert!(
+                n.iter().all(|h| &h.key != key),
+                "{name}: {key} is its own neighbour"
+            );
+            assert!(n.windows(2).all(|w| w[0].score >= w[1].score));
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

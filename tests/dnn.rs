@@ -291,7 +291,11 @@ fn trains_on_the_shipped_synthetic_data_with_the_csv_schema() {
     let (a, b, c) = (run("a", "3"), run("b", "3"), run("c", "4"));
     assert!(!a.tables.is_empty());
     for (name, t) in &a.tables {
-        assert_eq!(Some(t), b.tables.get(name), "{name}: two 2-thread runs of seed 3 differ");
+        assert_eq!(
+            Some(t),
+            b.tables.get(name),
+            "{name}: two 2-thread runs of seed 3 differ"
+        );
     }
     assert_eq!(a.vectors, b.vectors);
     assert_ne!(a.tables, c.tables, "seeds 3 and 4 gave the same model");

@@ -91,9 +91,7 @@ pub(super) fn algorithm(h: &HyperArgs, n_items: Option<usize>) -> Result<Algorit
         }
         Algo::Glove => Algorithm::Glove(glove_params(h)?),
         Algo::Lsa => Algorithm::Lsa(lsa_params(h)?),
-        Algo::Dnn => bail!(
-            "dnn trains on a schema's joined files: `recsys train DATA --algo dnn --schema FILE`"
-        ),
+        Algo::Dnn => Algorithm::Dnn(super::dnn::params(h)?),
     })
 }
 

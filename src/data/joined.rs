@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use super::catalog::Catalog;
 use super::reader::{Delimiter, Record, TextTable};
 use crate::error::{Error, Result};
 use crate::features::{Row, Schema, Source, SourceKind};
@@ -69,6 +70,40 @@ fn delimiter(schema: &Schema, d: &Option<String>) -> Result<Option<Delimiter>> {
             .map(Some)
             .ok_or_else(|| Error::schema(&schema.path, format!("unknown delimiter '{s}'"))),
     }
+}
+
+/// Where a schema's files are for DATA: a folder holds the schema's sources (the
+/// interactions from its `interactions` source); a file is the interactions, with the side
+/// tables in its folder. Returns the folder and the interactions file when one was given.
+#[must_use]
+pub fn locate(data: &Path) -> (PathBuf, Option<PathBuf>) {
+    if data.is_dir() {
+        (data.to_path_buf(), None)
+    } else {
+        let dir = data.parent().map(Path::to_path_buf).unwrap_or_default();
+        (dir, Some(data.to_path_buf()))
+    }
+}
+
+/// The titles of the schema's items source in `dir` (`None` when the schema has no items
+/// source or no title role), for a saved item table.
+pub fn schema_catalog(schema: &Schema, dir: &Path) -> Result<Option<Catalog>> {
+    let Some(src) = schema.source(SourceKind::Items) else {
+        return Ok(None);
+    };
+    let Some(title) = schema.roles.title.as_deref() else {
+        return Ok(None);
+    };
+    let mut t = TextTable::open(
+        &dir.join(&src.file),
+        delimiter(schema, &src.delimiter)?,
+        src.header,
+    )?;
+    if let Some(names) = &src.columns {
+        t = t.with_names(names.clone());
+    }
+    let key = src.key.as_deref().or(schema.roles.item.as_deref());
+    Ok(Some(Catalog::from_table_with(&t, key, Some(title))?))
 }
 
 fn open_source(schema: &Schema, src: &Source, path: &Path) -> Result<TextTable> {

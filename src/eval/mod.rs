@@ -2,6 +2,7 @@
 //! over users with at least one test item).
 
 pub mod classify;
+pub mod dnn;
 pub mod metrics;
 pub mod neighbours;
 pub mod split;

@@ -734,3 +734,33 @@ pub fn train_with(
     let dnn = Dnn::fit_with(schema, features, &x, params, ctx, every, checkpoint)?;
     Ok((dnn, x))
 }
+
+/// The whole job of `recsys train --algo dnn`: the schema's files at `data` (a folder holding
+/// its sources, or the interactions file with the side tables beside it; see
+/// [`crate::data::joined::locate`]) joined, the columns fitted, the network trained, and the
+/// model returned with the items source's titles and `interactions_file` and `examples` in its
+/// info. `on_checkpoint` gets the model so far every `every` epochs (0: never).
+pub fn train_model(
+    schema: &Schema,
+    data: &Path,
+    params: &DnnParams,
+    ctx: &TrainContext,
+    every: usize,
+    on_checkpoint: &mut (dyn FnMut(&Model) -> Result<()> + Send),
+) -> Result<Model> {
+    let (dir, file) = crate::data::joined::locate(data);
+    let joined = Joined::open(schema, &dir, file.as_deref())?;
+    let titles = crate::data::joined::schema_catalog(schema, &dir)?;
+    let source = joined.path().display().to_string();
+    let mut save = |d: &Dnn| -> Result<()> {
+        let mut m = d.to_model(titles.as_ref());
+        m.info
+            .insert("interactions_file".into(), source.clone().into());
+        on_checkpoint(&m)
+    };
+    let (dnn, x) = train_with(schema, &joined, params, ctx, every, &mut save)?;
+    let mut model = dnn.to_model(titles.as_ref());
+    model.info.insert("interactions_file".into(), source.into());
+    model.info.insert("examples".into(), x.len().into());
+    Ok(model)
+}
