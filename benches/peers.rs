@@ -166,9 +166,9 @@ fn implicit_section(peers: &Peers, split: &str) {
         als_peer_fit,
     );
     // recsys ALS on one of the peer's confidence models (α: c = 1 + α) at λ, timed against `peer_fit`
-    let als_row = |name: &str, regularization: f32, alpha: f32, peer_fit: f64| {
+    let als_row = |name: &str, reg: f32, alpha: f32, peer_fit: f64| {
         let als = Als::new(AlsParams {
-            regularization,
+            reg,
             alpha,
             ..Default::default()
         })
@@ -372,12 +372,12 @@ fn main() {
         (
             "recsys mf, Surprise's settings (100 f, 20 ep, lr 0.005, λ 0.02, no decay)",
             MfParams {
-                factors: 100,
+                dim: 100,
                 epochs: 20,
-                learning_rate: 0.005,
+                lr: 0.005,
                 lr_decay: 1.0,
                 reg_bias: 0.02,
-                reg_factors: 0.02,
+                reg: 0.02,
                 init_std: 0.1,
                 svdpp: false,
             },
@@ -388,8 +388,8 @@ fn main() {
         (
             "recsys mf --svdpp, Surprise's SVD++ settings (20 f, 20 ep, lr 0.007, λ 0.02)",
             MfParams {
-                learning_rate: 0.007,
-                reg_factors: 0.02,
+                lr: 0.007,
+                reg: 0.02,
                 ..MfParams::svdpp_default()
             },
             1,

@@ -75,6 +75,34 @@ impl Algorithm {
         })
     }
 
+    /// The algorithm a saved model was trained with, its typed parameters read from the
+    /// manifest's `params` (names of older format versions are mapped on load by
+    /// [`crate::checkpoint::Manifest::upgrade`]; facts a trainer adds beside its parameters,
+    /// such as MF's rating range, are ignored here).
+    pub fn from_saved(algo: &str, params: &serde_json::Value) -> Result<Algorithm> {
+        fn typed<T: serde::de::DeserializeOwned>(algo: &str, v: &serde_json::Value) -> Result<T> {
+            serde_json::from_value(v.clone())
+                .map_err(|e| Error::Param(format!("the saved {algo} parameters: {e}")))
+        }
+        Ok(match algo {
+            "als" => Algorithm::Als(typed(algo, params)?),
+            "mf" => Algorithm::Mf(typed(algo, params)?),
+            "bpr" => Algorithm::Bpr(typed(algo, params)?),
+            "item2vec" => Algorithm::Item2vec(typed(algo, params)?),
+            "itemknn" => Algorithm::Itemknn(typed(algo, params)?),
+            "word2vec" => Algorithm::Word2vec(typed(algo, params)?),
+            "glove" => Algorithm::Glove(typed(algo, params)?),
+            "lsa" => Algorithm::Lsa(typed(algo, params)?),
+            "dnn" => Algorithm::Dnn(typed(algo, params)?),
+            _ => {
+                return Err(Error::Param(format!(
+                    "unknown algorithm '{algo}' (known: {})",
+                    ALGORITHMS.join(", ")
+                )))
+            }
+        })
+    }
+
     /// The name `--algo` and manifests use.
     #[must_use]
     pub fn name(&self) -> &'static str {

@@ -197,9 +197,9 @@ mod tests {
         };
         let make = |reg: f64| -> Result<Box<dyn Trainer>> {
             Ok(Box::new(Mf::new(MfParams {
-                factors: 16,
+                dim: 16,
                 epochs: 60,
-                reg_factors: reg as f32,
+                reg: reg as f32,
                 ..MfParams::default()
             })?))
         };

@@ -160,3 +160,87 @@ fn a_failed_save_leaves_the_previous_model_intact() {
     assert_eq!(names.len(), 1, "{names:?}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Directories saved at format version 2 (`tests/fixtures/format-v2/make.sh`, before the
+/// hyper-parameters got one vocabulary of names) load, their parameters read typed under
+/// today's names, they answer look-ups as their algorithm does, and saved again they are
+/// version 3 with the same tensors.
+#[test]
+fn version_2_directories_load_with_todays_names() {
+    use recsys::train::{Algorithm, ALGORITHMS};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/format-v2");
+    let close = |a: f32, b: f32| (a - b).abs() < 1e-6;
+    for algo in ALGORITHMS {
+        let m = recsys::checkpoint::load(&root.join(algo)).unwrap();
+        assert_eq!(m.algo, algo);
+        for old in [
+            "factors",
+            "iterations",
+            "learning_rate",
+            "regularization",
+            "reg_factors",
+            "neg_exponent",
+            "min_alpha",
+        ] {
+            assert!(m.params.get(old).is_none(), "{algo}: {old} still there");
+        }
+        let a = Algorithm::from_saved(&m.algo, &m.params)
+            .unwrap_or_else(|e| panic!("{algo}: {e}: {}", m.params));
+        match &a {
+            Algorithm::Als(p) => {
+                assert_eq!((p.dim, p.epochs), (4, 2));
+                assert!(close(p.reg, 0.5) && close(p.alpha, 2.0));
+            }
+            Algorithm::Mf(p) => {
+                assert_eq!((p.dim, p.epochs), (4, 2));
+                assert!(close(p.lr, 0.01) && close(p.reg, 0.03));
+            }
+            Algorithm::Bpr(p) => {
+                assert_eq!((p.dim, p.epochs), (4, 2));
+                assert!(close(p.lr, 0.07) && close(p.reg, 0.02));
+                assert!((p.ns_exponent - 0.5).abs() < 1e-9);
+            }
+            Algorithm::Item2vec(p) => {
+                assert_eq!((p.w2v.dim, p.w2v.epochs, p.history), (4, 2, 20));
+                assert!(close(p.w2v.lr, 0.02) && close(p.w2v.min_lr, 0.0001));
+            }
+            Algorithm::Word2vec(p) => {
+                assert_eq!((p.dim, p.epochs), (4, 2));
+                assert!(close(p.lr, 0.03));
+                assert!(m.info.contains_key("lr_done") && !m.info.contains_key("alpha_done"));
+            }
+            Algorithm::Glove(p) => {
+                assert_eq!((p.dim, p.epochs), (4, 2));
+                assert!(close(p.lr, 0.04) && close(p.weight_exponent, 0.7));
+            }
+            Algorithm::Lsa(p) => assert_eq!(p.dim, 4),
+            Algorithm::Itemknn(p) => assert_eq!(p.neighbours, 50),
+            Algorithm::Dnn(p) => {
+                assert_eq!((p.epochs, p.hidden.clone()), (1, vec![64, 32]));
+                assert!(close(p.lr, 0.04));
+            }
+        }
+        let l = recsys::similarity::Lookup::new(m.clone());
+        match algo {
+            "als" | "mf" | "bpr" | "item2vec" | "itemknn" => {
+                let r = l.recommend("0", 3, &[]).unwrap();
+                assert_eq!(r.len(), 3, "{algo}");
+            }
+            "dnn" => {
+                let e = l.recommend("1", 3, &[]).unwrap_err().to_string();
+                assert!(e.contains("network"), "{algo}: {e}");
+            }
+            _ => assert_eq!(l.similar_words("cat", 3).unwrap().len(), 3, "{algo}"),
+        }
+        let dir = common::tempdir(&format!("v2-{algo}"));
+        let p = dir.join("again");
+        recsys::checkpoint::save(&m, &p).unwrap();
+        let text = std::fs::read_to_string(p.join("manifest.json")).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["format_version"], 3, "{algo}");
+        let back = recsys::checkpoint::load(&p).unwrap();
+        assert_eq!(back.params, m.params, "{algo}");
+        assert_eq!(back.tables, m.tables, "{algo}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

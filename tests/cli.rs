@@ -552,7 +552,7 @@ fn mf_reports_rating_metrics_and_bpr_trains_from_the_cli() {
     assert_eq!(m.algo, "bpr");
     assert!(m.vectors.contains_key("item/bias"));
     // negatives ∝ count^0.5 by default, the hybrid's uniform; --ns-exponent sets either
-    assert_eq!(m.params["neg_exponent"], 0.5);
+    assert_eq!(m.params["ns_exponent"], 0.5);
     let v = json(&ok(&[
         "train",
         synthetic().to_str().unwrap(),
@@ -567,7 +567,7 @@ fn mf_reports_rating_metrics_and_bpr_trains_from_the_cli() {
     ]));
     assert!(v["model"].is_string(), "{v}");
     let m = recsys::checkpoint::load(&model).unwrap();
-    assert_eq!(m.params["neg_exponent"], 0.0);
+    assert_eq!(m.params["ns_exponent"], 0.0);
     let e = fails(&[
         "train",
         synthetic().to_str().unwrap(),

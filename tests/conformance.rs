@@ -25,26 +25,26 @@ use recsys::transfer::TableInit;
 fn entries() -> Vec<Algorithm> {
     vec![
         Algorithm::Als(AlsParams {
-            factors: 16,
-            iterations: 8,
+            dim: 16,
+            epochs: 8,
             ..Default::default()
         }),
         Algorithm::Mf(MfParams::default()),
         Algorithm::Mf(MfParams::svdpp_default()),
         Algorithm::Bpr(BprParams {
-            factors: 16,
+            dim: 16,
             ..Default::default()
         }),
         Algorithm::Bpr(BprParams {
-            factors: 16,
+            dim: 16,
             ..BprParams::warp_default()
         }),
         Algorithm::Bpr(BprParams {
-            factors: 16,
+            dim: 16,
             ..BprParams::defaults_for(false, true)
         }),
         Algorithm::Bpr(BprParams {
-            factors: 16,
+            dim: 16,
             ..BprParams::defaults_for(true, true)
         }),
         Algorithm::Item2vec(item2vec_params()),
@@ -363,7 +363,7 @@ fn frozen_prior_rows_stay_bit_identical_and_others_train() {
         };
         let mut c2 = ctx(2);
         c2.inits.insert("item/embedding".into(), init);
-        if plain.params["item_features"] == "genres" {
+        if plain.params["item_features"] == true {
             // Hybrid item vectors are id + genre sums: a frozen id row would not keep the saved
             // vector fixed, so the hybrid refuses item priors instead of pretending.
             let e = t.fit(&x, Some(&c), &c2).unwrap_err().to_string();

@@ -59,8 +59,8 @@ fn als_fold_in_matches_the_trained_rows_within_solver_tolerance() {
     let x = data();
     for weighting in [Weighting::None, Weighting::bm25()] {
         let als = Als::new(AlsParams {
-            factors: 16,
-            iterations: 15,
+            dim: 16,
+            epochs: 15,
             weighting,
             ..Default::default()
         })

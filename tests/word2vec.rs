@@ -131,7 +131,7 @@ fn the_learning_rate_default_follows_the_architecture() {
     let dir = tempdir("w2v-lr");
     let alpha = |extra: &[&str], name: &str| {
         let (_, out) = train_lee(&dir.join(name), extra);
-        out["params"]["alpha"].as_f64().unwrap()
+        out["params"]["lr"].as_f64().unwrap()
     };
     assert!((alpha(&[], "sg") - 0.025).abs() < 1e-7);
     assert!((alpha(&["--cbow"], "cbow") - 0.05).abs() < 1e-7);

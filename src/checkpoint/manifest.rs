@@ -7,8 +7,9 @@ use crate::model::EpochLog;
 /// The `format` field of every manifest.
 pub const FORMAT_NAME: &str = "recsys-model";
 /// The format version this build writes (2 added the sparse neighbour tables
-/// `<column>/neighbours/*`).
-pub const FORMAT_VERSION: u32 = 2;
+/// `<column>/neighbours/*`; 3 gave every trainer's hyper-parameters one vocabulary of names:
+/// `dim`, `epochs`, `lr`, `min_lr`, `reg`, `ns_exponent`, `weight_exponent`).
+pub const FORMAT_VERSION: u32 = 3;
 /// The oldest format version this build reads (every version since is a superset of it).
 pub const OLDEST_READABLE_VERSION: u32 = 1;
 
@@ -47,4 +48,61 @@ pub struct Manifest {
     /// Facts about the data and run.
     #[serde(default)]
     pub info: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The names a manifest older than version 3 gave hyper-parameters, by algorithm, and their
+/// names now.
+const RENAMED: [(&str, &str, &str); 14] = [
+    ("als", "factors", "dim"),
+    ("als", "regularization", "reg"),
+    ("als", "iterations", "epochs"),
+    ("mf", "factors", "dim"),
+    ("mf", "learning_rate", "lr"),
+    ("mf", "reg_factors", "reg"),
+    ("bpr", "factors", "dim"),
+    ("bpr", "learning_rate", "lr"),
+    ("bpr", "neg_exponent", "ns_exponent"),
+    ("dnn", "learning_rate", "lr"),
+    ("word2vec", "alpha", "lr"),
+    ("word2vec", "min_alpha", "min_lr"),
+    ("item2vec", "alpha", "lr"),
+    ("item2vec", "min_alpha", "min_lr"),
+];
+
+impl Manifest {
+    /// Read a manifest of an older version with today's names: hyper-parameters renamed in
+    /// version 3 (e.g. ALS's `factors`, `iterations`, `regularization` → `dim`, `epochs`,
+    /// `reg`; word2vec's `alpha` → `lr`; GloVe's `alpha` → `weight_exponent`) and word2vec's
+    /// `alpha_done` run fact (→ `lr_done`). A manifest of version 3 or later is unchanged.
+    pub fn upgrade(&mut self) {
+        if self.format_version >= 3 {
+            return;
+        }
+        let algo = self.algo.as_str();
+        let mut renames: Vec<(&str, &str)> = RENAMED
+            .iter()
+            .filter(|r| r.0 == algo)
+            .map(|r| (r.1, r.2))
+            .collect();
+        if algo == "glove" {
+            renames.push(("alpha", "weight_exponent"));
+        }
+        if let Some(params) = self.params.as_object_mut() {
+            // the hybrid BPR wrote the feature column where the switch is
+            if algo == "bpr"
+                && params.get("item_features").and_then(|v| v.as_str()) == Some("genres")
+            {
+                params.insert("item_features".into(), true.into());
+                params.insert("item_feature_column".into(), "genres".into());
+            }
+            for (old, new) in renames {
+                if let Some(v) = params.remove(old) {
+                    params.insert(new.to_string(), v);
+                }
+            }
+        }
+        if let Some(v) = self.info.remove("alpha_done") {
+            self.info.insert("lr_done".to_string(), v);
+        }
+    }
 }

@@ -360,7 +360,10 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest> {
         }
         None => return Err(Error::checkpoint(&p, "missing format_version")),
     }
-    serde_json::from_value(v).map_err(|e| Error::checkpoint(&p, format!("malformed manifest: {e}")))
+    let mut m: Manifest = serde_json::from_value(v)
+        .map_err(|e| Error::checkpoint(&p, format!("malformed manifest: {e}")))?;
+    m.upgrade();
+    Ok(m)
 }
 
 /// Load a model directory, validating everything against the manifest.

@@ -340,9 +340,12 @@ pub struct HyperArgs {
     /// L2 regularisation.
     #[arg(long)]
     pub reg: Option<f32>,
-    /// ALS confidence slope: c = 1 + alpha·r; glove: exponent of the weighting function (0.75).
+    /// ALS confidence slope: c = 1 + alpha·r.
     #[arg(long)]
     pub alpha: Option<f32>,
+    /// glove: exponent α of the weighting function (x / x_max)^α (default 0.75).
+    #[arg(long)]
+    pub weight_exponent: Option<f32>,
     /// Learning rate (mf, bpr: SGD; word2vec: initial, default 0.025, with --cbow 0.05 as in word2vec.c; glove: AdaGrad, default 0.05).
     #[arg(long)]
     pub lr: Option<f32>,

@@ -36,7 +36,7 @@ pub fn params(h: &HyperArgs) -> Result<DnnParams> {
     let p = DnnParams {
         hidden,
         optimizer,
-        learning_rate: h.lr.unwrap_or(d.learning_rate),
+        lr: h.lr.unwrap_or(d.lr),
         batch: h.batch.unwrap_or(d.batch),
         epochs: h.epochs.unwrap_or(d.epochs),
         validation: h.validation.unwrap_or(d.validation),

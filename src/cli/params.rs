@@ -38,9 +38,9 @@ pub(super) fn algorithm(h: &HyperArgs, n_items: Option<usize>) -> Result<Algorit
         Algo::Als => {
             let d = AlsParams::default();
             Algorithm::Als(AlsParams {
-                factors: dim.unwrap_or(d.factors),
-                iterations: h.epochs.unwrap_or(d.iterations),
-                regularization: h.reg.unwrap_or(d.regularization),
+                dim: dim.unwrap_or(d.dim),
+                epochs: h.epochs.unwrap_or(d.epochs),
+                reg: h.reg.unwrap_or(d.reg),
                 alpha: h.alpha.unwrap_or(d.alpha),
                 cg_steps: h.cg_steps.unwrap_or(d.cg_steps),
                 weighting: interaction_weighting(h)?,
@@ -55,11 +55,11 @@ pub(super) fn algorithm(h: &HyperArgs, n_items: Option<usize>) -> Result<Algorit
                 MfParams::default()
             };
             Algorithm::Mf(MfParams {
-                factors: dim.unwrap_or(d.factors),
+                dim: dim.unwrap_or(d.dim),
                 epochs: h.epochs.unwrap_or(d.epochs),
-                learning_rate: h.lr.unwrap_or(d.learning_rate),
+                lr: h.lr.unwrap_or(d.lr),
                 lr_decay: h.lr_decay.unwrap_or(d.lr_decay),
-                reg_factors: h.reg.unwrap_or(d.reg_factors),
+                reg: h.reg.unwrap_or(d.reg),
                 reg_bias: h.reg_bias.unwrap_or(d.reg_bias),
                 init_std: h.init_std.unwrap_or(d.init_std),
                 svdpp: h.svdpp,
@@ -68,16 +68,16 @@ pub(super) fn algorithm(h: &HyperArgs, n_items: Option<usize>) -> Result<Algorit
         Algo::Bpr => {
             let d = BprParams::defaults_for(h.warp, h.item_features);
             Algorithm::Bpr(BprParams {
-                factors: dim.unwrap_or(d.factors),
+                dim: dim.unwrap_or(d.dim),
                 epochs: h.epochs.unwrap_or(d.epochs),
-                learning_rate: h.lr.unwrap_or(d.learning_rate),
+                lr: h.lr.unwrap_or(d.lr),
                 reg: h.reg.unwrap_or(d.reg),
                 reg_bias: h.reg_bias.unwrap_or(d.reg_bias),
                 init_std: h.init_std.unwrap_or(d.init_std),
                 item_features: h.item_features,
                 warp: h.warp,
                 max_sampled: h.max_sampled.unwrap_or(d.max_sampled),
-                neg_exponent: h.ns_exponent.unwrap_or(d.neg_exponent),
+                ns_exponent: h.ns_exponent.unwrap_or(d.ns_exponent),
             })
         }
         Algo::Item2vec => Algorithm::Item2vec(item2vec_params(h, dim)?),
@@ -141,8 +141,11 @@ pub(super) fn interaction_weighting(h: &HyperArgs) -> Result<InteractionWeightin
     })
 }
 
-/// GloVe parameters from the flags (`--alpha` is the weighting exponent, `--lr` AdaGrad's rate).
+/// GloVe parameters from the flags (`--weight-exponent`, `--lr` AdaGrad's rate).
 pub(super) fn glove_params(h: &HyperArgs) -> Result<GloveParams> {
+    if h.alpha.is_some() {
+        bail!("--alpha is ALS's confidence slope; GloVe's weighting exponent is --weight-exponent");
+    }
     let d = GloveParams::default();
     Ok(GloveParams {
         dim: word_dim(h)?.unwrap_or(d.dim),
@@ -150,7 +153,7 @@ pub(super) fn glove_params(h: &HyperArgs) -> Result<GloveParams> {
         min_count: h.min_count.unwrap_or(d.min_count),
         max_vocab: h.max_vocab,
         x_max: h.x_max.unwrap_or(d.x_max),
-        alpha: h.alpha.unwrap_or(d.alpha),
+        weight_exponent: h.weight_exponent.unwrap_or(d.weight_exponent),
         lr: h.lr.unwrap_or(d.lr),
         epochs: h.epochs.unwrap_or(d.epochs),
         memory_mb: h.memory_mb.unwrap_or(d.memory_mb),
@@ -197,7 +200,7 @@ pub(super) fn w2v_params(
     d: Word2VecParams,
     dim: Option<usize>,
 ) -> Result<Word2VecParams> {
-    let alpha = h.lr.unwrap_or(d.alpha);
+    let lr = h.lr.unwrap_or(d.lr);
     Ok(Word2VecParams {
         dim: dim.unwrap_or(d.dim),
         arch: if h.cbow { Arch::Cbow } else { Arch::SkipGram },
@@ -210,8 +213,8 @@ pub(super) fn w2v_params(
         min_count: h.min_count.unwrap_or(d.min_count),
         max_vocab: h.max_vocab.or(d.max_vocab),
         ns_exponent: h.ns_exponent.unwrap_or(d.ns_exponent),
-        alpha,
-        min_alpha: h.min_lr.unwrap_or(d.min_alpha.min(alpha)),
+        lr,
+        min_lr: h.min_lr.unwrap_or(d.min_lr.min(lr)),
         epochs: h.epochs.unwrap_or(d.epochs),
         batched: !h.unbatched,
     })

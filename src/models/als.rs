@@ -27,13 +27,13 @@ use crate::model::{EpochLog, Model, ITEM_EMBEDDING, USER_EMBEDDING};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AlsParams {
     /// Latent factors (embedding width).
-    pub factors: usize,
+    pub dim: usize,
     /// L2 regularisation λ.
-    pub regularization: f32,
+    pub reg: f32,
     /// Confidence slope: `c = 1 + alpha · r`.
     pub alpha: f32,
     /// Full alternations (users then items).
-    pub iterations: usize,
+    pub epochs: usize,
     /// CG steps per row solve.
     pub cg_steps: usize,
     /// Use the rating value as `r` (otherwise every observed pair has `r = 1`).
@@ -51,10 +51,10 @@ pub struct AlsParams {
 impl Default for AlsParams {
     fn default() -> Self {
         AlsParams {
-            factors: 64,
-            regularization: 10.0,
+            dim: 64,
+            reg: 10.0,
             alpha: 1.0,
-            iterations: 15,
+            epochs: 15,
             cg_steps: 3,
             use_ratings: false,
             init_scale: 0.01,
@@ -67,16 +67,16 @@ impl AlsParams {
     /// Reject values no run could use.
     pub fn check(&self) -> Result<()> {
         let bad = |m: &str| Err(Error::Param(m.to_string()));
-        if self.factors == 0 || self.factors > 4096 {
+        if self.dim == 0 || self.dim > 4096 {
             return bad("factors must be in 1..=4096");
         }
-        if !(self.regularization.is_finite() && self.regularization >= 0.0) {
+        if !(self.reg.is_finite() && self.reg >= 0.0) {
             return bad("regularization must be a finite number >= 0");
         }
         if !(self.alpha.is_finite() && self.alpha >= 0.0) {
             return bad("alpha must be a finite number >= 0");
         }
-        if self.iterations == 0 {
+        if self.epochs == 0 {
             return bad("iterations must be >= 1");
         }
         if self.cg_steps == 0 {
@@ -232,7 +232,7 @@ pub fn fold_in(
     };
     let mut gram = items.t().dot(items);
     for i in 0..k {
-        gram[[i, i]] += params.regularization;
+        gram[[i, i]] += params.reg;
     }
     let g: Vec<f32> = gram.iter().copied().collect();
     let side = Side {
@@ -322,40 +322,19 @@ impl Trainer for Als {
             scale: p.init_scale,
         };
         let params = serde_json::to_value(p).unwrap_or_default();
-        let s = ctx.factor_start(
-            "als",
-            &params,
-            ("iterations", p.iterations),
-            data,
-            init,
-            p.factors,
-        )?;
+        let s = ctx.factor_start("als", &params, ("epochs", p.epochs), data, init, p.dim)?;
         // the state of an ALS run is its two factor tables
         let (mut users, mut items, first, mut epochs) = (s.users, s.items, s.first, s.log);
         let (ufrozen, ifrozen, reports) = (s.users_frozen, s.items_frozen, s.reports);
-        let pb = crate::progress::bar((p.iterations - first) as u64, "als", ctx.progress);
+        let pb = crate::progress::bar((p.epochs - first) as u64, "als", ctx.progress);
         let start = Instant::now();
         let epochs = ctx.install(|| {
-            for it in first..p.iterations {
+            for it in first..p.epochs {
                 let t0 = Instant::now();
-                solve_side(
-                    &mut users,
-                    &items,
-                    &cui,
-                    p.regularization,
-                    p.cg_steps,
-                    &ufrozen,
-                );
-                solve_side(
-                    &mut items,
-                    &users,
-                    &ciu,
-                    p.regularization,
-                    p.cg_steps,
-                    &ifrozen,
-                );
+                solve_side(&mut users, &items, &cui, p.reg, p.cg_steps, &ufrozen);
+                solve_side(&mut items, &users, &ciu, p.reg, p.cg_steps, &ifrozen);
                 let seconds = t0.elapsed().as_secs_f64();
-                let l = loss(&users, &items, &cui, p.regularization);
+                let l = loss(&users, &items, &cui, p.reg);
                 pb.set_message(format!("loss {l:.5}"));
                 pb.inc(1);
                 epochs.push(EpochLog {
@@ -370,7 +349,7 @@ impl Trainer for Als {
         if users.iter().chain(items.iter()).any(|v| !v.is_finite()) {
             return Err(Error::Diverged {
                 algo: "als".into(),
-                epoch: p.iterations,
+                epoch: p.epochs,
                 what: "the factors".into(),
                 hint: "raise --reg or lower --alpha".into(),
             });
@@ -391,12 +370,12 @@ mod tests {
     #[test]
     fn params_are_checked() {
         assert!(Als::new(AlsParams {
-            factors: 0,
+            dim: 0,
             ..Default::default()
         })
         .is_err());
         assert!(Als::new(AlsParams {
-            regularization: f32::NAN,
+            reg: f32::NAN,
             ..Default::default()
         })
         .is_err());

@@ -52,8 +52,8 @@ pub struct GloveParams {
     pub max_vocab: Option<usize>,
     /// Counts at or above this get weight 1.
     pub x_max: f32,
-    /// Exponent α of the weighting function.
-    pub alpha: f32,
+    /// Exponent α of the weighting function `(x / x_max)^α` (GloVe's `alpha`).
+    pub weight_exponent: f32,
     /// AdaGrad learning rate.
     pub lr: f32,
     /// Passes over the co-occurrence cells.
@@ -70,7 +70,7 @@ impl Default for GloveParams {
             min_count: 5,
             max_vocab: None,
             x_max: 10.0,
-            alpha: 0.75,
+            weight_exponent: 0.75,
             lr: 0.05,
             epochs: 15,
             memory_mb: 2048,
@@ -91,8 +91,11 @@ impl GloveParams {
         if !(self.x_max.is_finite() && self.x_max > 0.0) {
             return bad(format!("x-max must be positive, not {}", self.x_max));
         }
-        if !(self.alpha.is_finite() && self.alpha >= 0.0) {
-            return bad(format!("glove's alpha must be ≥ 0, not {}", self.alpha));
+        if !(self.weight_exponent.is_finite() && self.weight_exponent >= 0.0) {
+            return bad(format!(
+                "glove's weight exponent (--weight-exponent) must be ≥ 0, not {}",
+                self.weight_exponent
+            ));
         }
         if !(self.lr.is_finite() && self.lr > 0.0) {
             return bad(format!("learning rate must be positive, not {}", self.lr));
@@ -158,7 +161,7 @@ fn step(
     let weight = if x >= p.x_max {
         1.0
     } else {
-        (x / p.x_max).powf(p.alpha)
+        (x / p.x_max).powf(p.weight_exponent)
     };
     let fdiff = weight * diff;
     if !fdiff.is_finite() {

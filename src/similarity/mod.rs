@@ -11,6 +11,7 @@ use crate::model::{Model, ITEM_BIAS, ITEM_EMBEDDING, USER_EMBEDDING};
 use crate::models::word2vec::WORD_EMBEDDING;
 use crate::titles;
 
+use crate::train::Algorithm;
 mod index;
 
 pub use crate::embedding::normalize_rows;
@@ -51,6 +52,9 @@ pub struct Lookup {
     item_ann: Option<crate::ann::Hnsw>,
     /// Item → users of the training interactions, for models without user vectors.
     item_users: Option<crate::model::Seen>,
+    /// The algorithm and typed parameters the model was trained with (`None` for a model
+    /// made by hand or from vectors alone: then a user's scores are dot products).
+    algorithm: Option<Algorithm>,
 }
 
 /// The file of the approximate index of a table's column beside a model (`DIR/item.hnsw`).
@@ -98,6 +102,7 @@ impl Lookup {
             (None, Some(seen)) => Some(transpose_seen(seen, model.item_info.len())),
             _ => None,
         };
+        let algorithm = Algorithm::from_saved(&model.algo, &model.params).ok();
         Lookup {
             model,
             items,
@@ -105,6 +110,7 @@ impl Lookup {
             words,
             item_ann: None,
             item_users,
+            algorithm,
         }
     }
 
@@ -360,7 +366,7 @@ impl Lookup {
     }
 
     /// Scores of every item for user index `u`: `x_u · y_i (+ b_i)`, or the cosine of the
-    /// two for models whose parameters say `"scoring": "cosine"` (item2vec).
+    /// two for item2vec models (their users are unit query vectors).
     pub fn user_scores(&self, u: usize) -> Result<Vec<f32>> {
         if let (None, Some(nb)) = (
             self.model.table(USER_EMBEDDING),
@@ -377,13 +383,13 @@ impl Lookup {
                 "the model has no user and item tables".into(),
             ));
         };
-        let scoring = self.model.params.get("scoring").and_then(|v| v.as_str());
-        if scoring == Some("dnn") {
+        if let Some(Algorithm::Dnn(_)) = self.algorithm {
             return Err(Error::NotFound(
                 "a dnn model scores a (user, item) pair through its network from all its columns; its user and item tables are not a factorisation to rank by (use `recsys eval --algo dnn`)".into(),
             ));
         }
-        let cosine = scoring == Some("cosine");
+        // item2vec's users are unit query vectors ranked by cosine
+        let cosine = matches!(self.algorithm, Some(Algorithm::Item2vec(_)));
         if let (true, Some(idx)) = (cosine, &self.items) {
             return Ok(idx.scores(&users.row(u).to_vec()));
         }
@@ -423,23 +429,17 @@ impl Lookup {
         let n = m.item_info.len();
         if let Some(items) = m.tables.get(ITEM_EMBEDDING) {
             if m.table(USER_EMBEDDING).is_some() {
-                match m.algo.as_str() {
-                    "als" => {
-                        let p: crate::models::als::AlsParams =
-                            serde_json::from_value(m.params.clone()).map_err(|e| {
-                                Error::Param(format!("the model's ALS parameters: {e}"))
-                            })?;
-                        let x = crate::models::als::fold_in(&p, items, liked, &m.item_counts);
+                match &self.algorithm {
+                    Some(Algorithm::Als(p)) => {
+                        let x = crate::models::als::fold_in(p, items, liked, &m.item_counts);
                         return Ok(items.dot(&ndarray::ArrayView1::from(&x[..])).to_vec());
                     }
-                    "item2vec" => {
-                        let n_hist = m.params["history"].as_u64().unwrap_or(20) as usize;
-                        let decay = m.params["history_decay"].as_f64().unwrap_or(1.0) as f32;
+                    Some(Algorithm::Item2vec(p)) => {
                         let q = crate::models::item2vec::query_vectors(
                             items,
                             &[liked.to_vec()],
-                            n_hist,
-                            decay,
+                            p.history,
+                            p.history_decay,
                         );
                         let idx = self
                             .items
@@ -503,8 +503,7 @@ impl Lookup {
                 .map(|k| all.get(vocab.and_then(|v| v.get(k))? as usize).copied())
                 .collect());
         }
-        let scoring = self.model.params.get("scoring").and_then(|v| v.as_str());
-        if scoring == Some("dnn") {
+        if let Some(Algorithm::Dnn(_)) = self.algorithm {
             return self.user_scores(u).map(|_| Vec::new());
         }
         let (Some(users), Some(table)) = (
@@ -518,7 +517,7 @@ impl Lookup {
         let vocab = self.model.vocab("item");
         let urow = users.row(u);
         let bias = self.model.vector(ITEM_BIAS);
-        let cosine = scoring == Some("cosine");
+        let cosine = matches!(self.algorithm, Some(Algorithm::Item2vec(_)));
         let unorm = urow.dot(&urow).sqrt();
         Ok(items
             .iter()

@@ -122,7 +122,7 @@ impl State {
     /// and each of its features, with L2.
     fn push_item(&mut self, i: usize, feats: &[u32], grad: &[f32], gb: f32, p: &BprParams) {
         let k = self.k;
-        let (lr, reg, rb) = (p.learning_rate, p.reg, p.reg_bias);
+        let (lr, reg, rb) = (p.lr, p.reg, p.reg_bias);
         for (q, g) in self.q[i * k..(i + 1) * k].iter_mut().zip(grad) {
             *q += lr * (g - reg * *q);
         }
@@ -151,9 +151,9 @@ pub(crate) fn fit(
         )
     })?;
     ctx.check_inits("bpr --item-features", &[])?;
-    let (nu, ni, k) = (data.users.len(), data.items.len(), p.factors);
+    let (nu, ni, k) = (data.users.len(), data.items.len(), p.dim);
     let mut params = serde_json::to_value(p).unwrap_or_default();
-    params["item_features"] = "genres".into();
+    params["item_feature_column"] = "genres".into();
     let mut genres = Vocab::new();
     let feats: Vec<Vec<u32>> = data
         .items
@@ -237,10 +237,10 @@ pub(crate) fn fit(
         vec![0.0f32; k],
     );
     let mut order = events.clone();
-    let noise = (p.neg_exponent != 0.0).then(|| {
+    let noise = (p.ns_exponent != 0.0).then(|| {
         let mut count = vec![0u64; ni];
         events.iter().for_each(|&(_, i)| count[i as usize] += 1);
-        Noise::new(&count, p.neg_exponent)
+        Noise::new(&count, p.ns_exponent)
     });
     for epoch in first..p.epochs {
         let t0 = Instant::now();
@@ -287,7 +287,7 @@ pub(crate) fn fit(
             s.push_item(i, &feats[i], &g, z, p);
             g.iter_mut().for_each(|v| *v = -*v);
             s.push_item(j, &feats[j], &g, -z, p);
-            let (lr, reg) = (p.learning_rate, p.reg);
+            let (lr, reg) = (p.lr, p.reg);
             for (pv, d) in s.p[u * k..(u + 1) * k].iter_mut().zip(&gp) {
                 *pv += lr * (d - reg * *pv);
             }

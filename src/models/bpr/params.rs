@@ -8,11 +8,11 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BprParams {
     /// Latent factors.
-    pub factors: usize,
+    pub dim: usize,
     /// Passes over the positive interactions.
     pub epochs: usize,
     /// SGD learning rate.
-    pub learning_rate: f32,
+    pub lr: f32,
     /// L2 on factors.
     pub reg: f32,
     /// L2 on item biases.
@@ -39,7 +39,7 @@ pub struct BprParams {
     /// chosen on validation splits (BENCHMARKS.md, "Negative sampling"); models saved before
     /// the option existed drew uniformly, so a missing value reads as 0.
     #[serde(default)]
-    pub neg_exponent: f64,
+    pub ns_exponent: f64,
 }
 
 fn default_max_sampled() -> usize {
@@ -51,16 +51,16 @@ fn default_max_sampled() -> usize {
 impl Default for BprParams {
     fn default() -> Self {
         BprParams {
-            factors: 64,
+            dim: 64,
             epochs: 100,
-            learning_rate: 0.02,
+            lr: 0.02,
             reg: 0.03,
             reg_bias: 0.01,
             init_std: 0.1,
             item_features: false,
             warp: false,
             max_sampled: default_max_sampled(),
-            neg_exponent: 0.5,
+            ns_exponent: 0.5,
         }
     }
 }
@@ -72,7 +72,7 @@ impl BprParams {
     pub fn warp_default() -> Self {
         BprParams {
             warp: true,
-            learning_rate: 0.01,
+            lr: 0.01,
             reg: 0.1,
             ..Default::default()
         }
@@ -92,14 +92,14 @@ impl BprParams {
         if item_features && warp {
             BprParams {
                 item_features: true,
-                neg_exponent: 0.0,
+                ns_exponent: 0.0,
                 ..base
             }
         } else if item_features {
             BprParams {
                 item_features: true,
-                neg_exponent: 0.0,
-                learning_rate: 0.01,
+                ns_exponent: 0.0,
+                lr: 0.01,
                 reg: 0.01,
                 ..base
             }
@@ -111,7 +111,7 @@ impl BprParams {
     /// Reject values no run could use.
     pub fn check(&self) -> Result<()> {
         let bad = |m: &str| Err(Error::Param(m.to_string()));
-        if self.factors == 0 || self.factors > 4096 {
+        if self.dim == 0 || self.dim > 4096 {
             return bad("factors must be in 1..=4096");
         }
         if self.epochs == 0 {
@@ -120,10 +120,10 @@ impl BprParams {
         if self.warp && !(1..=100_000).contains(&self.max_sampled) {
             return bad("max_sampled must be in 1..=100000");
         }
-        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+        if !(self.lr.is_finite() && self.lr > 0.0) {
             return bad("learning_rate must be > 0");
         }
-        if !(self.neg_exponent.is_finite() && (-4.0..=4.0).contains(&self.neg_exponent)) {
+        if !(self.ns_exponent.is_finite() && (-4.0..=4.0).contains(&self.ns_exponent)) {
             return bad("neg_exponent must be in [-4, 4]");
         }
         if ![self.reg, self.reg_bias, self.init_std]

@@ -182,7 +182,7 @@ pub(super) fn fit(
             pos.timestamp.push(0);
         }
     }
-    let k = p.factors;
+    let k = p.dim;
     let init = Initializer::TruncatedNormal { std: p.init_std };
     let start = Instant::now();
     let pb = crate::progress::bar(p.epochs as u64, "bpr", ctx.progress);
@@ -209,7 +209,7 @@ pub(super) fn fit(
         }
         let liked = LikedSet::new(liked, data.items.len(), BITS_BUDGET);
         // per item block, the negatives' distribution when it is not uniform
-        let noise: Vec<Noise> = if p.neg_exponent == 0.0 {
+        let noise: Vec<Noise> = if p.ns_exponent == 0.0 {
             Vec::new()
         } else {
             let mut count = vec![0u64; data.items.len()];
@@ -221,7 +221,7 @@ pub(super) fn fit(
             blocks
                 .item_bounds
                 .windows(2)
-                .map(|w| Noise::new(&count[w[0]..w[1]], p.neg_exponent))
+                .map(|w| Noise::new(&count[w[0]..w[1]], p.ns_exponent))
                 .collect()
         };
         let mut pm = blocks.permute(&p0, true);
@@ -231,7 +231,7 @@ pub(super) fn fit(
         let mut bi = blocks.permute_vec(&bi0, false);
         let h = Hyper {
             k,
-            lr: p.learning_rate,
+            lr: p.lr,
             reg: p.reg,
             reg_bias: p.reg_bias,
             warp: p.warp.then_some((p.max_sampled, data.items.len())),

@@ -51,7 +51,7 @@ pub struct DnnParams {
     /// Update rule.
     pub optimizer: OptimizerKind,
     /// Learning rate.
-    pub learning_rate: f32,
+    pub lr: f32,
     /// Examples per mini-batch.
     pub batch: usize,
     /// Passes over the training examples (the most, with early stopping).
@@ -67,7 +67,7 @@ impl Default for DnnParams {
         DnnParams {
             hidden: vec![64, 32],
             optimizer: OptimizerKind::Adagrad,
-            learning_rate: 0.05,
+            lr: 0.05,
             batch: 512,
             epochs: 5,
             validation: 0.0,
@@ -86,7 +86,7 @@ impl DnnParams {
         if self.batch == 0 || self.epochs == 0 {
             return bad("--batch and --epochs must be > 0");
         }
-        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+        if !(self.lr.is_finite() && self.lr > 0.0) {
             return bad("--lr must be a positive number");
         }
         if !(0.0..0.9).contains(&self.validation) {
@@ -446,7 +446,7 @@ impl Dnn {
             })
             .collect();
         let mut net = Net::new(tables, &params.hidden, task_of(schema), ctx.seed);
-        let mut opt = Optimizer::new(params.optimizer, params.learning_rate, &net);
+        let mut opt = Optimizer::new(params.optimizer, params.lr, &net);
         let mut epochs = Vec::new();
         let mut first = 0;
         // the row keys are only needed to check a resumed run's vocabularies

@@ -241,7 +241,7 @@ fn learns_a_planted_cross_and_keeps_frozen_tables() {
     let before = build_tables(&s, &fs, &ctx, &mut Vec::new()).unwrap();
     let params = DnnParams {
         optimizer: OptimizerKind::Adam,
-        learning_rate: 0.01,
+        lr: 0.01,
         batch: 64,
         epochs: 15,
         ..Default::default()
@@ -289,7 +289,7 @@ fn early_stopping_keeps_the_best_epoch() {
     let x = encode_rows(&s, &fs, &rows);
     let params = DnnParams {
         optimizer: OptimizerKind::Adam,
-        learning_rate: 0.3,
+        lr: 0.3,
         batch: 32,
         epochs: 30,
         validation: 0.2,

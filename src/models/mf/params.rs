@@ -8,17 +8,17 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MfParams {
     /// Latent factors.
-    pub factors: usize,
+    pub dim: usize,
     /// Passes over the ratings.
     pub epochs: usize,
     /// Initial learning rate.
-    pub learning_rate: f32,
+    pub lr: f32,
     /// Multiplier of the learning rate after every epoch.
     pub lr_decay: f32,
     /// L2 on biases.
     pub reg_bias: f32,
     /// L2 on factors.
-    pub reg_factors: f32,
+    pub reg: f32,
     /// Standard deviation of the initial factors.
     pub init_std: f32,
     /// Train SVD++ (implicit feedback term `|N(u)|^-½ Σ y_j`) instead of plain biased MF.
@@ -30,12 +30,12 @@ pub struct MfParams {
 impl Default for MfParams {
     fn default() -> Self {
         MfParams {
-            factors: 20,
+            dim: 20,
             epochs: 20,
-            learning_rate: 0.03,
+            lr: 0.03,
             lr_decay: 0.95,
             reg_bias: 0.02,
-            reg_factors: 0.1,
+            reg: 0.1,
             init_std: 0.1,
             svdpp: false,
         }
@@ -48,12 +48,12 @@ impl MfParams {
     #[must_use]
     pub fn svdpp_default() -> Self {
         MfParams {
-            factors: 20,
+            dim: 20,
             epochs: 20,
-            learning_rate: 0.007,
+            lr: 0.007,
             lr_decay: 1.0,
             reg_bias: 0.02,
-            reg_factors: 0.1,
+            reg: 0.1,
             init_std: 0.1,
             svdpp: true,
         }
@@ -64,16 +64,16 @@ impl MfParams {
         let pos = |v: f32| v.is_finite() && v > 0.0;
         let nonneg = |v: f32| v.is_finite() && v >= 0.0;
         let bad = |m: &str| Err(Error::Param(m.to_string()));
-        if self.factors == 0 || self.factors > 4096 {
+        if self.dim == 0 || self.dim > 4096 {
             return bad("factors must be in 1..=4096");
         }
         if self.epochs == 0 {
             return bad("epochs must be >= 1");
         }
-        if !pos(self.learning_rate) || !pos(self.lr_decay) || self.lr_decay > 1.0 {
+        if !pos(self.lr) || !pos(self.lr_decay) || self.lr_decay > 1.0 {
             return bad("learning_rate must be > 0 and lr_decay in (0, 1]");
         }
-        if !nonneg(self.reg_bias) || !nonneg(self.reg_factors) || !nonneg(self.init_std) {
+        if !nonneg(self.reg_bias) || !nonneg(self.reg) || !nonneg(self.init_std) {
             return bad("regularisation and init_std must be finite numbers >= 0");
         }
         Ok(())

@@ -93,7 +93,7 @@ pub(super) fn fit(
     catalog: Option<&Catalog>,
     ctx: &TrainContext,
 ) -> Result<Model> {
-    let k = p.factors;
+    let k = p.dim;
     let (mu, lo, hi) = data.rating_stats();
     let init = Initializer::TruncatedNormal { std: p.init_std };
     let start = Instant::now();
@@ -119,7 +119,7 @@ pub(super) fn fit(
         let mut bu = blocks.permute_vec(&bu0, true);
         let mut bi = blocks.permute_vec(&bi0, false);
         let mut epochs = log;
-        let mut lr = p.learning_rate;
+        let mut lr = p.lr;
         for _ in 0..first {
             lr *= p.lr_decay;
         }
@@ -130,7 +130,7 @@ pub(super) fn fit(
                 mu,
                 lr,
                 rb: p.reg_bias,
-                rf: p.reg_factors,
+                rf: p.reg,
             };
             let mut sse = 0.0;
             for s in 0..blocks.t {
@@ -281,12 +281,12 @@ mod tests {
             }
         }
         let m = Mf::new(MfParams {
-            factors: 4,
+            dim: 4,
             epochs: 200,
-            learning_rate: 0.02,
+            lr: 0.02,
             lr_decay: 0.99,
             reg_bias: 0.0,
-            reg_factors: 0.001,
+            reg: 0.001,
             init_std: 0.1,
             svdpp: false,
         })

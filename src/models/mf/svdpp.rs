@@ -117,7 +117,7 @@ pub(crate) fn fit(
     catalog: Option<&Catalog>,
     ctx: &TrainContext,
 ) -> Result<Model> {
-    let k = p.factors;
+    let k = p.dim;
     let (nu, ni) = (data.users.len(), data.items.len());
     let (mu, lo, hi) = data.rating_stats();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(ctx.seed ^ 0x5f0d);
@@ -174,7 +174,7 @@ pub(crate) fn fit(
     let start = Instant::now();
     let pb = crate::progress::bar(p.epochs as u64, "svd++", ctx.progress);
     pb.inc(first as u64);
-    let mut lr = p.learning_rate;
+    let mut lr = p.lr;
     for _ in 0..first {
         lr *= p.lr_decay;
     }
@@ -185,7 +185,7 @@ pub(crate) fn fit(
             mu,
             lr,
             rb: p.reg_bias,
-            rf: p.reg_factors,
+            rf: p.reg,
         };
         epoch_fast(&mut s, &rows, &order, &h, &mut sse);
         let loss = (sse / data.len() as f64).sqrt();

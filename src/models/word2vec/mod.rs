@@ -138,9 +138,9 @@ pub struct Word2VecParams {
     /// Exponent α of the unigram^α noise distribution.
     pub ns_exponent: f64,
     /// Initial learning rate.
-    pub alpha: f32,
+    pub lr: f32,
     /// Final learning rate (reached linearly at the end of the last epoch).
-    pub min_alpha: f32,
+    pub min_lr: f32,
     /// Passes over the corpus.
     pub epochs: usize,
     /// Skip-gram: batch each position's window against shared output rows (HogBatch);
@@ -167,8 +167,8 @@ impl Default for Word2VecParams {
             min_count: 5,
             max_vocab: None,
             ns_exponent: 0.75,
-            alpha: 0.025,
-            min_alpha: 0.0001,
+            lr: 0.025,
+            min_lr: 0.0001,
             epochs: 5,
             batched: true,
         }
@@ -187,7 +187,7 @@ impl Word2VecParams {
     pub fn cbow() -> Self {
         Word2VecParams {
             arch: Arch::Cbow,
-            alpha: CBOW_ALPHA,
+            lr: CBOW_ALPHA,
             ..Default::default()
         }
     }
@@ -207,16 +207,13 @@ impl Word2VecParams {
                     .into(),
             );
         }
-        if !(self.alpha.is_finite() && self.alpha > 0.0) {
-            return bad(format!(
-                "learning rate must be positive, not {}",
-                self.alpha
-            ));
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return bad(format!("learning rate must be positive, not {}", self.lr));
         }
-        if !(self.min_alpha.is_finite() && self.min_alpha >= 0.0 && self.min_alpha <= self.alpha) {
+        if !(self.min_lr.is_finite() && self.min_lr >= 0.0 && self.min_lr <= self.lr) {
             return bad(format!(
                 "final learning rate must be in [0, {}], not {}",
-                self.alpha, self.min_alpha
+                self.lr, self.min_lr
             ));
         }
         if !(self.sample.is_finite() && self.sample >= 0.0) {
@@ -255,7 +252,7 @@ pub struct Trained {
     /// The epochs the learning-rate schedule of this run was planned for.
     pub planned_epochs: usize,
     /// The learning rate reached at the end of the last epoch trained.
-    pub alpha_done: f32,
+    pub lr_done: f32,
 }
 
 /// A saved run to continue: its tables (rows in the vocabulary's order), the epochs it has
@@ -273,7 +270,7 @@ pub struct Resume {
     /// The epoch count the saved run's schedule was planned for.
     pub planned: usize,
     /// The learning rate at the end of the saved run's last epoch.
-    pub alpha_done: f32,
+    pub lr_done: f32,
     /// The saved run's epoch log.
     pub log: Vec<EpochLog>,
     /// Tokens trained on so far.
@@ -295,11 +292,11 @@ impl Resume {
             .get("planned_epochs")
             .and_then(serde_json::Value::as_u64)
             .map_or(done, |v| v as usize);
-        let alpha_done = m
+        let lr_done = m
             .info
-            .get("alpha_done")
+            .get("lr_done")
             .and_then(serde_json::Value::as_f64)
-            .map_or(p.min_alpha, |v| v as f32);
+            .map_or(p.min_lr, |v| v as f32);
         Ok(Resume {
             input: table("embedding")?,
             context: if p.negative > 0 {
@@ -310,7 +307,7 @@ impl Resume {
             hs_nodes: if p.hs { Some(table("hs_nodes")?) } else { None },
             done,
             planned,
-            alpha_done,
+            lr_done,
             log: m.epochs.clone(),
             effective_words: m
                 .info
@@ -439,14 +436,14 @@ pub fn train_with(
     // the schedule: the planned run's (fresh, or resumed with the same plan), or a new linear
     // decay from where the saved run stood
     let mut replan: Option<(f32, usize)> = None;
-    let mut alpha_done = p.alpha;
+    let mut lr_done = p.lr;
     if let Some(r) = resume {
         first = r.done;
         epochs = r.log;
         effective_words = r.effective_words;
-        alpha_done = r.alpha_done;
+        lr_done = r.lr_done;
         if r.planned != p.epochs {
-            replan = Some((r.alpha_done, r.done));
+            replan = Some((r.lr_done, r.done));
         }
         bar.inc(first as u64);
     }
@@ -455,13 +452,13 @@ pub fn train_with(
             None => {
                 let done_before = (epoch as u64 * vocab.corpus_words) as f64;
                 let progress = ((done_before + raw_so_far as f64) / total).min(1.0);
-                p.alpha - (p.alpha - p.min_alpha) * progress as f32
+                p.lr - (p.lr - p.min_lr) * progress as f32
             }
             Some((a0, from)) => {
                 let left = (vocab.corpus_words.max(1) * (p.epochs - from) as u64) as f64;
                 let done = ((epoch - from) as u64 * vocab.corpus_words) as f64;
                 let progress = ((done + raw_so_far as f64) / left).min(1.0);
-                a0 - (a0 - p.min_alpha) * progress as f32
+                a0 - (a0 - p.min_lr) * progress as f32
             }
         }
     };
@@ -485,7 +482,7 @@ pub fn train_with(
                     .wrapping_mul(0x9e37_79b9_7f4a_7c15)
                     .wrapping_add((epoch as u64) << 40)
                     .wrapping_add(chunk_no);
-                (alpha.max(p.min_alpha), seed)
+                (alpha.max(p.min_lr), seed)
             },
         )?;
         raw_words = raw;
@@ -507,7 +504,7 @@ pub fn train_with(
             loss.is_finite(),
             super::LOWER_LR,
         )?;
-        alpha_done = alpha_at(epoch, vocab.corpus_words).max(p.min_alpha);
+        lr_done = alpha_at(epoch, vocab.corpus_words).max(p.min_lr);
         bar.inc(1);
         if every > 0 && (epoch + 1) % every == 0 && epoch + 1 < p.epochs {
             checkpoint(&Trained {
@@ -519,7 +516,7 @@ pub fn train_with(
                 effective_words,
                 inits: inits.clone(),
                 planned_epochs: p.epochs,
-                alpha_done,
+                lr_done,
             })?;
         }
     }
@@ -533,7 +530,7 @@ pub fn train_with(
         effective_words,
         inits,
         planned_epochs: p.epochs,
-        alpha_done,
+        lr_done,
     })
 }
 
@@ -759,7 +756,7 @@ pub(crate) fn record_corpus(
     info.insert("effective_words".into(), t.effective_words.into());
     info.insert("build_vocab_s".into(), build_vocab_s.into());
     info.insert("planned_epochs".into(), t.planned_epochs.into());
-    info.insert("alpha_done".into(), f64::from(t.alpha_done).into());
+    info.insert("lr_done".into(), f64::from(t.lr_done).into());
 }
 
 #[cfg(test)]

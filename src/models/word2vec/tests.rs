@@ -345,8 +345,8 @@ fn a_checkpointed_run_resumes_to_the_uninterrupted_result() {
         let more = six.fit(&corpus, &ctx).unwrap();
         assert_eq!(more.epochs.len(), 6);
         assert_ne!(more.table(WORD_EMBEDDING), whole.table(WORD_EMBEDDING));
-        let end = more.info["alpha_done"].as_f64().unwrap();
-        assert!((end - f64::from(p.min_alpha)).abs() < 1e-6, "{end}");
+        let end = more.info["lr_done"].as_f64().unwrap();
+        assert!((end - f64::from(p.min_lr)).abs() < 1e-6, "{end}");
         // other settings are refused
         let other = Word2Vec::new(Word2VecParams {
             window: 2,
