@@ -17,7 +17,6 @@ use super::train::train;
 use recsys::checkpoint::{self, formats};
 use recsys::eval::{self};
 use recsys::models::Trainer;
-use recsys::similarity::Lookup;
 use recsys::synth;
 
 pub fn dispatch(cli: &Cli) -> Result<()> {
@@ -266,23 +265,15 @@ fn tune(cli: &Cli, a: &TuneArgs) -> Result<()> {
 }
 
 fn serve(cli: &Cli, a: &ServeArgs) -> Result<()> {
-    if !(a.reload_secs.is_finite() && a.reload_secs >= 0.0) {
-        bail!("--reload-secs must be a number of seconds >= 0");
-    }
-    if !(a.idle_secs.is_finite() && a.idle_secs > 0.0 && a.idle_secs < 1e9) {
-        bail!("--idle-secs must be a positive number of seconds");
-    }
-    let cfg = recsys::serve::ServeConfig {
-        max_k: a.max_k.max(1),
-        max_batch: a.max_batch.max(1),
-        timeout: std::time::Duration::from_millis(a.timeout_ms.max(1)),
-        reload_every: (a.reload_secs > 0.0)
-            .then(|| std::time::Duration::from_secs_f64(a.reload_secs)),
-        max_connections: a.max_connections.max(1),
-        header_timeout: std::time::Duration::from_millis(a.header_timeout_ms.max(1)),
-        idle_timeout: std::time::Duration::from_secs_f64(a.idle_secs),
-        ..Default::default()
-    };
+    let cfg = recsys::serve::ServeConfig::from_flags(&recsys::serve::ServeFlags {
+        max_k: a.max_k,
+        max_batch: a.max_batch,
+        timeout_ms: a.timeout_ms,
+        reload_secs: a.reload_secs,
+        max_connections: a.max_connections,
+        header_timeout_ms: a.header_timeout_ms,
+        idle_secs: a.idle_secs,
+    })?;
     let json = cli.json;
     let quiet = cli.quiet;
     let model = a.model.display().to_string();
@@ -299,63 +290,24 @@ fn serve(cli: &Cli, a: &ServeArgs) -> Result<()> {
 }
 
 fn build_index(cli: &Cli, a: &IndexArgs) -> Result<()> {
-    use recsys::ann::{Hnsw, HnswParams, Visited};
-    let lookup = Lookup::open(&a.model)?;
-    let idx = lookup
-        .items()
-        .with_context(|| format!("model {} has no item table to index", a.model.display()))?;
-    let table = idx.table();
-    let flat = table
-        .as_slice()
-        .context("the item table is not contiguous")?;
-    let params = HnswParams {
+    let params = recsys::ann::HnswParams {
         m: a.m,
         ef_construction: a.ef_construction,
         ..Default::default()
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(a.threads)
-        .build()
-        .context("thread pool")?;
-    let t0 = std::time::Instant::now();
-    let g = pool.install(|| Hnsw::build(flat, table.ncols(), params))?;
-    let build_s = t0.elapsed().as_secs_f64();
-    // recall@10 on up to 200 rows spread over the table, against exact search
-    let n = table.nrows();
-    let step = (n / 200).max(1);
-    let mut vis = Visited::new(n);
-    let (mut hits, mut total) = (0usize, 0usize);
-    for r in (0..n).step_by(step).take(200) {
-        let q = table.row(r).to_vec();
-        let exact = idx.search(&q, 10, |_| false)?;
-        let got = g.search(flat, &q, 10, a.ef, &mut vis)?;
-        hits += got
-            .iter()
-            .filter(|x| exact.iter().any(|e| e.0 == x.0))
-            .count();
-        total += exact.len();
-    }
-    let recall = hits as f64 / total.max(1) as f64;
-    let path = recsys::similarity::ann_path(&a.model, "item");
-    g.write(&path)?;
+    let r = recsys::similarity::build_item_index(&a.model, params, a.ef, a.threads)?;
     if cli.json {
-        print_json(&json!({
-            "index": path.display().to_string(),
-            "rows": n,
-            "m": a.m,
-            "ef_construction": a.ef_construction,
-            "build_s": build_s,
-            "relinked": g.relinked(),
-            "ef": a.ef,
-            "recall@10": recall,
-        }));
+        print_json(&serde_json::to_value(&r)?);
     } else {
         println!(
-            "indexed {n} items (HNSW m={}, ef_construction={}) in {build_s:.2}s; recall@10 at ef={} on a sample: {recall:.3} → {}",
-            a.m,
-            a.ef_construction,
-            a.ef,
-            path.display()
+            "indexed {} items (HNSW m={}, ef_construction={}) in {:.2}s; recall@10 at ef={} on a sample: {:.3} → {}",
+            r.rows,
+            r.m,
+            r.ef_construction,
+            r.build_s,
+            r.ef,
+            r.recall_at_10,
+            r.index.display()
         );
     }
     Ok(())

@@ -12,9 +12,11 @@ use crate::models::word2vec::WORD_EMBEDDING;
 use crate::titles;
 
 use crate::train::Algorithm;
+mod build;
 mod index;
 
 pub use crate::embedding::normalize_rows;
+pub use build::{build_item_index, IndexReport};
 pub use index::{top_k, Index, Metric, PARALLEL_ROWS};
 
 /// Where [`Lookup::similar_items_by`] takes item neighbours from.
