@@ -108,7 +108,7 @@ fn fit_many(t: &dyn Trainer, train: &Interactions, repeats: usize) -> (Model, f6
     let mut last = None;
     for _ in 0..repeats {
         let m = t.fit(train, None, &ctx).expect("fit");
-        fits.push(m.info["fit_s"].as_f64().unwrap_or(f64::NAN));
+        fits.push(m.info.fit_s.unwrap_or(f64::NAN));
         last = Some(m);
     }
     (last.expect("a run"), median(fits))
@@ -411,7 +411,7 @@ fn main() {
         let mut last = None;
         for _ in 0..r {
             let m = t.fit(&train, None, &ctx).expect("fit");
-            fits.push(m.info["fit_s"].as_f64().unwrap_or(f64::NAN));
+            fits.push(m.info.fit_s.unwrap_or(f64::NAN));
             last = Some(m);
         }
         let fit = median(fits);

@@ -38,14 +38,35 @@ for d in $(ls "$out/old"); do
   v=$(diff -rq "$a/vocab" "$b/vocab" >/dev/null 2>&1 && echo identical || echo DIFFER)
   m=$(python3 - "$a/manifest.json" "$b/manifest.json" <<'PY'
 import json, sys
+# format 3 renamed hyper-parameters (docs/FORMAT.md); an older manifest is compared under
+# today's names, as `checkpoint::Manifest::upgrade` reads it
+RENAMED = {"als": {"factors": "dim", "regularization": "reg", "iterations": "epochs"},
+           "mf": {"factors": "dim", "learning_rate": "lr", "reg_factors": "reg"},
+           "bpr": {"factors": "dim", "learning_rate": "lr", "neg_exponent": "ns_exponent"},
+           "dnn": {"learning_rate": "lr"},
+           "word2vec": {"alpha": "lr", "min_alpha": "min_lr"},
+           "item2vec": {"alpha": "lr", "min_alpha": "min_lr"},
+           "glove": {"alpha": "weight_exponent"}}
+def upgrade(m):
+    if m.get("format_version", 3) < 3:
+        p = m.get("params", {})
+        if m["algo"] == "bpr" and p.get("item_features") == "genres":
+            p["item_features"], p["item_feature_column"] = True, "genres"
+        for old, new in RENAMED.get(m["algo"], {}).items():
+            if old in p:
+                p[new] = p.pop(old)
+        if "alpha_done" in m.get("info", {}):
+            m["info"]["lr_done"] = m["info"].pop("alpha_done")
+    m.pop("format_version", None)
+    return m
 def strip(x):
     if isinstance(x, dict):
         return {k: strip(v) for k, v in x.items() if not (k.endswith("_s") or k in ("seconds", "peak_rss_mb"))}
     if isinstance(x, list):
         return [strip(v) for v in x]
     return x
-a, b = (strip(json.load(open(p))) for p in sys.argv[1:3])
-print("equal" if a == b else "DIFFER")
+a, b = (strip(upgrade(json.load(open(p)))) for p in sys.argv[1:3])
+print("equal" if a == b else "DIFFER " + str(sorted(set(a) ^ set(b)) or [k for k in a if a[k] != b.get(k)]))
 PY
 )
   echo "| $d | $t | $v | $m |"

@@ -11,7 +11,7 @@ use crate::data::{Catalog, Interactions, ItemInfo};
 use crate::vocab::Vocab;
 
 /// What happened when a table was initialised.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InitReport {
     /// The table.
     pub table: String,
@@ -29,6 +29,129 @@ pub struct InitReport {
     pub keys_without_row: usize,
     /// Keys the keys file repeats (the first row of each key is used).
     pub repeated_keys: usize,
+}
+
+/// The item-item table kept beside a model's factors (the default model): how it was built.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NeighbourTableInfo {
+    /// The similarity (`bm25`, `cosine`, `tfidf`).
+    pub similarity: String,
+    /// Neighbours kept per item.
+    pub neighbours: usize,
+    /// BM25's term-frequency saturation.
+    pub bm25_k1: f32,
+    /// BM25's length normalisation.
+    pub bm25_b: f32,
+    /// Seconds to build the table.
+    #[serde(default)]
+    pub fit_s: f64,
+}
+
+/// Facts about a training run, as the manifest's `info` keeps them. Every fact a trainer or
+/// `recsys train` records has a field here (absent ones are left out of the JSON); keys this
+/// build does not know, from a newer one, are kept in `other`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RunInfo {
+    /// Seconds of training: the epochs' sum (GloVe: counting + training).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fit_s: Option<f64>,
+    /// Wall seconds of the whole fit call.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wall_s: Option<f64>,
+    /// The seed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// What prior vectors did to each table.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub init: Vec<InitReport>,
+    /// The interactions (or joined) file trained on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interactions_file: Option<String>,
+    /// The items file whose titles were joined.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub items_file: Option<String>,
+    /// Interactions trained on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interactions: Option<usize>,
+    /// Bad rows skipped (`--on-bad-row skip`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped_rows: Option<usize>,
+    /// Examples (DNN: joined rows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub examples: Option<usize>,
+    /// Tokens of the corpus (text models).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corpus_words: Option<u64>,
+    /// Lines of the corpus.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sentences: Option<u64>,
+    /// Words kept in the vocabulary.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vocab: Option<usize>,
+    /// Tokens trained on after subsampling (word2vec), all epochs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective_words: Option<u64>,
+    /// Seconds of the vocabulary pass.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build_vocab_s: Option<f64>,
+    /// Corpus tokens times epochs over the fit seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw_words_per_s: Option<f64>,
+    /// The epochs word2vec's learning-rate schedule was planned for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub planned_epochs: Option<usize>,
+    /// word2vec's learning rate at the end of the last epoch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lr_done: Option<f64>,
+    /// Distinct co-occurring pairs (GloVe, LSA).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cooc_pairs: Option<usize>,
+    /// Sorted runs spilled to disk while counting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cooc_spilled_runs: Option<usize>,
+    /// Seconds of counting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count_s: Option<f64>,
+    /// Seconds of GloVe's training (after counting).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub train_s: Option<f64>,
+    /// Non-zeros of LSA's weighted matrix.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matrix_nnz: Option<usize>,
+    /// Seconds of LSA's SVD.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub svd_s: Option<f64>,
+    /// Share of the matrix's squared norm the SVD leaves out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub residual_share: Option<f64>,
+    /// The DNN optimiser's step count.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub optimizer_steps: Option<u64>,
+    /// The DNN epoch whose weights were kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub best_epoch: Option<usize>,
+    /// The DNN's validation loss per epoch.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub validation_loss: Vec<f64>,
+    /// The item-item table kept beside the factors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub neighbours: Option<NeighbourTableInfo>,
+    /// The model a debiased one was made from (`recsys debias`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub debiased_from: Option<String>,
+    /// What debiasing did (the report of `recsys debias`, as its JSON).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub debias: Option<serde_json::Value>,
+    /// LSA's singular values, largest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub singular_values: Vec<f64>,
+    /// The text files trained on (text models).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub text_files: Vec<String>,
+    /// Facts this build does not know.
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Table name of user factors.
@@ -182,8 +305,8 @@ pub struct Model {
     pub neighbours: BTreeMap<String, Neighbours>,
     /// Per-epoch training log.
     pub epochs: Vec<EpochLog>,
-    /// Free-form facts about the training data and run (source files, counts, fit seconds).
-    pub info: serde_json::Map<String, serde_json::Value>,
+    /// Facts about the training data and run (source files, counts, fit seconds).
+    pub info: RunInfo,
 }
 
 impl Model {
@@ -271,18 +394,11 @@ impl Model {
         seed: u64,
         inits: &[InitReport],
     ) {
-        let fit_s: f64 = epochs.iter().map(|e| e.seconds).sum();
+        self.info.fit_s = Some(epochs.iter().map(|e| e.seconds).sum());
         self.epochs = epochs;
-        self.info.insert("fit_s".into(), fit_s.into());
-        self.info
-            .insert("wall_s".into(), start.elapsed().as_secs_f64().into());
-        self.info.insert("seed".into(), seed.into());
-        if !inits.is_empty() {
-            self.info.insert(
-                "init".into(),
-                serde_json::to_value(inits).unwrap_or_default(),
-            );
-        }
+        self.info.wall_s = Some(start.elapsed().as_secs_f64());
+        self.info.seed = Some(seed);
+        self.info.init = inits.to_vec();
     }
 
     /// Title of item index `i`, if known.

@@ -207,7 +207,7 @@ fn version_2_directories_load_with_todays_names() {
             Algorithm::Word2vec(p) => {
                 assert_eq!((p.dim, p.epochs), (4, 2));
                 assert!(close(p.lr, 0.03));
-                assert!(m.info.contains_key("lr_done") && !m.info.contains_key("alpha_done"));
+                assert!(m.info.lr_done.is_some() && !m.info.other.contains_key("alpha_done"));
             }
             Algorithm::Glove(p) => {
                 assert_eq!((p.dim, p.epochs), (4, 2));

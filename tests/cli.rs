@@ -923,7 +923,7 @@ fn bad_rows_are_skipped_and_counted_when_asked() {
     assert_eq!(out["skipped_rows"], 4, "{out}");
     assert_eq!(out["interactions"], 300, "{out}");
     let model = recsys::checkpoint::load(&m).unwrap();
-    assert_eq!(model.info["skipped_rows"], 4);
+    assert_eq!(model.info.skipped_rows, Some(4));
 }
 
 /// Each kind of failure has its own exit code (README "Exit codes"), and with `--json` the

@@ -379,9 +379,9 @@ fn frozen_prior_rows_stay_bit_identical_and_others_train() {
                 assert_eq!(got, want, "{}: frozen row of {key} changed", t.name());
             }
         }
-        let report = &m.info["init"][0];
-        assert_eq!(report["matched"], keys.len() - 2, "{}", t.name());
-        assert_eq!(report["unmatched"], x.items.len() - (keys.len() - 2));
+        let report = &m.info.init[0];
+        assert_eq!(report.matched, keys.len() - 2, "{}", t.name());
+        assert_eq!(report.unmatched, x.items.len() - (keys.len() - 2));
         // fine-tuned (not frozen), the same prior rows move
         let mut c_ft = ctx(2);
         c_ft.inits.insert(

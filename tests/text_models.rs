@@ -159,16 +159,11 @@ fn lsa_ppmi_and_log_count_train_and_evaluate() {
     let model = recsys::checkpoint::load(m.as_ref()).unwrap();
     let e = model.table("word/embedding").unwrap();
     assert_eq!(e.ncols(), 24);
-    let sv: Vec<f64> = model.info["singular_values"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect();
+    let sv: Vec<f64> = model.info.singular_values.clone();
     assert_eq!(sv.len(), 24);
     assert!(sv.windows(2).all(|w| w[0] >= w[1] - 1e-9), "{sv:?}");
     assert!(sv[23] > 0.0);
-    let residual = model.info["residual_share"].as_f64().unwrap();
+    let residual = model.info.residual_share.unwrap();
     assert!((0.0..1.0).contains(&residual));
     // same seed and threads: the same vectors
     let (m2, _) = train(&dir, "lsa2", "lsa", &["--threads", "2"]);

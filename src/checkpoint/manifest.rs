@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::EpochLog;
+use crate::model::{EpochLog, RunInfo};
 
 /// The `format` field of every manifest.
 pub const FORMAT_NAME: &str = "recsys-model";
@@ -47,7 +47,7 @@ pub struct Manifest {
     pub epochs: Vec<EpochLog>,
     /// Facts about the data and run.
     #[serde(default)]
-    pub info: serde_json::Map<String, serde_json::Value>,
+    pub info: RunInfo,
 }
 
 /// The names a manifest older than version 3 gave hyper-parameters, by algorithm, and their
@@ -101,8 +101,8 @@ impl Manifest {
                 }
             }
         }
-        if let Some(v) = self.info.remove("alpha_done") {
-            self.info.insert("lr_done".to_string(), v);
+        if let Some(v) = self.info.other.remove("alpha_done") {
+            self.info.lr_done = v.as_f64();
         }
     }
 }

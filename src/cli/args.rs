@@ -325,6 +325,8 @@ pub enum InputKind {
     Sessions,
 }
 
+/// The flags of training (`train`, `eval`, `tune`): the ones every algorithm reads, then one
+/// group per family of algorithms (each its own section of `--help`).
 #[derive(Debug, Clone, Args)]
 pub struct HyperArgs {
     /// Algorithm.
@@ -340,15 +342,42 @@ pub struct HyperArgs {
     /// L2 regularisation.
     #[arg(long)]
     pub reg: Option<f32>,
-    /// ALS confidence slope: c = 1 + alpha·r.
-    #[arg(long)]
-    pub alpha: Option<f32>,
-    /// glove: exponent α of the weighting function (x / x_max)^α (default 0.75).
-    #[arg(long)]
-    pub weight_exponent: Option<f32>,
     /// Learning rate (mf, bpr: SGD; word2vec: initial, default 0.025, with --cbow 0.05 as in word2vec.c; glove: AdaGrad, default 0.05).
     #[arg(long)]
     pub lr: Option<f32>,
+    /// Worker threads (0 = all cores).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Random seed (with --threads 1, runs are bit-reproducible).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Schema describing the files and columns (see schemas/).
+    #[arg(long)]
+    pub schema: Option<PathBuf>,
+    /// What a malformed interactions row does (files read without a schema).
+    #[arg(long, value_enum, default_value = "error")]
+    pub on_bad_row: BadRow,
+    /// Flags of the factor and neighbour models.
+    #[command(flatten)]
+    pub factors: FactorFlags,
+    /// Flags of the sequence and text models.
+    #[command(flatten)]
+    pub words: SequenceFlags,
+    /// Flags of the DNN.
+    #[command(flatten)]
+    pub net: NetworkFlags,
+    /// Prior vectors and resumed runs.
+    #[command(flatten)]
+    pub start: StartFlags,
+}
+
+/// Factor and neighbour models: als, mf, bpr, itemknn.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Factor and neighbour models: als, mf, bpr, itemknn")]
+pub struct FactorFlags {
+    /// ALS confidence slope: c = 1 + alpha·r.
+    #[arg(long)]
+    pub alpha: Option<f32>,
     /// Learning-rate multiplier per epoch (mf).
     #[arg(long)]
     pub lr_decay: Option<f32>,
@@ -371,6 +400,39 @@ pub struct HyperArgs {
     /// bpr --warp: most negatives drawn per positive.
     #[arg(long)]
     pub max_sampled: Option<usize>,
+    /// Cell weighting: als the interaction matrix (none | bm25 | tfidf; default none), lsa
+    /// the co-occurrence counts (ppmi | log-count; default ppmi).
+    #[arg(long, value_enum)]
+    pub weighting: Option<WeightingArg>,
+    /// BM25's term-frequency saturation K1 (--weighting bm25: default 100; itemknn
+    /// --similarity bm25: default 1.2, as implicit's `BM25Recommender`).
+    #[arg(long)]
+    pub bm25_k1: Option<f32>,
+    /// BM25's length normalisation B in [0, 1] (--weighting bm25: default 0.8; itemknn: 0.75).
+    #[arg(long)]
+    pub bm25_b: Option<f32>,
+    /// itemknn (and the item-item table of als): how items are compared (default bm25).
+    #[arg(long, value_enum)]
+    pub similarity: Option<SimilarityArg>,
+    /// itemknn (and the item-item table of als): neighbours kept per item (default 50).
+    #[arg(long)]
+    pub neighbours: Option<usize>,
+    /// als: do not keep the item-item table beside the factors (`similar` then ranks by the
+    /// cosine of the item factors).
+    #[arg(long)]
+    pub no_neighbours: bool,
+    /// ALS: CG steps per row solve.
+    #[arg(long)]
+    pub cg_steps: Option<usize>,
+}
+
+/// Sequences and text: word2vec, item2vec, glove, lsa.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Sequences and text: word2vec, item2vec, glove, lsa")]
+pub struct SequenceFlags {
+    /// glove: exponent α of the weighting function (x / x_max)^α (default 0.75).
+    #[arg(long)]
+    pub weight_exponent: Option<f32>,
     /// word2vec/item2vec: context window, maximum distance (default 5 for words, 50 for items).
     #[arg(long)]
     pub window: Option<usize>,
@@ -425,6 +487,19 @@ pub struct HyperArgs {
     /// item2vec: what DATA holds.
     #[arg(long, value_enum, default_value = "interactions")]
     pub input: InputKind,
+    /// glove: counts at or above this get full weight (default 100).
+    #[arg(long)]
+    pub x_max: Option<f32>,
+    /// glove/lsa: memory budget of co-occurrence counting in MiB; beyond it, sorted runs are
+    /// spilled to temporary files and merged (default 2048).
+    #[arg(long)]
+    pub memory_mb: Option<usize>,
+}
+
+/// Network over feature columns: dnn.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Network over feature columns: dnn")]
+pub struct NetworkFlags {
     /// dnn: hidden layer widths, comma-separated (default 64,32).
     #[arg(long)]
     pub hidden: Option<String>,
@@ -440,43 +515,12 @@ pub struct HyperArgs {
     /// dnn: epochs without a better validation loss before stopping (default 2).
     #[arg(long)]
     pub patience: Option<usize>,
-    /// glove: counts at or above this get full weight (default 100).
-    #[arg(long)]
-    pub x_max: Option<f32>,
-    /// Cell weighting: als the interaction matrix (none | bm25 | tfidf; default none), lsa
-    /// the co-occurrence counts (ppmi | log-count; default ppmi).
-    #[arg(long, value_enum)]
-    pub weighting: Option<WeightingArg>,
-    /// BM25's term-frequency saturation K1 (--weighting bm25: default 100; itemknn
-    /// --similarity bm25: default 1.2, as implicit's `BM25Recommender`).
-    #[arg(long)]
-    pub bm25_k1: Option<f32>,
-    /// BM25's length normalisation B in [0, 1] (--weighting bm25: default 0.8; itemknn: 0.75).
-    #[arg(long)]
-    pub bm25_b: Option<f32>,
-    /// itemknn (and the item-item table of als): how items are compared (default bm25).
-    #[arg(long, value_enum)]
-    pub similarity: Option<SimilarityArg>,
-    /// itemknn (and the item-item table of als): neighbours kept per item (default 50).
-    #[arg(long)]
-    pub neighbours: Option<usize>,
-    /// als: do not keep the item-item table beside the factors (`similar` then ranks by the
-    /// cosine of the item factors).
-    #[arg(long)]
-    pub no_neighbours: bool,
-    /// glove/lsa: memory budget of co-occurrence counting in MiB; beyond it, sorted runs are
-    /// spilled to temporary files and merged (default 2048).
-    #[arg(long)]
-    pub memory_mb: Option<usize>,
-    /// ALS: CG steps per row solve.
-    #[arg(long)]
-    pub cg_steps: Option<usize>,
-    /// Worker threads (0 = all cores).
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
-    /// Random seed (with --threads 1, runs are bit-reproducible).
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
+}
+
+/// Starting points: prior vectors, resumed runs.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Starting points: prior vectors, resumed runs")]
+pub struct StartFlags {
     /// Start a table from prior vectors, rows matched by key: a model directory, a word2vec
     /// text/binary (.bin) or GloVe text file, or a tensor file of another framework
     /// (.safetensors, .npy, a TensorFlow checkpoint or SavedModel, a torch.save file; with
@@ -505,12 +549,6 @@ pub struct HyperArgs {
     /// can be continued with --resume.
     #[arg(long)]
     pub checkpoint_every: Option<usize>,
-    /// Schema describing the files and columns (see schemas/).
-    #[arg(long)]
-    pub schema: Option<PathBuf>,
-    /// What a malformed interactions row does (files read without a schema).
-    #[arg(long, value_enum, default_value = "error")]
-    pub on_bad_row: BadRow,
 }
 
 #[derive(Debug, Args)]

@@ -216,9 +216,9 @@ fn tune(cli: &Cli, a: &TuneArgs) -> Result<()> {
         let v = Some(v as f32);
         match a.param {
             TuneParam::Reg => h.reg = v,
-            TuneParam::RegBias => h.reg_bias = v,
+            TuneParam::RegBias => h.factors.reg_bias = v,
             TuneParam::Lr => h.lr = v,
-            TuneParam::Alpha => h.alpha = v,
+            TuneParam::Alpha => h.factors.alpha = v,
         }
         trainer(&h, n_items).map_err(|e| recsys::Error::Param(format!("{e:#}")))
     };

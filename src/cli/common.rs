@@ -31,36 +31,32 @@ pub(super) fn peak_rss_mb() -> Option<f64> {
     Some((kb / 1024.0 * 10.0).round() / 10.0)
 }
 
-pub(super) fn info_f64(model: &recsys::Model, key: &str) -> f64 {
-    model.info.get(key).and_then(|v| v.as_f64()).unwrap_or(0.0)
-}
-
 pub(super) fn context(cli: &Cli, h: &HyperArgs) -> Result<TrainContext> {
     let mut inits = recsys::transfer::Inits::new();
-    if let Some(path) = &h.init_from {
+    if let Some(path) = &h.start.init_from {
         let ours = ["user/embedding", "item/embedding", "word/embedding"];
-        let table = match h.init_tensor.as_deref() {
+        let table = match h.start.init_tensor.as_deref() {
             Some(t) if ours.contains(&t) => t,
             _ if matches!(h.algo, Algo::Word2vec | Algo::Glove | Algo::Lsa) => "word/embedding",
             _ => "item/embedding",
         };
         let source = recsys::transfer::PriorSource {
             path: path.clone(),
-            tensor: h.init_tensor.clone(),
-            keys: h.init_vocab.clone(),
+            tensor: h.start.init_tensor.clone(),
+            keys: h.start.init_vocab.clone(),
         };
-        let init = TableInit::load(&source, table, h.freeze)?;
+        let init = TableInit::load(&source, table, h.start.freeze)?;
         inits.insert(table.to_string(), init);
     }
     // The schema's `init_from` entries (the dnn applies its own, column by column).
     if let (Some(p), false) = (&h.schema, h.algo == Algo::Dnn) {
         recsys::transfer::schema_inits(p, &algo_name(h.algo), &mut inits)?;
     }
-    let resume = match &h.resume {
+    let resume = match &h.start.resume {
         Some(dir) => Some(std::sync::Arc::new(checkpoint::load(dir)?)),
         None => None,
     };
-    if h.checkpoint_every.is_some() && !matches!(h.algo, Algo::Dnn | Algo::Word2vec) {
+    if h.start.checkpoint_every.is_some() && !matches!(h.algo, Algo::Dnn | Algo::Word2vec) {
         bail!("--checkpoint-every is for --algo dnn and word2vec (other trainers finish in seconds; --resume continues any saved als, mf, bpr or item2vec model)");
     }
     Ok(TrainContext {
@@ -70,6 +66,7 @@ pub(super) fn context(cli: &Cli, h: &HyperArgs) -> Result<TrainContext> {
         progress: !cli.quiet && !cli.json,
         resume,
         cache_mb: h
+            .words
             .corpus_cache_mb
             .unwrap_or(TrainContext::default().cache_mb),
     })
@@ -80,37 +77,30 @@ pub(super) fn note_inits(cli: &Cli, model: &recsys::Model) {
     if cli.quiet || cli.json {
         return;
     }
-    for r in model
-        .info
-        .get("init")
-        .and_then(|v| v.as_array())
-        .into_iter()
-        .flatten()
-    {
-        let get = |k: &str| r.get(k).cloned().unwrap_or_default();
+    for r in &model.info.init {
         eprintln!(
-            "note: {} initialised from the prior: {} rows matched{}, {} new (e.g. {})",
-            get("table").as_str().unwrap_or(""),
-            get("matched"),
-            if get("frozen") == true {
-                " and frozen"
-            } else {
-                ""
-            },
-            get("unmatched"),
-            get("unmatched_sample")
+            "note: {} initialised from the prior: {} rows matched{}, {} new (e.g. {:?})",
+            r.table,
+            r.matched,
+            if r.frozen { " and frozen" } else { "" },
+            r.unmatched,
+            r.unmatched_sample
         );
-        let count = |k: &str| get(k).as_u64().unwrap_or(0);
-        let (rows, keys, repeated) = (
-            count("rows_without_key"),
-            count("keys_without_row"),
-            count("repeated_keys"),
-        );
+        let (rows, keys, repeated) = (r.rows_without_key, r.keys_without_row, r.repeated_keys);
         if rows + keys + repeated > 0 {
             eprintln!(
                 "note: the keys file left {rows} prior rows without a key, named {keys} keys past the last row, and repeated {repeated} keys"
             );
         }
+    }
+}
+
+/// What transfer did, for `--json` (null when nothing was initialised from a prior).
+pub(super) fn inits_json(model: &recsys::Model) -> serde_json::Value {
+    if model.info.init.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::to_value(&model.info.init).unwrap_or_default()
     }
 }
 

@@ -6,7 +6,7 @@ use anyhow::{bail, Context, Result};
 use serde_json::json;
 
 use super::args::{Cli, EvalArgs, HyperArgs, SplitKind, TrainArgs};
-use super::common::{context, note_inits, print_json, split_kind};
+use super::common::{context, inits_json, note_inits, print_json, split_kind};
 use recsys::checkpoint;
 use recsys::eval::dnn::{self as eval_dnn, Held};
 use recsys::features::Schema;
@@ -19,7 +19,7 @@ pub fn params(h: &HyperArgs) -> Result<DnnParams> {
         bail!("--algo dnn takes each column's width from the schema (`dimension = N` in its [[embeddings]] entry), not --dim");
     }
     let d = DnnParams::default();
-    let hidden = match &h.hidden {
+    let hidden = match &h.net.hidden {
         None => d.hidden,
         Some(s) if s.trim().is_empty() || s.trim() == "none" => Vec::new(),
         Some(s) => s
@@ -28,7 +28,7 @@ pub fn params(h: &HyperArgs) -> Result<DnnParams> {
             .collect::<std::result::Result<Vec<_>, _>>()
             .with_context(|| format!("--hidden must be widths like 64,32, not '{s}'"))?,
     };
-    let optimizer = match &h.optimizer {
+    let optimizer = match &h.net.optimizer {
         None => d.optimizer,
         Some(s) => OptimizerKind::parse(s)
             .with_context(|| format!("--optimizer must be sgd, adagrad or adam, not '{s}'"))?,
@@ -37,10 +37,10 @@ pub fn params(h: &HyperArgs) -> Result<DnnParams> {
         hidden,
         optimizer,
         lr: h.lr.unwrap_or(d.lr),
-        batch: h.batch.unwrap_or(d.batch),
+        batch: h.net.batch.unwrap_or(d.batch),
         epochs: h.epochs.unwrap_or(d.epochs),
-        validation: h.validation.unwrap_or(d.validation),
-        patience: h.patience.unwrap_or(d.patience),
+        validation: h.net.validation.unwrap_or(d.validation),
+        patience: h.net.patience.unwrap_or(d.patience),
     };
     p.check()?;
     Ok(p)
@@ -60,7 +60,7 @@ pub fn train(cli: &Cli, a: &TrainArgs) -> Result<()> {
         bail!("--algo dnn takes one data folder or interactions file");
     };
     let job = Job {
-        checkpoint_every: h.checkpoint_every.unwrap_or(0),
+        checkpoint_every: h.start.checkpoint_every.unwrap_or(0),
         ..Job::new(Algorithm::Dnn(params(h)?))
     };
     let out = a.model.clone();
@@ -77,19 +77,19 @@ pub fn train(cli: &Cli, a: &TrainArgs) -> Result<()> {
     checkpoint::save(&model, &a.model)?;
     let fit_s: f64 = model.epochs.iter().map(|e| e.seconds).sum();
     let loss = model.epochs.last().map(|e| e.loss);
-    let info = |k: &str| model.info.get(k).cloned().unwrap_or_default();
+    let info = &model.info;
     if cli.json {
         print_json(&json!({
             "model": a.model.display().to_string(),
             "algo": "dnn",
-            "examples": info("examples"),
+            "examples": info.examples,
             "epochs": model.epochs.len(),
-            "best_epoch": info("best_epoch"),
+            "best_epoch": info.best_epoch,
             "loss": loss,
-            "validation_loss": info("validation_loss"),
+            "validation_loss": info.validation_loss,
             "fit_s": fit_s,
             "embedding_dims": model.params.get("embedding_dims"),
-            "init": model.info.get("init"),
+            "init": inits_json(&model),
         }));
     } else {
         // the tables in the schema's column order
@@ -103,7 +103,7 @@ pub fn train(cli: &Cli, a: &TrainArgs) -> Result<()> {
             .collect();
         println!(
             "trained dnn on {} examples ({}) — {} epochs, loss {:.4}, {:.2}s → {}",
-            info("examples"),
+            info.examples.unwrap_or(0),
             dims.join(", "),
             model.epochs.len(),
             loss.unwrap_or(f64::NAN),

@@ -6,7 +6,7 @@ use anyhow::{bail, Result};
 use serde_json::json;
 
 use super::args::{Algo, Cli, EvalArgs, SplitKind};
-use super::common::{context, info_f64, load, peak_rss_mb, print_json, read_pair, split_kind};
+use super::common::{context, load, peak_rss_mb, print_json, read_pair, split_kind};
 use super::params::trainer;
 use super::train::fit_text;
 use recsys::checkpoint::{self};
@@ -38,20 +38,22 @@ pub(super) fn evaluate_words(cli: &Cli, a: &EvalArgs) -> Result<()> {
         "restrict": a.restrict,
     });
     if trained {
-        for k in [
-            "corpus_words",
-            "sentences",
-            "effective_words",
-            "build_vocab_s",
-            "fit_s",
-            "raw_words_per_s",
-            "count_s",
-            "train_s",
-            "svd_s",
-            "cooc_pairs",
-        ] {
-            if let Some(v) = model.info.get(k) {
-                out[k] = v.clone();
+        let i = &model.info;
+        let facts: [(&str, Option<serde_json::Value>); 10] = [
+            ("corpus_words", i.corpus_words.map(Into::into)),
+            ("sentences", i.sentences.map(Into::into)),
+            ("effective_words", i.effective_words.map(Into::into)),
+            ("build_vocab_s", i.build_vocab_s.map(Into::into)),
+            ("fit_s", i.fit_s.map(Into::into)),
+            ("raw_words_per_s", i.raw_words_per_s.map(Into::into)),
+            ("count_s", i.count_s.map(Into::into)),
+            ("train_s", i.train_s.map(Into::into)),
+            ("svd_s", i.svd_s.map(Into::into)),
+            ("cooc_pairs", i.cooc_pairs.map(Into::into)),
+        ];
+        for (k, v) in facts {
+            if let Some(v) = v {
+                out[k] = v;
             }
         }
         out["epoch_losses"] = model
@@ -105,8 +107,8 @@ pub(super) fn evaluate_words(cli: &Cli, a: &EvalArgs) -> Result<()> {
             println!(
                 "{}: fit {:.2}s, {} words/s, vocabulary {}",
                 model.algo,
-                info_f64(&model, "fit_s"),
-                info_f64(&model, "raw_words_per_s").round(),
+                model.info.fit_s.unwrap_or(0.0),
+                model.info.raw_words_per_s.unwrap_or(0.0).round(),
                 vocab.len()
             );
         }
@@ -191,11 +193,7 @@ pub(super) fn evaluate(cli: &Cli, a: &EvalArgs) -> Result<()> {
     };
     let t = trainer(&a.hyper, train.items.len())?;
     let model = t.fit(&train, catalog.as_ref(), &context(cli, &a.hyper)?)?;
-    let fit_s = model
-        .info
-        .get("fit_s")
-        .and_then(|v| v.as_f64())
-        .unwrap_or(0.0);
+    let fit_s = model.info.fit_s.unwrap_or(0.0);
     let lookup = Lookup::new(model);
     let m = eval::evaluate_topk(&lookup, &test, a.k)?;
     let k = a.k;

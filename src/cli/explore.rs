@@ -178,12 +178,8 @@ pub fn debias(cli: &Cli, a: &DebiasArgs) -> Result<()> {
         None => None,
     };
     model.tables.insert(word.into(), table);
-    model
-        .info
-        .insert("debiased_from".into(), a.model.display().to_string().into());
-    model
-        .info
-        .insert("debias".into(), serde_json::to_value(&report)?);
+    model.info.debiased_from = Some(a.model.display().to_string());
+    model.info.debias = Some(serde_json::to_value(&report)?);
     checkpoint::save(&model, &a.out)?;
     let acc = |r: &Option<recsys::eval::words::Analogies>| r.as_ref().map(|r| r.accuracy);
     if cli.json {

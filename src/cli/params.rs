@@ -41,15 +41,15 @@ pub(super) fn algorithm(h: &HyperArgs, n_items: Option<usize>) -> Result<Algorit
                 dim: dim.unwrap_or(d.dim),
                 epochs: h.epochs.unwrap_or(d.epochs),
                 reg: h.reg.unwrap_or(d.reg),
-                alpha: h.alpha.unwrap_or(d.alpha),
-                cg_steps: h.cg_steps.unwrap_or(d.cg_steps),
+                alpha: h.factors.alpha.unwrap_or(d.alpha),
+                cg_steps: h.factors.cg_steps.unwrap_or(d.cg_steps),
                 weighting: interaction_weighting(h)?,
                 ..d
             })
         }
         Algo::Itemknn => Algorithm::Itemknn(knn_params(h)),
         Algo::Mf => {
-            let d = if h.svdpp {
+            let d = if h.factors.svdpp {
                 MfParams::svdpp_default()
             } else {
                 MfParams::default()
@@ -58,31 +58,31 @@ pub(super) fn algorithm(h: &HyperArgs, n_items: Option<usize>) -> Result<Algorit
                 dim: dim.unwrap_or(d.dim),
                 epochs: h.epochs.unwrap_or(d.epochs),
                 lr: h.lr.unwrap_or(d.lr),
-                lr_decay: h.lr_decay.unwrap_or(d.lr_decay),
+                lr_decay: h.factors.lr_decay.unwrap_or(d.lr_decay),
                 reg: h.reg.unwrap_or(d.reg),
-                reg_bias: h.reg_bias.unwrap_or(d.reg_bias),
-                init_std: h.init_std.unwrap_or(d.init_std),
-                svdpp: h.svdpp,
+                reg_bias: h.factors.reg_bias.unwrap_or(d.reg_bias),
+                init_std: h.factors.init_std.unwrap_or(d.init_std),
+                svdpp: h.factors.svdpp,
             })
         }
         Algo::Bpr => {
-            let d = BprParams::defaults_for(h.warp, h.item_features);
+            let d = BprParams::defaults_for(h.factors.warp, h.factors.item_features);
             Algorithm::Bpr(BprParams {
                 dim: dim.unwrap_or(d.dim),
                 epochs: h.epochs.unwrap_or(d.epochs),
                 lr: h.lr.unwrap_or(d.lr),
                 reg: h.reg.unwrap_or(d.reg),
-                reg_bias: h.reg_bias.unwrap_or(d.reg_bias),
-                init_std: h.init_std.unwrap_or(d.init_std),
-                item_features: h.item_features,
-                warp: h.warp,
-                max_sampled: h.max_sampled.unwrap_or(d.max_sampled),
-                ns_exponent: h.ns_exponent.unwrap_or(d.ns_exponent),
+                reg_bias: h.factors.reg_bias.unwrap_or(d.reg_bias),
+                init_std: h.factors.init_std.unwrap_or(d.init_std),
+                item_features: h.factors.item_features,
+                warp: h.factors.warp,
+                max_sampled: h.factors.max_sampled.unwrap_or(d.max_sampled),
+                ns_exponent: h.words.ns_exponent.unwrap_or(d.ns_exponent),
             })
         }
         Algo::Item2vec => Algorithm::Item2vec(item2vec_params(h, dim)?),
         Algo::Word2vec => {
-            let d = if h.cbow {
+            let d = if h.words.cbow {
                 Word2VecParams::cbow()
             } else {
                 Word2VecParams::default()
@@ -113,26 +113,26 @@ pub(super) fn trainer(h: &HyperArgs, n_items: usize) -> Result<Box<dyn Trainer>>
 pub(super) fn knn_params(h: &HyperArgs) -> ItemKnnParams {
     let d = ItemKnnParams::default();
     ItemKnnParams {
-        similarity: match h.similarity {
+        similarity: match h.factors.similarity {
             None => d.similarity,
             Some(SimilarityArg::Cosine) => Similarity::Cosine,
             Some(SimilarityArg::Bm25) => Similarity::Bm25,
             Some(SimilarityArg::Tfidf) => Similarity::Tfidf,
         },
-        neighbours: h.neighbours.unwrap_or(d.neighbours),
-        bm25_k1: h.bm25_k1.unwrap_or(d.bm25_k1),
-        bm25_b: h.bm25_b.unwrap_or(d.bm25_b),
+        neighbours: h.factors.neighbours.unwrap_or(d.neighbours),
+        bm25_k1: h.factors.bm25_k1.unwrap_or(d.bm25_k1),
+        bm25_b: h.factors.bm25_b.unwrap_or(d.bm25_b),
     }
 }
 
 /// The interaction weighting of `--weighting` (als), BM25's constants from `--bm25-k1/-b`.
 pub(super) fn interaction_weighting(h: &HyperArgs) -> Result<InteractionWeighting> {
-    Ok(match h.weighting {
+    Ok(match h.factors.weighting {
         None | Some(WeightingArg::None) => InteractionWeighting::None,
         Some(WeightingArg::Tfidf) => InteractionWeighting::Tfidf,
         Some(WeightingArg::Bm25) => InteractionWeighting::Bm25 {
-            k1: h.bm25_k1.unwrap_or(weighting::BM25_K1),
-            b: h.bm25_b.unwrap_or(weighting::BM25_B),
+            k1: h.factors.bm25_k1.unwrap_or(weighting::BM25_K1),
+            b: h.factors.bm25_b.unwrap_or(weighting::BM25_B),
         },
         Some(w @ (WeightingArg::Ppmi | WeightingArg::LogCount)) => bail!(
             "--weighting {} weights co-occurrence counts (lsa); interactions take none, bm25 or tfidf",
@@ -143,20 +143,20 @@ pub(super) fn interaction_weighting(h: &HyperArgs) -> Result<InteractionWeightin
 
 /// GloVe parameters from the flags (`--weight-exponent`, `--lr` AdaGrad's rate).
 pub(super) fn glove_params(h: &HyperArgs) -> Result<GloveParams> {
-    if h.alpha.is_some() {
+    if h.factors.alpha.is_some() {
         bail!("--alpha is ALS's confidence slope; GloVe's weighting exponent is --weight-exponent");
     }
     let d = GloveParams::default();
     Ok(GloveParams {
         dim: word_dim(h)?.unwrap_or(d.dim),
-        window: h.window.unwrap_or(d.window),
-        min_count: h.min_count.unwrap_or(d.min_count),
-        max_vocab: h.max_vocab,
-        x_max: h.x_max.unwrap_or(d.x_max),
-        weight_exponent: h.weight_exponent.unwrap_or(d.weight_exponent),
+        window: h.words.window.unwrap_or(d.window),
+        min_count: h.words.min_count.unwrap_or(d.min_count),
+        max_vocab: h.words.max_vocab,
+        x_max: h.words.x_max.unwrap_or(d.x_max),
+        weight_exponent: h.words.weight_exponent.unwrap_or(d.weight_exponent),
         lr: h.lr.unwrap_or(d.lr),
         epochs: h.epochs.unwrap_or(d.epochs),
-        memory_mb: h.memory_mb.unwrap_or(d.memory_mb),
+        memory_mb: h.words.memory_mb.unwrap_or(d.memory_mb),
     })
 }
 
@@ -165,10 +165,10 @@ pub(super) fn lsa_params(h: &HyperArgs) -> Result<LsaParams> {
     let d = LsaParams::default();
     Ok(LsaParams {
         dim: word_dim(h)?.unwrap_or(d.dim),
-        window: h.window.unwrap_or(d.window),
-        min_count: h.min_count.unwrap_or(d.min_count),
-        max_vocab: h.max_vocab,
-        weighting: match h.weighting {
+        window: h.words.window.unwrap_or(d.window),
+        min_count: h.words.min_count.unwrap_or(d.min_count),
+        max_vocab: h.words.max_vocab,
+        weighting: match h.factors.weighting {
             Some(WeightingArg::LogCount) => Weighting::LogCount,
             Some(WeightingArg::Ppmi) | None => Weighting::Ppmi,
             Some(w) => bail!(
@@ -178,7 +178,7 @@ pub(super) fn lsa_params(h: &HyperArgs) -> Result<LsaParams> {
                     .unwrap_or_default()
             ),
         },
-        memory_mb: h.memory_mb.unwrap_or(d.memory_mb),
+        memory_mb: h.words.memory_mb.unwrap_or(d.memory_mb),
         ..d
     })
 }
@@ -189,8 +189,8 @@ pub(super) fn item2vec_params(h: &HyperArgs, dim: Option<usize>) -> Result<Item2
     let d = Item2VecParams::default();
     Ok(Item2VecParams {
         w2v: w2v_params(h, d.w2v, dim)?,
-        history: h.history.unwrap_or(d.history),
-        history_decay: h.history_decay.unwrap_or(d.history_decay),
+        history: h.words.history.unwrap_or(d.history),
+        history_decay: h.words.history_decay.unwrap_or(d.history_decay),
     })
 }
 
@@ -203,20 +203,24 @@ pub(super) fn w2v_params(
     let lr = h.lr.unwrap_or(d.lr);
     Ok(Word2VecParams {
         dim: dim.unwrap_or(d.dim),
-        arch: if h.cbow { Arch::Cbow } else { Arch::SkipGram },
-        cbow_mean: !h.cbow_sum,
-        negative: h.negative.unwrap_or(d.negative),
-        hs: h.hs,
-        window: h.window.unwrap_or(d.window),
-        shrink_windows: !h.fixed_window,
-        sample: h.sample.unwrap_or(d.sample),
-        min_count: h.min_count.unwrap_or(d.min_count),
-        max_vocab: h.max_vocab.or(d.max_vocab),
-        ns_exponent: h.ns_exponent.unwrap_or(d.ns_exponent),
+        arch: if h.words.cbow {
+            Arch::Cbow
+        } else {
+            Arch::SkipGram
+        },
+        cbow_mean: !h.words.cbow_sum,
+        negative: h.words.negative.unwrap_or(d.negative),
+        hs: h.words.hs,
+        window: h.words.window.unwrap_or(d.window),
+        shrink_windows: !h.words.fixed_window,
+        sample: h.words.sample.unwrap_or(d.sample),
+        min_count: h.words.min_count.unwrap_or(d.min_count),
+        max_vocab: h.words.max_vocab.or(d.max_vocab),
+        ns_exponent: h.words.ns_exponent.unwrap_or(d.ns_exponent),
         lr,
-        min_lr: h.min_lr.unwrap_or(d.min_lr.min(lr)),
+        min_lr: h.words.min_lr.unwrap_or(d.min_lr.min(lr)),
         epochs: h.epochs.unwrap_or(d.epochs),
-        batched: !h.unbatched,
+        batched: !h.words.unbatched,
     })
 }
 

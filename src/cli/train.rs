@@ -6,7 +6,7 @@ use anyhow::{bail, Result};
 use serde_json::json;
 
 use super::args::{Algo, Cli, HyperArgs, InputKind, TrainArgs};
-use super::common::{algo_name, context, info_f64, load, note_inits, peak_rss_mb, print_json};
+use super::common::{algo_name, context, inits_json, load, note_inits, peak_rss_mb, print_json};
 use super::params::{algorithm, knn_params, trainer};
 use recsys::checkpoint::{self};
 use recsys::data::{self};
@@ -16,7 +16,7 @@ use recsys::train::{self, Input, Job};
 /// Algorithms that train on text files (word vectors, or item2vec sessions).
 pub(super) fn trains_on_text(h: &HyperArgs) -> bool {
     matches!(h.algo, Algo::Word2vec | Algo::Glove | Algo::Lsa)
-        || (h.algo == Algo::Item2vec && h.input == InputKind::Sessions)
+        || (h.algo == Algo::Item2vec && h.words.input == InputKind::Sessions)
 }
 
 pub(super) fn one_path(paths: &[std::path::PathBuf], algo: Algo) -> Result<&Path> {
@@ -62,7 +62,7 @@ pub(super) fn fit_text(
     };
     let files = text_files(paths, tokenizer)?;
     let job = Job {
-        checkpoint_every: h.checkpoint_every.unwrap_or(0),
+        checkpoint_every: h.start.checkpoint_every.unwrap_or(0),
         ..Job::new(algorithm(h, None)?)
     };
     let mut save = |m: &recsys::Model| -> recsys::Result<()> {
@@ -77,46 +77,39 @@ pub(super) fn fit_text(
 pub(super) fn train_text(cli: &Cli, a: &TrainArgs) -> Result<()> {
     let mut model = fit_text(cli, &a.hyper, &a.data, Some(&a.model))?;
     note_inits(cli, &model);
-    model.info.insert(
-        "text_files".into(),
-        a.data
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>()
-            .into(),
-    );
+    model.info.text_files = a.data.iter().map(|p| p.display().to_string()).collect();
     checkpoint::save(&model, &a.model)?;
-    let fit_s = info_f64(&model, "fit_s");
-    let g = |k: &str| model.info.get(k).cloned().unwrap_or_default();
+    let i = &model.info;
+    let fit_s = i.fit_s.unwrap_or(0.0);
     if cli.json {
         print_json(&json!({
             "model": a.model.display().to_string(),
             "algo": model.algo,
             "params": model.params,
-            "vocab": g("vocab"),
-            "corpus_words": g("corpus_words"),
-            "sentences": g("sentences"),
-            "effective_words": g("effective_words"),
+            "vocab": i.vocab,
+            "corpus_words": i.corpus_words,
+            "sentences": i.sentences,
+            "effective_words": i.effective_words,
             "epochs": model.epochs.len(),
             "loss": model.epochs.last().map(|e| e.loss),
-            "build_vocab_s": g("build_vocab_s"),
+            "build_vocab_s": i.build_vocab_s,
             "fit_s": fit_s,
-            "raw_words_per_s": g("raw_words_per_s"),
-            "count_s": model.info.get("count_s"),
-            "cooc_pairs": model.info.get("cooc_pairs"),
+            "raw_words_per_s": i.raw_words_per_s,
+            "count_s": i.count_s,
+            "cooc_pairs": i.cooc_pairs,
             "threads": a.hyper.threads,
             "peak_rss_mb": peak_rss_mb(),
-            "init": model.info.get("init"),
+            "init": inits_json(&model),
         }));
     } else {
         println!(
             "trained {} on {} tokens ({} lines, {} kept in the vocabulary) in {:.2}s ({} words/s) → {}",
             model.algo,
-            g("corpus_words"),
-            g("sentences"),
-            g("vocab"),
+            i.corpus_words.unwrap_or(0),
+            i.sentences.unwrap_or(0),
+            i.vocab.unwrap_or(0),
             fit_s,
-            info_f64(&model, "raw_words_per_s").round(),
+            i.raw_words_per_s.unwrap_or(0.0).round(),
             a.model.display()
         );
     }
@@ -145,7 +138,7 @@ pub(super) fn train(cli: &Cli, a: &TrainArgs) -> Result<()> {
             model: a.model.clone(),
             hyper: a.hyper.clone(),
         };
-        a2.hyper.input = InputKind::Sessions;
+        a2.hyper.words.input = InputKind::Sessions;
         return train_text(cli, &a2);
     }
     if baskets {
@@ -164,7 +157,7 @@ pub(super) fn train(cli: &Cli, a: &TrainArgs) -> Result<()> {
     let ctx = context(cli, &a.hyper)?;
     let job = Job {
         // the default model: ALS factors for `recommend`, an item-item table for `similar`
-        item_neighbours: (h.algo == Algo::Als && !h.no_neighbours).then(|| knn_params(h)),
+        item_neighbours: (h.algo == Algo::Als && !h.factors.no_neighbours).then(|| knn_params(h)),
         ..Job::new(algorithm(&a.hyper, Some(x.items.len()))?)
     };
     let input = Input::Interactions {
@@ -181,27 +174,12 @@ pub(super) fn train(cli: &Cli, a: &TrainArgs) -> Result<()> {
         }
     }
     note_inits(cli, &model);
-    model.info.insert(
-        "interactions_file".into(),
-        ds.interactions_path.display().to_string().into(),
-    );
-    if let Some(p) = &ds.items_path {
-        model
-            .info
-            .insert("items_file".into(), p.display().to_string().into());
-    }
-    model.info.insert("interactions".into(), x.len().into());
-    if x.skipped_rows > 0 {
-        model
-            .info
-            .insert("skipped_rows".into(), x.skipped_rows.into());
-    }
+    model.info.interactions_file = Some(ds.interactions_path.display().to_string());
+    model.info.items_file = ds.items_path.as_ref().map(|p| p.display().to_string());
+    model.info.interactions = Some(x.len());
+    model.info.skipped_rows = (x.skipped_rows > 0).then_some(x.skipped_rows);
     checkpoint::save(&model, &a.model)?;
-    let fit_s = model
-        .info
-        .get("fit_s")
-        .and_then(|v| v.as_f64())
-        .unwrap_or(0.0);
+    let fit_s = model.info.fit_s.unwrap_or(0.0);
     let loss = model.epochs.last().map(|e| e.loss);
     if cli.json {
         print_json(&json!({
@@ -215,8 +193,8 @@ pub(super) fn train(cli: &Cli, a: &TrainArgs) -> Result<()> {
             "epochs": model.epochs.len(),
             "loss": loss,
             "fit_s": fit_s,
-            "init": model.info.get("init"),
-            "neighbours": model.info.get("neighbours"),
+            "init": inits_json(&model),
+            "neighbours": model.info.neighbours,
         }));
     } else {
         println!(
@@ -233,11 +211,11 @@ pub(super) fn train(cli: &Cli, a: &TrainArgs) -> Result<()> {
             fit_s,
             a.model.display()
         );
-        if let (Some(nb), false) = (model.info.get("neighbours"), cli.quiet) {
+        if let (Some(nb), false) = (&model.info.neighbours, cli.quiet) {
             eprintln!(
                 "note: the model also holds an item-item table ({} similarity, {} neighbours per item): `similar` answers from it, `recommend` from the {} factors (--no-neighbours leaves it out; `similar --by embedding` uses the factors)",
-                nb["similarity"].as_str().unwrap_or("?"),
-                nb["neighbours"],
+                nb.similarity,
+                nb.neighbours,
                 t.name()
             );
         }

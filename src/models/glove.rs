@@ -467,22 +467,17 @@ pub(crate) fn record_counts(
     count_s: f64,
 ) {
     let info = &mut model.info;
-    let train_s = info.get("fit_s").and_then(|v| v.as_f64()).unwrap_or(0.0);
-    info.insert("corpus_words".into(), vocab.corpus_words.into());
-    info.insert("sentences".into(), vocab.sentences.into());
-    info.insert("vocab".into(), vocab.len().into());
-    info.insert("cooc_pairs".into(), m.pairs.len().into());
-    info.insert("cooc_spilled_runs".into(), m.spilled_runs.into());
-    info.insert("count_s".into(), count_s.into());
-    info.insert("train_s".into(), train_s.into());
-    info.insert("fit_s".into(), (count_s + train_s).into());
+    let train_s = info.fit_s.unwrap_or(0.0);
+    info.corpus_words = Some(vocab.corpus_words);
+    info.sentences = Some(vocab.sentences);
+    info.vocab = Some(vocab.len());
+    info.cooc_pairs = Some(m.pairs.len());
+    info.cooc_spilled_runs = Some(m.spilled_runs);
+    info.count_s = Some(count_s);
+    info.train_s = Some(train_s);
+    info.fit_s = Some(count_s + train_s);
     if count_s + train_s > 0.0 {
-        info.insert(
-            "raw_words_per_s".into(),
-            (vocab.corpus_words as f64 / (count_s + train_s))
-                .round()
-                .into(),
-        );
+        info.raw_words_per_s = Some((vocab.corpus_words as f64 / (count_s + train_s)).round());
     }
 }
 

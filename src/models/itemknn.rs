@@ -164,7 +164,7 @@ impl ItemKnn {
 
 /// Add the item × item neighbour table of `data` to a model trained on it (the default model
 /// keeps ALS factors for `recommend` and this table for `similar`); the table's parameters are
-/// recorded in `info["neighbours"]`.
+/// recorded in `info.neighbours`.
 pub fn attach_item_neighbours(
     model: &mut Model,
     data: &Interactions,
@@ -175,9 +175,13 @@ pub fn attach_item_neighbours(
     let start = Instant::now();
     let items = t.neighbours(data, ctx)?;
     model.neighbours.insert("item".into(), items);
-    let mut v = serde_json::to_value(params).unwrap_or_default();
-    v["fit_s"] = start.elapsed().as_secs_f64().into();
-    model.info.insert("neighbours".into(), v);
+    model.info.neighbours = Some(crate::model::NeighbourTableInfo {
+        similarity: params.similarity.name().to_string(),
+        neighbours: params.neighbours,
+        bm25_k1: params.bm25_k1,
+        bm25_b: params.bm25_b,
+        fit_s: start.elapsed().as_secs_f64(),
+    });
     Ok(())
 }
 
@@ -268,7 +272,7 @@ impl Trainer for ItemKnn {
         model.neighbours.insert("item".into(), items);
         model.record_run(Vec::new(), start, ctx.seed, &[]);
         let secs = start.elapsed().as_secs_f64();
-        model.info.insert("fit_s".into(), secs.into());
+        model.info.fit_s = Some(secs);
         Ok(model)
     }
 }

@@ -261,15 +261,11 @@ impl Lsa {
             spilled_runs: 0,
         };
         record_counts(&mut model, &vocab, &cooc, count_s);
-        model
-            .info
-            .insert("cooc_pairs".into(), distinct_pairs.into());
-        model.info.insert("matrix_nnz".into(), nnz.into());
-        model.info.insert("svd_s".into(), svd_s.into());
-        model.info.insert("residual_share".into(), residual.into());
-        model
-            .info
-            .insert("singular_values".into(), sv.clone().into());
+        model.info.cooc_pairs = Some(distinct_pairs);
+        model.info.matrix_nnz = Some(nnz);
+        model.info.svd_s = Some(svd_s);
+        model.info.residual_share = Some(residual);
+        model.info.singular_values = sv.clone();
         model.tables.insert(WORD_EMBEDDING.into(), table);
         Ok(model)
     }

@@ -260,13 +260,9 @@ impl Optimizer {
 
     /// Take the state of a saved run (see [`Optimizer::export`]).
     fn import(&mut self, net: &Net, m: &Model) -> Result<()> {
-        let steps = m
-            .info
-            .get("optimizer_steps")
-            .and_then(serde_json::Value::as_u64)
-            .ok_or_else(|| {
-                Error::Param("--resume: the saved model has no optimizer_steps".into())
-            })?;
+        let steps = m.info.optimizer_steps.ok_or_else(|| {
+            Error::Param("--resume: the saved model has no optimizer_steps".into())
+        })?;
         self.t = steps;
         let get = |name: String, st: &mut State| -> Result<()> {
             for (slot, v) in [("s1", &mut st.s1), ("s2", &mut st.s2)] {
@@ -665,7 +661,7 @@ impl Dnn {
                 }
             }
         }
-        m.info.insert("optimizer_steps".into(), self.opt.t.into());
+        m.info.optimizer_steps = Some(self.opt.t);
         let mut params = serde_json::to_value(&self.params).unwrap_or_default();
         params["task"] = match self.net.task {
             Task::Binary => "binary".into(),
@@ -684,20 +680,12 @@ impl Dnn {
         m.params = params;
         let fit_s: f64 = self.epochs.iter().map(|e| e.seconds).sum();
         m.epochs = self.epochs.clone();
-        m.info.insert("fit_s".into(), fit_s.into());
+        m.info.fit_s = Some(fit_s);
         if !self.validation_loss.is_empty() {
-            m.info.insert(
-                "validation_loss".into(),
-                self.validation_loss.clone().into(),
-            );
-            m.info.insert("best_epoch".into(), self.best_epoch.into());
+            m.info.validation_loss = self.validation_loss.clone();
+            m.info.best_epoch = Some(self.best_epoch);
         }
-        if !self.inits.is_empty() {
-            m.info.insert(
-                "init".into(),
-                serde_json::to_value(&self.inits).unwrap_or_default(),
-            );
-        }
+        m.info.init = self.inits.clone();
         m
     }
 }
@@ -754,13 +742,12 @@ pub fn train_model(
     let source = joined.path().display().to_string();
     let mut save = |d: &Dnn| -> Result<()> {
         let mut m = d.to_model(titles.as_ref());
-        m.info
-            .insert("interactions_file".into(), source.clone().into());
+        m.info.interactions_file = Some(source.clone());
         on_checkpoint(&m)
     };
     let (dnn, x) = train_with(schema, &joined, params, ctx, every, &mut save)?;
     let mut model = dnn.to_model(titles.as_ref());
-    model.info.insert("interactions_file".into(), source.into());
-    model.info.insert("examples".into(), x.len().into());
+    model.info.interactions_file = Some(source);
+    model.info.examples = Some(x.len());
     Ok(model)
 }

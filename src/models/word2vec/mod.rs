@@ -287,16 +287,8 @@ impl Resume {
         done: usize,
     ) -> Result<Resume> {
         let table = |suffix: &str| crate::models::saved_table(m, &format!("{prefix}/{suffix}"));
-        let planned = m
-            .info
-            .get("planned_epochs")
-            .and_then(serde_json::Value::as_u64)
-            .map_or(done, |v| v as usize);
-        let lr_done = m
-            .info
-            .get("lr_done")
-            .and_then(serde_json::Value::as_f64)
-            .map_or(p.min_lr, |v| v as f32);
+        let planned = m.info.planned_epochs.unwrap_or(done);
+        let lr_done = m.info.lr_done.map_or(p.min_lr, |v| v as f32);
         Ok(Resume {
             input: table("embedding")?,
             context: if p.negative > 0 {
@@ -309,11 +301,7 @@ impl Resume {
             planned,
             lr_done,
             log: m.epochs.clone(),
-            effective_words: m
-                .info
-                .get("effective_words")
-                .and_then(serde_json::Value::as_u64)
-                .unwrap_or(0),
+            effective_words: m.info.effective_words.unwrap_or(0),
         })
     }
 }
@@ -726,19 +714,12 @@ impl Word2Vec {
     }
 }
 
-/// `info["raw_words_per_s"]`: corpus tokens times epochs over the fit seconds (word2vec's own
+/// `info.raw_words_per_s`: corpus tokens times epochs over the fit seconds (word2vec's own
 /// speed figure), once the run is recorded.
 pub(crate) fn record_words_per_s(model: &mut crate::model::Model, raw_words: u64, epochs: usize) {
-    let fit_s = model
-        .info
-        .get("fit_s")
-        .and_then(serde_json::Value::as_f64)
-        .unwrap_or(0.0);
+    let fit_s = model.info.fit_s.unwrap_or(0.0);
     if fit_s > 0.0 {
-        model.info.insert(
-            "raw_words_per_s".into(),
-            ((raw_words * epochs as u64) as f64 / fit_s).round().into(),
-        );
+        model.info.raw_words_per_s = Some(((raw_words * epochs as u64) as f64 / fit_s).round());
     }
 }
 
@@ -750,13 +731,13 @@ pub(crate) fn record_corpus(
     build_vocab_s: f64,
 ) {
     let info = &mut model.info;
-    info.insert("corpus_words".into(), vocab.corpus_words.into());
-    info.insert("sentences".into(), vocab.sentences.into());
-    info.insert("vocab".into(), vocab.len().into());
-    info.insert("effective_words".into(), t.effective_words.into());
-    info.insert("build_vocab_s".into(), build_vocab_s.into());
-    info.insert("planned_epochs".into(), t.planned_epochs.into());
-    info.insert("lr_done".into(), f64::from(t.lr_done).into());
+    info.corpus_words = Some(vocab.corpus_words);
+    info.sentences = Some(vocab.sentences);
+    info.vocab = Some(vocab.len());
+    info.effective_words = Some(t.effective_words);
+    info.build_vocab_s = Some(build_vocab_s);
+    info.planned_epochs = Some(t.planned_epochs);
+    info.lr_done = Some(f64::from(t.lr_done));
 }
 
 #[cfg(test)]

@@ -266,7 +266,7 @@ fn the_vocabulary_pass_packs_the_first_epoch() {
         .unwrap();
     assert_eq!(packed.table(WORD_EMBEDDING), streamed.table(WORD_EMBEDDING));
     assert_eq!(packed.table(WORD_CONTEXT), streamed.table(WORD_CONTEXT));
-    assert!(packed.info["raw_words_per_s"].is_number());
+    assert!(packed.info.raw_words_per_s.is_some_and(|v| v > 0.0));
 }
 
 /// The cache holds a whole epoch or nothing: passing the budget frees it, and an epoch that
@@ -345,7 +345,7 @@ fn a_checkpointed_run_resumes_to_the_uninterrupted_result() {
         let more = six.fit(&corpus, &ctx).unwrap();
         assert_eq!(more.epochs.len(), 6);
         assert_ne!(more.table(WORD_EMBEDDING), whole.table(WORD_EMBEDDING));
-        let end = more.info["lr_done"].as_f64().unwrap();
+        let end = more.info.lr_done.unwrap();
         assert!((end - f64::from(p.min_lr)).abs() < 1e-6, "{end}");
         // other settings are refused
         let other = Word2Vec::new(Word2VecParams {
