@@ -64,6 +64,8 @@ def strip(x):
         return {k: strip(v) for k, v in x.items() if not (k.endswith("_s") or k in ("seconds", "peak_rss_mb"))}
     if isinstance(x, list):
         return [strip(v) for v in x]
+    if isinstance(x, float):
+        return float("%.7g" % x)  # an f32 printed widened (0.800000011920929) or shortest (0.8)
     return x
 a, b = (strip(upgrade(json.load(open(p)))) for p in sys.argv[1:3])
 print("equal" if a == b else "DIFFER " + str(sorted(set(a) ^ set(b)) or [k for k in a if a[k] != b.get(k)]))
