@@ -252,40 +252,31 @@ fn a_label_without_threshold_trains_a_regression() {
 fn trains_on_the_shipped_synthetic_data_with_the_csv_schema() {
     let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/movielens-latest.toml");
     let tmp = tempdir("dnn-synth");
-    let out = json(&ok(&[
-        "train",
-        synthetic().to_str().unwrap(),
-        "--algo",
-        "dnn",
-        "--schema",
-        schema.to_str().unwrap(),
-        "--model",
-        tmp.join("m").to_str().unwrap(),
-        "--json",
-    ]));
+    let data = synthetic();
+    let train = |model: &Path, extra: &[&str]| -> String {
+        let base = [
+            "train",
+            data.to_str().unwrap(),
+            "--algo",
+            "dnn",
+            "--schema",
+            schema.to_str().unwrap(),
+            "--model",
+            model.to_str().unwrap(),
+        ];
+        ok(&[&base[..], extra].concat())
+    };
+    let out = json(&train(&tmp.join("m"), &["--json"]));
     assert!(out["examples"].as_u64().unwrap() > 5000);
     assert_eq!(out["embedding_dims"]["day_x_hour"], 4);
     // a run repeats bit for bit for a seed and thread count (shards' gradients are summed in
     // shard order), and another seed gives another model
     let run = |name: &str, seed: &str| {
         let m = tmp.join(name);
-        ok(&[
-            "train",
-            synthetic().to_str().unwrap(),
-            "--algo",
-            "dnn",
-            "--schema",
-            schema.to_str().unwrap(),
-            "--threads",
-            "2",
-            "--epochs",
-            "2",
-            "--seed",
-            seed,
-            "--quiet",
-            "--model",
-            m.to_str().unwrap(),
-        ]);
+        train(
+            &m,
+            &["--threads", "2", "--epochs", "2", "--seed", seed, "--quiet"],
+        );
         recsys::checkpoint::load(&m).unwrap()
     };
     let (a, b, c) = (run("a", "3"), run("b", "3"), run("c", "4"));
