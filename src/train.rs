@@ -13,7 +13,7 @@
 //! # Ok(()) }
 //! ```
 
-use crate::data::{Catalog, Interactions};
+use crate::data::{Catalog, Dataset, Interactions};
 use crate::error::{Error, Result};
 use crate::features::Schema;
 use crate::model::Model;
@@ -248,6 +248,29 @@ pub fn train(
             ))),
         },
     }
+}
+
+/// Train `job` on a data set read by [`crate::data::load_dataset`] or
+/// [`crate::data::load_with_schema`] — what `recsys train DATA` does — and record where it
+/// came from in the model's run facts: the interactions and items files, the interaction
+/// count and the bad rows skipped.
+pub fn train_dataset(
+    job: &Job,
+    ds: &Dataset,
+    ctx: &TrainContext,
+    on_checkpoint: &mut (dyn FnMut(&Model) -> Result<()> + Send),
+) -> Result<Model> {
+    let x = &ds.interactions;
+    let input = Input::Interactions {
+        data: x,
+        catalog: ds.catalog.as_ref(),
+    };
+    let mut model = train(job, input, ctx, on_checkpoint)?;
+    model.info.interactions_file = Some(ds.interactions_path.display().to_string());
+    model.info.items_file = ds.items_path.as_ref().map(|p| p.display().to_string());
+    model.info.interactions = Some(x.len());
+    model.info.skipped_rows = (x.skipped_rows > 0).then_some(x.skipped_rows);
+    Ok(model)
 }
 
 #[cfg(test)]

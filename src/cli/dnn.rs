@@ -88,7 +88,14 @@ pub fn train(cli: &Cli, a: &TrainArgs) -> Result<()> {
             "loss": loss,
             "validation_loss": info.validation_loss,
             "fit_s": fit_s,
-            "embedding_dims": model.params.get("embedding_dims"),
+            "embedding_dims": schema
+                .columns
+                .iter()
+                .filter_map(|c| {
+                    let t = model.table(&format!("{}/embedding", c.name()))?;
+                    Some((c.name().to_string(), json!(t.ncols())))
+                })
+                .collect::<serde_json::Map<_, _>>(),
             "init": inits_json(&model),
         }));
     } else {

@@ -1,4 +1,5 @@
-//! `recsys train`: read the data, one call to [`recsys::train::train`], save, report.
+//! `recsys train`: read the data, one call to [`recsys::train::train_dataset`] (or
+//! [`recsys::train::train`] for text and schemas), save, report.
 
 use std::path::Path;
 
@@ -11,7 +12,7 @@ use super::params::{algorithm, knn_params, trainer};
 use recsys::checkpoint::{self};
 use recsys::data::{self};
 use recsys::text::{TextFiles, Tokenizer};
-use recsys::train::{self, Input, Job};
+use recsys::train::{self, Algorithm, Input, Job};
 
 /// Algorithms that train on text files (word vectors, or item2vec sessions).
 pub(super) fn trains_on_text(h: &HyperArgs) -> bool {
@@ -160,13 +161,12 @@ pub(super) fn train(cli: &Cli, a: &TrainArgs) -> Result<()> {
         item_neighbours: (h.algo == Algo::Als && !h.factors.no_neighbours).then(|| knn_params(h)),
         ..Job::new(algorithm(&a.hyper, Some(x.items.len()))?)
     };
-    let input = Input::Interactions {
-        data: x,
-        catalog: ds.catalog.as_ref(),
-    };
-    let mut model = train::train(&job, input, &ctx, &mut |_| Ok(()))?;
+    let model = train::train_dataset(&job, &ds, &ctx, &mut |_| Ok(()))?;
     if let (Algo::Item2vec, false) = (h.algo, cli.quiet) {
-        let window = model.params["window"].as_u64().unwrap_or(0) as usize;
+        let window = match &job.algorithm {
+            Algorithm::Item2vec(p) => p.w2v.window,
+            _ => 0,
+        };
         if let Some(median) = recsys::models::item2vec::long_histories(x, window) {
             eprintln!(
                 "note: users here have {median} items (median), more than item2vec's window of {window}: its neighbours follow when items were rated together more than what they are; for `similar`, the default model (`recsys train DATA`) or `--algo itemknn` find sequels far more often (BENCHMARKS.md, \"Neighbours people recognise\")"
@@ -174,10 +174,6 @@ pub(super) fn train(cli: &Cli, a: &TrainArgs) -> Result<()> {
         }
     }
     note_inits(cli, &model);
-    model.info.interactions_file = Some(ds.interactions_path.display().to_string());
-    model.info.items_file = ds.items_path.as_ref().map(|p| p.display().to_string());
-    model.info.interactions = Some(x.len());
-    model.info.skipped_rows = (x.skipped_rows > 0).then_some(x.skipped_rows);
     checkpoint::save(&model, &a.model)?;
     let fit_s = model.info.fit_s.unwrap_or(0.0);
     let loss = model.epochs.last().map(|e| e.loss);

@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The shared evaluation data (`../shared/datasets`), or `RECSYS_DATASETS`.
+/// The shared evaluation data: `RECSYS_DATASETS`, else `../shared/datasets` beside the
+/// checkout (`.ci/run` sets `RECSYS_DATASETS` for a clone made elsewhere).
 pub fn datasets() -> PathBuf {
     let mut cands: Vec<PathBuf> = Vec::new();
     if let Ok(p) = std::env::var("RECSYS_DATASETS") {
@@ -13,7 +14,6 @@ pub fn datasets() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     cands.push(root.join("../shared/datasets"));
     cands.push(root.join("../../shared/datasets"));
-    cands.push("/work/shared/datasets".into());
     cands
         .into_iter()
         .find(|p| p.join("movielens-100k/u.data").is_file())
