@@ -50,6 +50,8 @@ RENAMED = {"als": {"factors": "dim", "regularization": "reg", "iterations": "epo
 def upgrade(m):
     if m.get("format_version", 3) < 3:
         p = m.get("params", {})
+        if m["algo"] == "mf" and "rating_min" in p:
+            m.setdefault("info", {})["rating_range"] = [p.pop("rating_min"), p.pop("rating_max")]
         if m["algo"] == "bpr" and p.get("item_features") == "genres":
             p["item_features"], p["item_feature_column"] = True, "genres"
         for old, new in RENAMED.get(m["algo"], {}).items():

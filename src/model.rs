@@ -137,6 +137,9 @@ pub struct RunInfo {
     /// The item-item table kept beside the factors.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub neighbours: Option<NeighbourTableInfo>,
+    /// The training ratings' range `[min, max]`, which explicit models clip predictions to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rating_range: Option<[f32; 2]>,
     /// The model a debiased one was made from (`recsys debias`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub debiased_from: Option<String>,
@@ -372,16 +375,10 @@ impl Model {
             _ => 0.0,
         };
         let pred = mu + get(USER_BIAS, u) + get(ITEM_BIAS, i) + dot;
-        let lo = self
-            .params
-            .get("rating_min")
-            .and_then(serde_json::Value::as_f64)
-            .unwrap_or(f64::NEG_INFINITY) as f32;
-        let hi = self
-            .params
-            .get("rating_max")
-            .and_then(serde_json::Value::as_f64)
-            .unwrap_or(f64::INFINITY) as f32;
+        let [lo, hi] = self
+            .info
+            .rating_range
+            .unwrap_or([f32::NEG_INFINITY, f32::INFINITY]);
         Some(pred.clamp(lo, hi))
     }
 

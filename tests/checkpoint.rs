@@ -194,6 +194,11 @@ fn version_2_directories_load_with_todays_names() {
             Algorithm::Mf(p) => {
                 assert_eq!((p.dim, p.epochs), (4, 2));
                 assert!(close(p.lr, 0.01) && close(p.reg, 0.03));
+                assert_eq!(m.info.rating_range, Some([1.0, 5.0]));
+                assert!(m.params.get("rating_min").is_none());
+                assert!(m
+                    .predict_rating(0, 0)
+                    .is_some_and(|r| (1.0..=5.0).contains(&r)));
             }
             Algorithm::Bpr(p) => {
                 assert_eq!((p.dim, p.epochs), (4, 2));

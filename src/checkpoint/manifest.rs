@@ -73,7 +73,8 @@ impl Manifest {
     /// Read a manifest of an older version with today's names: hyper-parameters renamed in
     /// version 3 (e.g. ALS's `factors`, `iterations`, `regularization` → `dim`, `epochs`,
     /// `reg`; word2vec's `alpha` → `lr`; GloVe's `alpha` → `weight_exponent`) and word2vec's
-    /// `alpha_done` run fact (→ `lr_done`). A manifest of version 3 or later is unchanged.
+    /// `alpha_done` run fact (→ `lr_done`), and MF's `rating_min`/`rating_max` parameters (→ the
+    /// run fact `rating_range`). A manifest of version 3 or later is unchanged.
     pub fn upgrade(&mut self) {
         if self.format_version >= 3 {
             return;
@@ -94,6 +95,14 @@ impl Manifest {
             {
                 params.insert("item_features".into(), true.into());
                 params.insert("item_feature_column".into(), "genres".into());
+            }
+            // MF's rating range moved from the parameters to the run facts
+            if algo == "mf" {
+                let lo = params.remove("rating_min").and_then(|v| v.as_f64());
+                let hi = params.remove("rating_max").and_then(|v| v.as_f64());
+                if let (Some(lo), Some(hi)) = (lo, hi) {
+                    self.info.rating_range = Some([lo as f32, hi as f32]);
+                }
             }
             for (old, new) in renames {
                 if let Some(v) = params.remove(old) {

@@ -194,10 +194,8 @@ pub(super) fn fit(
     zero_unseen(&mut users, &mut bu, &ucount, &ufrozen);
     zero_unseen(&mut items, &mut bi, &data.item_counts(), &ifrozen);
     let mut model = Model::for_interactions("mf", data, catalog);
-    let mut params = serde_json::to_value(p).unwrap_or_default();
-    params["rating_min"] = lo.into();
-    params["rating_max"] = hi.into();
-    model.params = params;
+    model.params = serde_json::to_value(p).unwrap_or_default();
+    model.info.rating_range = Some([lo, hi]);
     model.tables.insert(USER_EMBEDDING.into(), users);
     model.tables.insert(ITEM_EMBEDDING.into(), items);
     model.vectors.insert(USER_BIAS.into(), Array1::from_vec(bu));

@@ -226,10 +226,8 @@ pub(crate) fn fit(
         Array2::from_shape_vec((ni, k), s.q).map_err(|e| Error::Param(e.to_string()))?;
     super::plain::zero_unseen(&mut items, &mut s.bi, &data.item_counts(), &qf);
     let mut model = Model::for_interactions("mf", data, catalog);
-    let mut params = serde_json::to_value(p).unwrap_or_default();
-    params["rating_min"] = lo.into();
-    params["rating_max"] = hi.into();
-    model.params = params;
+    model.params = serde_json::to_value(p).unwrap_or_default();
+    model.info.rating_range = Some([lo, hi]);
     model.tables.insert(USER_EMBEDDING.into(), users);
     model.tables.insert(ITEM_EMBEDDING.into(), items);
     model.tables.insert(ITEM_IMPLICIT.into(), y);
