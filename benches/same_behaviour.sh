@@ -48,6 +48,7 @@ RENAMED = {"als": {"factors": "dim", "regularization": "reg", "iterations": "epo
            "item2vec": {"alpha": "lr", "min_alpha": "min_lr"},
            "glove": {"alpha": "weight_exponent"}}
 def upgrade(m):
+    m.get("params", {}).pop("scoring", None)  # written by dnn and item2vec, never read; dropped
     if m.get("format_version", 3) < 3:
         p = m.get("params", {})
         if m["algo"] == "mf" and "rating_min" in p:

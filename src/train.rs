@@ -13,7 +13,10 @@
 //! # Ok(()) }
 //! ```
 
-use crate::data::{Catalog, Dataset, Interactions};
+use std::path::{Path, PathBuf};
+
+use crate::data::{self, Catalog, Dataset, Interactions, ReadOptions};
+use crate::embedding::Dimension;
 use crate::error::{Error, Result};
 use crate::features::Schema;
 use crate::model::Model;
@@ -28,6 +31,7 @@ use crate::models::mf::{Mf, MfParams};
 use crate::models::word2vec::{Word2Vec, Word2VecParams};
 use crate::models::{TrainContext, Trainer};
 use crate::text::TextFiles;
+use crate::tokenize::Tokenizer;
 
 /// One algorithm with its hyper-parameters (each checked by its trainer's `new`).
 #[derive(Debug, Clone)]
@@ -128,6 +132,32 @@ impl Algorithm {
         )
     }
 
+    /// Give the algorithm the width `dim` (0: the trainer resolves `auto` itself once its
+    /// vocabulary is counted — word2vec, item2vec, GloVe, LSA). Item-KNN and the DNN have no
+    /// single width (the DNN's come from its schema): an [`Error::Param`].
+    pub fn set_dim(&mut self, dim: usize) -> Result<()> {
+        match self {
+            Algorithm::Als(p) => p.dim = dim,
+            Algorithm::Mf(p) => p.dim = dim,
+            Algorithm::Bpr(p) => p.dim = dim,
+            Algorithm::Item2vec(p) => p.w2v.dim = dim,
+            Algorithm::Word2vec(p) => p.dim = dim,
+            Algorithm::Glove(p) => p.dim = dim,
+            Algorithm::Lsa(p) => p.dim = dim,
+            Algorithm::Itemknn(_) => {
+                return Err(Error::Param(
+                    "itemknn keeps similarities, not vectors: it has no width (--dim)".into(),
+                ))
+            }
+            Algorithm::Dnn(_) => {
+                return Err(Error::Param(
+                    "the dnn takes each column's width from the schema (`dimension = N` in its [[embeddings]] entry), not --dim".into(),
+                ))
+            }
+        }
+        Ok(())
+    }
+
     /// The [`Trainer`] of an algorithm that learns from interactions alone (parameters
     /// checked); `None` for the text-only ones and the DNN (a schema's joined files).
     pub fn trainer(&self) -> Result<Option<Box<dyn Trainer>>> {
@@ -179,6 +209,10 @@ pub struct Job {
     /// word2vec, dnn: hand the model so far to the checkpoint callback every this many epochs
     /// (0: never).
     pub checkpoint_every: usize,
+    /// [`train_files`]: the width, resolved once the data is read — a fixed width, or `auto`,
+    /// the fourth root of the item count (of the vocabulary, for text). `None` keeps the
+    /// algorithm's own.
+    pub dim: Option<Dimension>,
 }
 
 impl Job {
@@ -189,7 +223,21 @@ impl Job {
             algorithm,
             item_neighbours: None,
             checkpoint_every: 0,
+            dim: None,
         }
+    }
+
+    /// This job with `dim` given to its algorithm: resolved against `items` (the fourth-root
+    /// rule), or left to the trainer to resolve once it has counted its vocabulary (`None`).
+    fn with_width(&self, items: Option<usize>) -> Result<Job> {
+        let mut job = self.clone();
+        if let Some(d) = self.dim {
+            job.algorithm.set_dim(match (d, items) {
+                (Dimension::Auto, None) => 0,
+                (d, n) => d.resolve(n.unwrap_or(0)),
+            })?;
+        }
+        Ok(job)
     }
 
     /// The default model of `recsys train DATA`: ALS with a BM25 item-item table attached.
@@ -273,6 +321,179 @@ pub fn train_dataset(
     Ok(model)
 }
 
+/// What `recsys train` is given: its data and how to read it.
+#[derive(Debug, Clone, Default)]
+pub struct Source<'a> {
+    /// One interactions file or folder; text files for word vectors or sessions; the folder
+    /// (or interactions file) of a schema's sources.
+    pub paths: &'a [PathBuf],
+    /// Read the interactions (and, for the DNN, the joined files) as this schema says.
+    pub schema: Option<&'a Schema>,
+    /// How to read an interactions file without a schema.
+    pub read: ReadOptions,
+    /// item2vec: the files hold one session per line (`--input sessions`). A file that looks
+    /// like sessions ([`data::reader::looks_like_sessions`]) is read so without it.
+    pub sessions: bool,
+}
+
+/// The interactions [`train_files`] read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct DataSummary {
+    /// Interaction rows kept.
+    pub interactions: usize,
+    /// Distinct users.
+    pub users: usize,
+    /// Distinct items.
+    pub items: usize,
+    /// Titles in the items file, when one was read.
+    pub titles: Option<usize>,
+    /// Malformed rows skipped (`skip_bad_rows`).
+    pub skipped_rows: usize,
+}
+
+/// A trained model, what was read, and what a user should be told about it.
+#[derive(Debug)]
+pub struct Trained {
+    /// The model (not yet saved).
+    pub model: Model,
+    /// The interactions read; `None` for text and a schema's joined files (their counts are
+    /// in the model's run facts).
+    pub data: Option<DataSummary>,
+    /// Notes for the user, one sentence each: rows skipped, a file read as sessions, a case
+    /// the algorithm handles badly.
+    pub notes: Vec<String>,
+}
+
+fn one_path<'p>(paths: &'p [PathBuf], name: &str) -> Result<&'p Path> {
+    match paths {
+        [p] => Ok(p),
+        [] => Err(Error::Param("give the data file".into())),
+        _ => Err(Error::Param(format!(
+            "--algo {name} takes one data file or folder, not {}",
+            paths.len()
+        ))),
+    }
+}
+
+/// Train `job` on files, as `recsys train DATA…` does: the DNN on a schema's joined files;
+/// word2vec, GloVe, LSA and item2vec-on-sessions on text files; everything else on the
+/// interactions read by [`data::load_dataset`] (or [`data::load_with_schema`]), through
+/// [`train_dataset`]. `job.dim` is resolved against what was read. A file of sessions or
+/// baskets is read as sessions for item2vec and refused, with the reason, for the rest.
+pub fn train_files(
+    job: &Job,
+    src: &Source<'_>,
+    ctx: &TrainContext,
+    on_checkpoint: &mut (dyn FnMut(&Model) -> Result<()> + Send),
+) -> Result<Trained> {
+    let name = job.algorithm.name();
+    let mut notes = Vec::new();
+    let is_item2vec = matches!(job.algorithm, Algorithm::Item2vec(_));
+    if let Algorithm::Dnn(_) = job.algorithm {
+        let job = job.with_width(None)?;
+        let schema = src.schema.ok_or_else(|| {
+            Error::Param("--algo dnn needs --schema FILE (e.g. schemas/movielens-100k.toml): it declares the files, the label and the embedding columns".into())
+        })?;
+        let [data] = src.paths else {
+            return Err(Error::Param(
+                "--algo dnn takes one data folder or interactions file".into(),
+            ));
+        };
+        let model = train(&job, Input::Schema { schema, data }, ctx, on_checkpoint)?;
+        return Ok(Trained {
+            model,
+            data: None,
+            notes,
+        });
+    }
+    let mut sessions = job.algorithm.text_only() || (is_item2vec && src.sessions);
+    if !sessions {
+        let path = one_path(src.paths, name)?;
+        let baskets =
+            path.is_file() && src.schema.is_none() && data::reader::looks_like_sessions(path);
+        if baskets && is_item2vec {
+            notes.push(format!(
+                "{} holds one session/basket per line; reading it as sessions (--input sessions)",
+                path.display()
+            ));
+            sessions = true;
+        } else if baskets {
+            return Err(Error::data(
+                path,
+                format!(
+                    "looks like one session or basket per line (whitespace-separated item tokens, lines of different lengths or words past the second column), not interaction rows: --algo {name} needs user and item columns; train item2vec on it (`--algo item2vec --input sessions`)"
+                ),
+            ));
+        }
+    }
+    if sessions {
+        for p in src.paths {
+            if !p.is_file() {
+                return Err(Error::data(
+                    p,
+                    "not a file (word vectors and sessions are read from text files, one sentence or session per line)",
+                ));
+            }
+        }
+        let files = TextFiles {
+            paths: src.paths.to_vec(),
+            tokenizer: if is_item2vec {
+                Tokenizer::Whitespace
+            } else {
+                Tokenizer::Words
+            },
+        };
+        let job = job.with_width(None)?;
+        let mut model = train(&job, Input::Text(&files), ctx, on_checkpoint)?;
+        model.info.text_files = src.paths.iter().map(|p| p.display().to_string()).collect();
+        return Ok(Trained {
+            model,
+            data: None,
+            notes,
+        });
+    }
+    let path = one_path(src.paths, name)?;
+    let ds = match src.schema {
+        Some(_) if src.read.skip_bad_rows => {
+            return Err(Error::Param(
+                "--on-bad-row skip works on files read without a schema (a schema's rows must all parse)".into(),
+            ))
+        }
+        Some(schema) => data::load_with_schema(path, schema)?,
+        None => data::load_dataset(path, &src.read)?,
+    };
+    let x = &ds.interactions;
+    if x.skipped_rows > 0 {
+        notes.push(format!(
+            "skipped {} malformed rows (the first: {})",
+            x.skipped_rows,
+            x.first_skipped.as_deref().unwrap_or("")
+        ));
+    }
+    let job = job.with_width(Some(x.items.len()))?;
+    if let Algorithm::Item2vec(p) = &job.algorithm {
+        let window = p.w2v.window;
+        if let Some(median) = crate::models::item2vec::long_histories(x, window) {
+            notes.push(format!(
+                "users here have {median} items (median), more than item2vec's window of {window}: its neighbours follow when items were rated together more than what they are; for `similar`, the default model (`recsys train DATA`) or `--algo itemknn` find sequels far more often (BENCHMARKS.md, \"Neighbours people recognise\")"
+            ));
+        }
+    }
+    let model = train_dataset(&job, &ds, ctx, on_checkpoint)?;
+    let data = DataSummary {
+        interactions: x.len(),
+        users: x.users.len(),
+        items: x.items.len(),
+        titles: ds.catalog.as_ref().map(Catalog::len),
+        skipped_rows: x.skipped_rows,
+    };
+    Ok(Trained {
+        model,
+        data: Some(data),
+        notes,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,5 +535,85 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("not text files"), "{e}");
+    }
+
+    /// `train_files` reads the shape it is given: interactions with `dim = auto` resolved by
+    /// the fourth-root rule, a basket file as sessions for item2vec (with a note) and refused
+    /// for ALS, and widths refused where an algorithm has none.
+    #[test]
+    fn train_files_reads_what_it_is_given() {
+        let dir = std::env::temp_dir().join(format!("recsys-train-files-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let rows = dir.join("ratings.csv");
+        let mut text = String::from("user,item,rating\n");
+        for u in 0..40 {
+            for k in 0..6 {
+                text.push_str(&format!(
+                    "u{u},i{},{}\n",
+                    (u * 7 + k * 13) % 90,
+                    1 + (u + k) % 5
+                ));
+            }
+        }
+        std::fs::write(&rows, text).unwrap();
+        let ctx = TrainContext::default();
+        let rows = [rows];
+        let src = Source {
+            paths: &rows,
+            ..Source::default()
+        };
+        let job = Job {
+            dim: Some(Dimension::Fixed(8)),
+            ..Job::new(Algorithm::default_for("itemknn").unwrap())
+        };
+        let e = train_files(&job, &src, &ctx, &mut |_| Ok(())).unwrap_err();
+        assert!(e.to_string().contains("no width"), "{e}");
+        let job = Job {
+            dim: Some(Dimension::Auto),
+            ..Job::new(Algorithm::default_for("als").unwrap())
+        };
+        let t = train_files(&job, &src, &ctx, &mut |_| Ok(())).unwrap();
+        let d = t.data.unwrap();
+        assert_eq!((d.interactions, d.users, d.titles), (240, 40, None));
+        let items = t.model.table("item/embedding").unwrap();
+        assert_eq!(items.ncols(), crate::embedding::fourth_root_dim(d.items));
+
+        let baskets = dir.join("baskets.txt");
+        let mut text = String::new();
+        for b in 0..60 {
+            let n = 2 + b % 5;
+            let line: Vec<String> = (0..n).map(|k| format!("p{}", (b * 3 + k) % 25)).collect();
+            text.push_str(&line.join(" "));
+            text.push('\n');
+        }
+        std::fs::write(&baskets, text).unwrap();
+        let paths = [baskets];
+        let src = Source {
+            paths: &paths,
+            ..Source::default()
+        };
+        let e = train_files(&Job::default_model(), &src, &ctx, &mut |_| Ok(())).unwrap_err();
+        assert!(matches!(e, Error::Data { .. }), "{e}");
+        assert!(
+            e.to_string().contains("--algo item2vec --input sessions"),
+            "{e}"
+        );
+        let mut i2v = Algorithm::default_for("item2vec").unwrap();
+        if let Algorithm::Item2vec(p) = &mut i2v {
+            p.w2v.min_count = 1;
+            p.w2v.epochs = 1;
+        }
+        let t = train_files(&Job::new(i2v), &src, &ctx, &mut |_| Ok(())).unwrap();
+        assert!(
+            t.data.is_none() && t.notes[0].contains("reading it as sessions"),
+            "{:?}",
+            t.notes
+        );
+        assert_eq!(t.model.info.text_files.len(), 1);
+
+        let job = Job::new(Algorithm::default_for("dnn").unwrap());
+        let e = train_files(&job, &src, &ctx, &mut |_| Ok(())).unwrap_err();
+        assert!(e.to_string().contains("--schema"), "{e}");
+        std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -181,6 +181,7 @@ fn version_2_directories_load_with_todays_names() {
             "reg_factors",
             "neg_exponent",
             "min_alpha",
+            "scoring",
         ] {
             assert!(m.params.get(old).is_none(), "{algo}: {old} still there");
         }

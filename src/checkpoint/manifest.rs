@@ -74,8 +74,13 @@ impl Manifest {
     /// version 3 (e.g. ALS's `factors`, `iterations`, `regularization` → `dim`, `epochs`,
     /// `reg`; word2vec's `alpha` → `lr`; GloVe's `alpha` → `weight_exponent`) and word2vec's
     /// `alpha_done` run fact (→ `lr_done`), and MF's `rating_min`/`rating_max` parameters (→ the
-    /// run fact `rating_range`). A manifest of version 3 or later is unchanged.
+    /// run fact `rating_range`). The `scoring` rule dnn and item2vec wrote is dropped from any
+    /// version; otherwise a manifest of version 3 or later is unchanged.
     pub fn upgrade(&mut self) {
+        // dnn and item2vec wrote a `scoring` rule that nothing read (the algorithm decides)
+        if let Some(params) = self.params.as_object_mut() {
+            params.remove("scoring");
+        }
         if self.format_version >= 3 {
             return;
         }

@@ -1,17 +1,14 @@
-//! `train --algo dnn` and `eval --algo dnn`: flags → one library call
-//! ([`recsys::train::train`] with [`Input::Schema`], [`recsys::eval::dnn::evaluate`]) → text
-//! or JSON.
+//! `train --algo dnn` and `eval --algo dnn`: the DNN's flags, its training report, and
+//! `eval --algo dnn` (one call to [`recsys::eval::dnn::evaluate`]).
 
 use anyhow::{bail, Context, Result};
 use serde_json::json;
 
 use super::args::{Cli, EvalArgs, HyperArgs, SplitKind, TrainArgs};
-use super::common::{context, inits_json, note_inits, print_json, split_kind};
-use recsys::checkpoint;
+use super::common::{context, inits_json, print_json, split_kind};
 use recsys::eval::dnn::{self as eval_dnn, Held};
 use recsys::features::Schema;
 use recsys::models::dnn::{DnnParams, OptimizerKind};
-use recsys::train::{self, Algorithm, Input, Job};
 
 /// DNN hyper-parameters from the flags, over the defaults.
 pub fn params(h: &HyperArgs) -> Result<DnnParams> {
@@ -53,28 +50,9 @@ fn schema(h: &HyperArgs) -> Result<Schema> {
     Ok(Schema::load(p)?)
 }
 
-pub fn train(cli: &Cli, a: &TrainArgs) -> Result<()> {
-    let h = &a.hyper;
-    let schema = schema(h)?;
-    let [data] = a.data.as_slice() else {
-        bail!("--algo dnn takes one data folder or interactions file");
-    };
-    let job = Job {
-        checkpoint_every: h.start.checkpoint_every.unwrap_or(0),
-        ..Job::new(Algorithm::Dnn(params(h)?))
-    };
-    let out = a.model.clone();
-    let model = train::train(
-        &job,
-        Input::Schema {
-            schema: &schema,
-            data,
-        },
-        &context(cli, h)?,
-        &mut |m| checkpoint::save(m, &out),
-    )?;
-    note_inits(cli, &model);
-    checkpoint::save(&model, &a.model)?;
+/// Print what `train --algo dnn` trained (the model is saved).
+pub fn report(cli: &Cli, a: &TrainArgs, model: &recsys::Model) -> Result<()> {
+    let schema = schema(&a.hyper)?;
     let fit_s: f64 = model.epochs.iter().map(|e| e.seconds).sum();
     let loss = model.epochs.last().map(|e| e.loss);
     let info = &model.info;
@@ -96,7 +74,7 @@ pub fn train(cli: &Cli, a: &TrainArgs) -> Result<()> {
                     Some((c.name().to_string(), json!(t.ncols())))
                 })
                 .collect::<serde_json::Map<_, _>>(),
-            "init": inits_json(&model),
+            "init": inits_json(model),
         }));
     } else {
         // the tables in the schema's column order

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::args::{Algo, Cli, EvalArgs, SplitKind};
 use super::common::{context, load, peak_rss_mb, print_json, read_pair, split_kind};
 use super::params::trainer;
-use super::train::fit_text;
+use super::train::fit;
 use recsys::checkpoint::{self};
 use recsys::eval::{self};
 use recsys::similarity::Lookup;
@@ -19,7 +19,7 @@ pub(super) fn evaluate_words(cli: &Cli, a: &EvalArgs) -> Result<()> {
     }
     let (model, trained) = match &a.model {
         Some(dir) => (checkpoint::load(dir)?, false),
-        None => (fit_text(cli, &a.hyper, &a.data, None)?, true),
+        None => (fit(cli, &a.hyper, &a.data, None)?.model, true),
     };
     let (Some(table), Some(vocab)) = (
         model.table(recsys::models::word2vec::WORD_EMBEDDING),

@@ -1,70 +1,55 @@
-//! `recsys train`: read the data, one call to [`recsys::train::train_dataset`] (or
-//! [`recsys::train::train`] for text and schemas), save, report.
+//! `recsys train`: flags → one call to [`recsys::train::train_files`] → save → report.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Result};
+use anyhow::{Context, Result};
 use serde_json::json;
 
-use super::args::{Algo, Cli, HyperArgs, InputKind, TrainArgs};
-use super::common::{algo_name, context, inits_json, load, note_inits, peak_rss_mb, print_json};
-use super::params::{algorithm, knn_params, trainer};
+use super::args::{Algo, BadRow, Cli, HyperArgs, InputKind, TrainArgs};
+use super::common::{context, inits_json, note_inits, peak_rss_mb, print_json};
+use super::params::{algorithm, knn_params};
 use recsys::checkpoint::{self};
-use recsys::data::{self};
-use recsys::text::{TextFiles, Tokenizer};
-use recsys::train::{self, Algorithm, Input, Job};
+use recsys::data::ReadOptions;
+use recsys::embedding::Dimension;
+use recsys::features::Schema;
+use recsys::train::{self, Job, Source, Trained};
 
-/// Algorithms that train on text files (word vectors, or item2vec sessions).
-pub(super) fn trains_on_text(h: &HyperArgs) -> bool {
-    matches!(h.algo, Algo::Word2vec | Algo::Glove | Algo::Lsa)
-        || (h.algo == Algo::Item2vec && h.words.input == InputKind::Sessions)
-}
-
-pub(super) fn one_path(paths: &[std::path::PathBuf], algo: Algo) -> Result<&Path> {
-    match paths {
-        [p] => Ok(p),
-        [] => bail!("give the data file"),
-        _ => bail!(
-            "--algo {} takes one data file or folder, not {}",
-            format!("{algo:?}").to_lowercase(),
-            paths.len()
-        ),
-    }
-}
-
-pub(super) fn text_files(paths: &[std::path::PathBuf], tokenizer: Tokenizer) -> Result<TextFiles> {
-    for p in paths {
-        if !p.is_file() {
-            bail!(
-                "{}: not a file (word2vec reads text files, one sentence per line)",
-                p.display()
-            );
-        }
-    }
-    Ok(TextFiles {
-        paths: paths.to_vec(),
-        tokenizer,
+/// The job of `recsys train`/`eval` from the flags: the algorithm and its parameters, the
+/// width to resolve once the data is read, the item-item table of the default model.
+fn job(h: &HyperArgs) -> Result<Job> {
+    let dim =
+        match &h.dim {
+            None => None,
+            Some(d) => Some(Dimension::parse(d).with_context(|| {
+                format!("--dim must be 'auto' or a positive integer, not '{d}'")
+            })?),
+        };
+    Ok(Job {
+        checkpoint_every: h.start.checkpoint_every.unwrap_or(0),
+        // the default model: ALS factors for `recommend`, an item-item table for `similar`
+        item_neighbours: (h.algo == Algo::Als && !h.factors.no_neighbours).then(|| knn_params(h)),
+        dim,
+        ..Job::new(algorithm(h, None)?)
     })
 }
 
-/// Train word2vec, GloVe, LSA (or item2vec on sessions) on text files.
-/// `save_to`: where `--checkpoint-every` saves the model so far (word2vec).
-pub(super) fn fit_text(
+/// Train on `paths` as the flags say: one call to [`train::train_files`]; its notes are
+/// printed unless `--quiet`. `save_to`: where `--checkpoint-every` saves the model so far.
+pub(super) fn fit(
     cli: &Cli,
     h: &HyperArgs,
-    paths: &[std::path::PathBuf],
+    paths: &[PathBuf],
     save_to: Option<&Path>,
-) -> Result<recsys::Model> {
-    let ctx = context(cli, h)?;
-    let tokenizer = if h.algo == Algo::Item2vec {
-        Tokenizer::Whitespace
-    } else {
-        Tokenizer::Words
-    };
-    let files = text_files(paths, tokenizer)?;
-    let job = Job {
-        checkpoint_every: h.start.checkpoint_every.unwrap_or(0),
-        ..Job::new(algorithm(h, None)?)
+) -> Result<Trained> {
+    let schema = h.schema.as_deref().map(Schema::load).transpose()?;
+    let src = Source {
+        paths,
+        schema: schema.as_ref(),
+        read: ReadOptions {
+            skip_bad_rows: h.on_bad_row == BadRow::Skip,
+            ..ReadOptions::default()
+        },
+        sessions: h.words.input == InputKind::Sessions,
     };
     let mut save = |m: &recsys::Model| -> recsys::Result<()> {
         match save_to {
@@ -72,14 +57,17 @@ pub(super) fn fit_text(
             None => Ok(()),
         }
     };
-    Ok(train::train(&job, Input::Text(&files), &ctx, &mut save)?)
+    let trained = train::train_files(&job(h)?, &src, &context(cli, h)?, &mut save)?;
+    if !cli.quiet {
+        for n in &trained.notes {
+            eprintln!("note: {n}");
+        }
+    }
+    note_inits(cli, &trained.model);
+    Ok(trained)
 }
 
-pub(super) fn train_text(cli: &Cli, a: &TrainArgs) -> Result<()> {
-    let mut model = fit_text(cli, &a.hyper, &a.data, Some(&a.model))?;
-    note_inits(cli, &model);
-    model.info.text_files = a.data.iter().map(|p| p.display().to_string()).collect();
-    checkpoint::save(&model, &a.model)?;
+fn report_text(cli: &Cli, a: &TrainArgs, model: &recsys::Model) -> Result<()> {
     let i = &model.info;
     let fit_s = i.fit_s.unwrap_or(0.0);
     if cli.json {
@@ -100,7 +88,7 @@ pub(super) fn train_text(cli: &Cli, a: &TrainArgs) -> Result<()> {
             "cooc_pairs": i.cooc_pairs,
             "threads": a.hyper.threads,
             "peak_rss_mb": peak_rss_mb(),
-            "init": inits_json(&model),
+            "init": inits_json(model),
         }));
     } else {
         println!(
@@ -119,72 +107,25 @@ pub(super) fn train_text(cli: &Cli, a: &TrainArgs) -> Result<()> {
 
 pub(super) fn train(cli: &Cli, a: &TrainArgs) -> Result<()> {
     let h = &a.hyper;
-    if h.algo == Algo::Dnn {
-        return super::dnn::train(cli, a);
-    }
-    if trains_on_text(h) {
-        return train_text(cli, a);
-    }
-    let path = one_path(&a.data, h.algo)?;
-    let baskets = path.is_file() && h.schema.is_none() && data::reader::looks_like_sessions(path);
-    if baskets && h.algo == Algo::Item2vec {
-        if !cli.quiet {
-            eprintln!(
-                "note: {} holds one session/basket per line; reading it as sessions (--input sessions)",
-                path.display()
-            );
-        }
-        let mut a2 = TrainArgs {
-            data: a.data.clone(),
-            model: a.model.clone(),
-            hyper: a.hyper.clone(),
-        };
-        a2.hyper.words.input = InputKind::Sessions;
-        return train_text(cli, &a2);
-    }
-    if baskets {
-        return Err(recsys::Error::data(
-            path,
-            format!(
-                "looks like one session or basket per line (whitespace-separated item tokens, lines of different lengths or words past the second column), not interaction rows: --algo {} needs user and item columns; train item2vec on it (`--algo item2vec --input sessions`)",
-                algo_name(h.algo)
-            ),
-        )
-        .into());
-    }
-    let ds = load(path, h.schema.as_deref(), h.on_bad_row)?;
-    let x = &ds.interactions;
-    let t = trainer(&a.hyper, x.items.len())?;
-    let ctx = context(cli, &a.hyper)?;
-    let job = Job {
-        // the default model: ALS factors for `recommend`, an item-item table for `similar`
-        item_neighbours: (h.algo == Algo::Als && !h.factors.no_neighbours).then(|| knn_params(h)),
-        ..Job::new(algorithm(&a.hyper, Some(x.items.len()))?)
-    };
-    let model = train::train_dataset(&job, &ds, &ctx, &mut |_| Ok(()))?;
-    if let (Algo::Item2vec, false) = (h.algo, cli.quiet) {
-        let window = match &job.algorithm {
-            Algorithm::Item2vec(p) => p.w2v.window,
-            _ => 0,
-        };
-        if let Some(median) = recsys::models::item2vec::long_histories(x, window) {
-            eprintln!(
-                "note: users here have {median} items (median), more than item2vec's window of {window}: its neighbours follow when items were rated together more than what they are; for `similar`, the default model (`recsys train DATA`) or `--algo itemknn` find sequels far more often (BENCHMARKS.md, \"Neighbours people recognise\")"
-            );
-        }
-    }
-    note_inits(cli, &model);
+    let Trained { model, data, .. } = fit(cli, h, &a.data, Some(&a.model))?;
     checkpoint::save(&model, &a.model)?;
+    let Some(x) = data else {
+        return if h.algo == Algo::Dnn {
+            super::dnn::report(cli, a, &model)
+        } else {
+            report_text(cli, a, &model)
+        };
+    };
     let fit_s = model.info.fit_s.unwrap_or(0.0);
     let loss = model.epochs.last().map(|e| e.loss);
     if cli.json {
         print_json(&json!({
             "model": a.model.display().to_string(),
-            "algo": t.name(),
-            "interactions": x.len(),
-            "users": x.users.len(),
-            "items": x.items.len(),
-            "titles": ds.catalog.as_ref().map_or(0, |c| c.len()),
+            "algo": model.algo,
+            "interactions": x.interactions,
+            "users": x.users,
+            "items": x.items,
+            "titles": x.titles.unwrap_or(0),
             "skipped_rows": x.skipped_rows,
             "epochs": model.epochs.len(),
             "loss": loss,
@@ -195,11 +136,11 @@ pub(super) fn train(cli: &Cli, a: &TrainArgs) -> Result<()> {
     } else {
         println!(
             "trained {} on {} interactions ({} users, {} items{}) in {:.2}s → {}",
-            t.name(),
-            x.len(),
-            x.users.len(),
-            x.items.len(),
-            if ds.catalog.is_some() {
+            model.algo,
+            x.interactions,
+            x.users,
+            x.items,
+            if x.titles.is_some() {
                 ", with titles"
             } else {
                 ""
@@ -212,7 +153,7 @@ pub(super) fn train(cli: &Cli, a: &TrainArgs) -> Result<()> {
                 "note: the model also holds an item-item table ({} similarity, {} neighbours per item): `similar` answers from it, `recommend` from the {} factors (--no-neighbours leaves it out; `similar --by embedding` uses the factors)",
                 nb.similarity,
                 nb.neighbours,
-                t.name()
+                model.algo
             );
         }
     }

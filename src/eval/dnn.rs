@@ -9,11 +9,11 @@ use serde::Serialize;
 
 use super::classify;
 use super::split::{split_rows, Split};
-use crate::data::joined::{locate, Joined};
+use crate::data::joined::{locate, Joined, JoinedRow};
 use crate::error::{Error, Result};
 use crate::features::encode::encode;
 use crate::features::{Examples, FeatureSet, Schema};
-use crate::models::dnn::{Dnn, DnnParams, Task};
+use crate::models::dnn::{fit_features, Dnn, DnnParams, Task};
 use crate::models::TrainContext;
 use crate::transfer::InitReport;
 
@@ -108,23 +108,18 @@ fn encode_pair(
     split: Option<(&[usize], &[usize])>,
 ) -> Result<(FeatureSet, Examples, Examples)> {
     let rows = train.rows()?;
-    let pick = |ix: Option<&[usize]>| -> Vec<usize> {
-        ix.map_or_else(|| (0..rows.len()).collect(), <[usize]>::to_vec)
+    let pick = |ix: Option<&[usize]>| -> Vec<&JoinedRow<'_>> {
+        ix.map_or_else(
+            || rows.iter().collect(),
+            |ix| ix.iter().map(|&i| &rows[i]).collect(),
+        )
     };
-    let tr_ix = pick(split.map(|s| s.0));
-    let priors = crate::transfer::prior_vocabularies(schema)?;
-    let features = FeatureSet::fit_with_priors(schema, tr_ix.iter().map(|&i| &rows[i]), &priors)?;
-    let tr = encode(
-        schema,
-        &features,
-        tr_ix.iter().map(|&i| (rows[i].line, &rows[i])),
-        train.path(),
-    )?;
+    let (features, tr) = fit_features(schema, &pick(split.map(|s| s.0)), train.path())?;
     let te = match split {
         Some((_, te_ix)) => encode(
             schema,
             &features,
-            te_ix.iter().map(|&i| (rows[i].line, &rows[i])),
+            pick(Some(te_ix)).into_iter().map(|r| (r.line, r)),
             train.path(),
         )?,
         None => {

@@ -182,9 +182,7 @@ impl Item2Vec {
     }
 
     fn params_json(&self) -> serde_json::Value {
-        let mut v = serde_json::to_value(&self.params).unwrap_or_default();
-        v["scoring"] = "cosine".into();
-        v
+        serde_json::to_value(&self.params).unwrap_or_default()
     }
 }
 

@@ -32,7 +32,7 @@ pub use net::{Net, Task};
 pub use optim::OptimizerKind;
 
 use super::TrainContext;
-use crate::data::joined::Joined;
+use crate::data::joined::{Joined, JoinedRow};
 use crate::data::Catalog;
 use crate::error::{Error, Result};
 use crate::features::encode::{encode, row_keys, Packed};
@@ -667,7 +667,6 @@ impl Dnn {
             Task::Binary => "binary".into(),
             Task::Regression => "regression".into(),
         };
-        params["scoring"] = "dnn".into();
         params["schema"] = serde_json::to_value(&self.schema).unwrap_or_default();
         params["embedding_dims"] = self
             .net
@@ -690,17 +689,22 @@ impl Dnn {
     }
 }
 
-/// Fit the schema's columns on `data` (vocabularies from these rows), encode, and train.
-pub fn train(
+/// Fit the schema's columns on `rows` — the vocabularies of the schema's `init_from`
+/// checkpoints first, so a prior's rows keep their ids — and encode those rows as examples
+/// (`file` names them in errors). What training and held-out evaluation both start from.
+pub fn fit_features(
     schema: &Schema,
-    data: &Joined,
-    params: &DnnParams,
-    ctx: &TrainContext,
-) -> Result<(Dnn, Examples)> {
-    train_with(schema, data, params, ctx, 0, &mut |_| Ok(()))
+    rows: &[&JoinedRow<'_>],
+    file: &Path,
+) -> Result<(FeatureSet, Examples)> {
+    let priors = crate::transfer::prior_vocabularies(schema)?;
+    let features = FeatureSet::fit_with_priors(schema, rows.iter().copied(), &priors)?;
+    let x = encode(schema, &features, rows.iter().map(|r| (r.line, *r)), file)?;
+    Ok((features, x))
 }
 
-/// [`train`] with a checkpoint every `every` epochs (see [`Dnn::fit_with`]).
+/// Fit the columns on `data`, encode it and train, handing the network so far to
+/// `checkpoint` every `every` epochs (0: never; see [`Dnn::fit_with`]).
 pub fn train_with(
     schema: &Schema,
     data: &Joined,
@@ -710,14 +714,7 @@ pub fn train_with(
     checkpoint: &mut (dyn FnMut(&Dnn) -> Result<()> + Send),
 ) -> Result<(Dnn, Examples)> {
     let rows = data.rows()?;
-    let priors = crate::transfer::prior_vocabularies(schema)?;
-    let features = FeatureSet::fit_with_priors(schema, rows.iter(), &priors)?;
-    let x = encode(
-        schema,
-        &features,
-        rows.iter().map(|r| (r.line, r)),
-        data.path(),
-    )?;
+    let (features, x) = fit_features(schema, &rows.iter().collect::<Vec<_>>(), data.path())?;
     drop(rows);
     let dnn = Dnn::fit_with(schema, features, &x, params, ctx, every, checkpoint)?;
     Ok((dnn, x))
