@@ -35,6 +35,7 @@ pub mod eval;
 pub mod explore;
 pub mod features;
 pub mod fuzzing;
+pub mod handoff;
 pub mod kernels;
 pub mod model;
 pub mod models;

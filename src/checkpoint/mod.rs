@@ -5,7 +5,7 @@
 pub mod formats;
 mod inspect;
 mod manifest;
-mod vocab_file;
+pub(crate) mod vocab_file;
 
 pub use inspect::{inspect, Inspection};
 

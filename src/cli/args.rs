@@ -51,6 +51,47 @@ pub enum Command {
     /// List the tensors (name, dtype, shape) of a model directory or of any file --init-from
     /// reads: safetensors, .npy, a TensorFlow checkpoint or SavedModel, a torch.save file.
     Inspect(InspectArgs),
+    /// Write what a cluster job reads: the interactions by row index as Parquet, and the
+    /// vocabularies (docs/SCALE.md).
+    Prepare(PrepareArgs),
+    /// Build a model directory from factors a Spark job wrote (`scale/spark/`), keyed by a
+    /// prepared folder's vocabularies.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PrepareArgs {
+    /// The data: an interactions file or a MovieLens-style folder, as `train` reads it.
+    pub data: PathBuf,
+    /// Read the data as this schema says (its interactions source and roles).
+    #[arg(long)]
+    pub schema: Option<PathBuf>,
+    /// The folder to write: `interactions.parquet` and `vocab/`.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EngineArg {
+    /// Spark MLlib ALS (`scale/spark/als.py`): item and user factors, an `als` model.
+    SparkAls,
+    /// Spark MLlib Word2Vec over histories (`scale/spark/item2vec.py`): an `item2vec` model.
+    SparkWord2vec,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Which job wrote the factors.
+    pub engine: EngineArg,
+    /// The folder the job wrote (`item_factors/`, and `user_factors/` for ALS).
+    pub factors: PathBuf,
+    /// The prepared folder's `vocab/` (its `interactions.parquet` beside it restores seen
+    /// items and popularity).
+    #[arg(long)]
+    pub vocab: PathBuf,
+    /// The model directory to write.
+    #[arg(long)]
+    pub model: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -648,7 +689,9 @@ pub enum SplitKind {
 pub struct EvalArgs {
     /// Data to split (not needed with --train/--test); for word2vec, the text file(s).
     pub data: Vec<PathBuf>,
-    /// Evaluate the word vectors of an existing model directory instead of training.
+    /// Evaluate an existing model directory instead of training: its word vectors, its
+    /// neighbours (--neighbours), or with --test its recommendations (a model trained here or
+    /// brought in by `recsys import`).
     #[arg(long, conflicts_with_all = ["train", "split"])]
     pub model: Option<PathBuf>,
     /// Word vectors: an analogy file in questions-words.txt format.

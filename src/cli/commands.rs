@@ -34,6 +34,8 @@ pub fn dispatch(cli: &Cli) -> Result<()> {
         Command::Plot(a) => super::explore::plot(cli, a),
         Command::Debias(a) => super::explore::debias(cli, a),
         Command::Inspect(a) => inspect(cli, &a.path),
+        Command::Prepare(a) => super::handoff::prepare(cli, a),
+        Command::Import(a) => super::handoff::import(cli, a),
     }
 }
 

@@ -152,9 +152,59 @@ pub(super) fn evaluate_neighbours(cli: &Cli, model: &Path, families: &Path) -> R
     Ok(())
 }
 
+/// `recsys eval --model M --test FILE`: top-k metrics of a saved recommender (trained here,
+/// or imported from Spark) on held-out interactions keyed as the model's vocabularies; each
+/// user's training items, as the model saved them, are excluded.
+fn evaluate_saved(cli: &Cli, lookup: &Lookup, dir: &Path, test: &Path, k: usize) -> Result<()> {
+    let model = lookup.model();
+    let vocab = |c: &str| model.vocab(c).cloned().unwrap_or_default();
+    let test_x = recsys::data::read_interactions(
+        test,
+        &recsys::data::ReadOptions::default(),
+        vocab("user"),
+        vocab("item"),
+    )?;
+    let m = eval::evaluate_topk(lookup, &test_x, k)?;
+    if cli.json {
+        print_json(&json!({
+            "model": dir.display().to_string(),
+            "algo": model.algo,
+            "test": test.display().to_string(),
+            "test_interactions": test_x.len(),
+            format!("precision@{k}"): m.precision,
+            format!("recall@{k}"): m.recall,
+            format!("hr@{k}"): m.hr,
+            format!("ndcg@{k}"): m.ndcg,
+            format!("hr@{k}_se"): m.hr_se,
+            format!("ndcg@{k}_se"): m.ndcg_se,
+            "eval_users": m.users,
+        }));
+    } else {
+        println!(
+            "{} ({}): precision@{k} {:.4}  recall@{k} {:.4}  hr@{k} {:.4} ± {:.4}  ndcg@{k} {:.4} ± {:.4}  ({} users)",
+            dir.display(),
+            model.algo,
+            m.precision,
+            m.recall,
+            m.hr,
+            m.hr_se,
+            m.ndcg,
+            m.ndcg_se,
+            m.users
+        );
+    }
+    Ok(())
+}
+
 pub(super) fn evaluate(cli: &Cli, a: &EvalArgs) -> Result<()> {
     if let (Some(m), Some(f)) = (&a.model, &a.neighbours) {
         return evaluate_neighbours(cli, m, f);
+    }
+    if let (Some(m), None, Some(te)) = (&a.model, &a.train, &a.test) {
+        let lookup = Lookup::open(m)?;
+        if lookup.model().vocab("user").is_some() {
+            return evaluate_saved(cli, &lookup, m, te, a.k);
+        }
     }
     if a.hyper.algo == Algo::Dnn && a.model.is_none() {
         return super::dnn::evaluate(cli, a);

@@ -7,6 +7,7 @@ mod common;
 mod dnn;
 mod evaluate;
 mod explore;
+mod handoff;
 mod params;
 mod query;
 mod train;
