@@ -8,8 +8,12 @@
 //! - `interactions.parquet`: `user: int32`, `item: int32` (row indices of the vocabularies),
 //!   `rating: float`, `timestamp: int64`; one file, or a folder of `part-NNNNN.parquet` files of
 //!   at most [`PART_ROWS`] rows each when there are more;
+//!   With a schema, one more column per feature column it declares, `feature_<name>`, its
+//!   ids exactly as [`crate::features::FeatureSet::transform`] maps the row (what the DNN
+//!   trains on): `int32` when every row has one id, else `list<int32>`;
 //! - `vocab/user.tsv`, `vocab/item.tsv`: the model directory's vocabulary format (the item
-//!   file with counts, titles and genres).
+//!   file with counts, titles and genres); with a schema, `vocab/features/<column>.tsv`, the
+//!   key of each id of each feature column.
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +22,7 @@ use ndarray::Array2;
 use crate::checkpoint::vocab_file::{self, VocabFile};
 use crate::data::{self, Catalog, Dataset, Interactions, ItemInfo};
 use crate::error::{Error, Result};
+use crate::features::Schema;
 use crate::model::{Model, ITEM_EMBEDDING, USER_EMBEDDING};
 use crate::models::als::AlsParams;
 use crate::models::item2vec::Item2VecParams;
@@ -53,7 +58,7 @@ fn item_infos(x: &Interactions, catalog: Option<&Catalog>) -> Vec<ItemInfo> {
 
 /// Without the `parquet` feature: an error saying so.
 #[cfg(not(feature = "parquet"))]
-pub fn prepare(_ds: &Dataset, out: &Path) -> Result<Prepared> {
+pub fn prepare(_ds: &Dataset, _schema: Option<&Schema>, out: &Path) -> Result<Prepared> {
     Err(crate::data::parquet::unsupported(out))
 }
 
@@ -61,18 +66,34 @@ pub fn prepare(_ds: &Dataset, out: &Path) -> Result<Prepared> {
 /// and the vocabularies (see the module documentation). The row indices are exactly those
 /// recsys's own trainers see for the same data.
 #[cfg(feature = "parquet")]
-pub fn prepare(ds: &Dataset, out: &Path) -> Result<Prepared> {
+pub fn prepare(ds: &Dataset, schema: Option<&Schema>, out: &Path) -> Result<Prepared> {
     use crate::checkpoint::formats::atomic_file_stream;
     use crate::data::parquet::{ColumnData, ColumnKind, TableWriter};
 
     let x = &ds.interactions;
     std::fs::create_dir_all(out.join("vocab")).map_err(|e| Error::io(out, e))?;
-    let cols = [
+    let features = match schema {
+        Some(s) => encode_columns(s, &ds.interactions_path, x.len())?,
+        None => Vec::new(),
+    };
+    let mut cols = vec![
         ("user", ColumnKind::Int32),
         ("item", ColumnKind::Int32),
         ("rating", ColumnKind::Float),
         ("timestamp", ColumnKind::Int64),
     ];
+    let names: Vec<String> = features
+        .iter()
+        .map(|f| format!("feature_{}", f.name))
+        .collect();
+    for (f, name) in features.iter().zip(&names) {
+        let kind = if f.single {
+            ColumnKind::Int32
+        } else {
+            ColumnKind::Int32List
+        };
+        cols.push((name.as_str(), kind));
+    }
     let as_i32 = |v: &[u32]| -> Vec<i32> {
         v.iter()
             .map(|&i| i32::try_from(i).unwrap_or(i32::MAX))
@@ -89,12 +110,22 @@ pub fn prepare(ds: &Dataset, out: &Path) -> Result<Prepared> {
             let mut t = TableWriter::new(w, &cols)?;
             for s in (lo..hi).step_by(GROUP_ROWS) {
                 let e = (s + GROUP_ROWS).min(hi);
-                t.write_group(&[
+                let mut group = vec![
                     ColumnData::Int32(as_i32(&x.user[s..e])),
                     ColumnData::Int32(as_i32(&x.item[s..e])),
                     ColumnData::Float(x.rating[s..e].to_vec()),
                     ColumnData::Int64(x.timestamp[s..e].to_vec()),
-                ])?;
+                ];
+                for f in &features {
+                    let bag =
+                        |r: usize| as_i32(&f.ids[f.offsets[r] as usize..f.offsets[r + 1] as usize]);
+                    group.push(if f.single {
+                        ColumnData::Int32((s..e).map(|r| bag(r)[0]).collect())
+                    } else {
+                        ColumnData::Int32List((s..e).map(bag).collect())
+                    });
+                }
+                t.write_group(&group)?;
             }
             t.finish()
         })
@@ -128,6 +159,16 @@ pub fn prepare(ds: &Dataset, out: &Path) -> Result<Prepared> {
         let p = out.join("vocab").join(name);
         atomic_file_stream(&p, |w| w.write_all(text.as_bytes()))?;
     }
+    if !features.is_empty() {
+        let dir = out.join("vocab").join("features");
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        for f in &features {
+            let text = vocab_file::write(&crate::vocab::Vocab::from_keys(f.keys.clone()), None);
+            atomic_file_stream(&dir.join(format!("{}.tsv", f.name)), |w| {
+                w.write_all(text.as_bytes())
+            })?;
+        }
+    }
     Ok(Prepared {
         interactions_path: path,
         parts,
@@ -135,6 +176,63 @@ pub fn prepare(ds: &Dataset, out: &Path) -> Result<Prepared> {
         users: x.users.len(),
         items: x.items.len(),
     })
+}
+
+/// One feature column's ids over the interaction rows.
+struct Encoded {
+    name: String,
+    /// Every row has exactly one id.
+    single: bool,
+    /// `rows + 1` offsets into `ids`.
+    offsets: Vec<u32>,
+    ids: Vec<u32>,
+    /// The key of each id.
+    keys: Vec<String>,
+}
+
+/// Every feature column of `schema` over the joined rows of the interactions at `data`, fitted
+/// and mapped as the DNN's training does (vocabularies of `init_from` priors first).
+#[cfg(feature = "parquet")]
+fn encode_columns(schema: &Schema, data: &Path, rows: usize) -> Result<Vec<Encoded>> {
+    use crate::data::joined::{locate, Joined};
+    use crate::features::FeatureSet;
+    let (dir, file) = locate(data);
+    let joined = Joined::open(schema, &dir, file.as_deref())?;
+    let joined_rows = joined.rows()?;
+    if joined_rows.len() != rows {
+        return Err(Error::data(
+            joined.path(),
+            format!(
+                "{} joined rows for {rows} interactions: the schema's interactions source is not the file read",
+                joined_rows.len()
+            ),
+        ));
+    }
+    let priors = crate::transfer::prior_vocabularies(schema)?;
+    let fs = FeatureSet::fit_with_priors(schema, joined_rows.iter(), &priors)?;
+    let mut out: Vec<Encoded> = fs
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(c, col)| Encoded {
+            name: col.spec.name().to_string(),
+            single: true,
+            offsets: vec![0],
+            ids: Vec::new(),
+            keys: crate::features::encode::row_keys(&fs, c),
+        })
+        .collect();
+    for r in &joined_rows {
+        let ids = fs
+            .transform(r)
+            .map_err(|e| Error::parse(joined.path(), r.line, e.to_string()))?;
+        for (e, bag) in out.iter_mut().zip(ids) {
+            e.single &= bag.len() == 1;
+            e.ids.extend_from_slice(&bag);
+            e.offsets.push(e.ids.len() as u32);
+        }
+    }
+    Ok(out)
 }
 
 /// Which engine's factors [`import`] reads.
@@ -257,7 +355,10 @@ fn read_factors(path: &Path, rows: usize) -> Result<(Array2<f32>, TableImport)> 
             match dim {
                 None => dim = Some(v.len()),
                 Some(d) if d != v.len() => {
-                    return Err(bad(format!("{} features where the others have {d}", v.len())))
+                    return Err(bad(format!(
+                        "{} features where the others have {d}",
+                        v.len()
+                    )))
                 }
                 Some(_) => {}
             }
@@ -326,8 +427,10 @@ fn prepared_interactions(
             x.item.push(i);
             x.rating
                 .push(f(2).parse().map_err(|_| bad("rating: expected a number"))?);
-            x.timestamp
-                .push(f(3).parse().map_err(|_| bad("timestamp: expected an integer"))?);
+            x.timestamp.push(
+                f(3).parse()
+                    .map_err(|_| bad("timestamp: expected an integer"))?,
+            );
         }
     }
     Ok(Some(x))
@@ -349,9 +452,8 @@ pub fn import(engine: Engine, factors: &Path, vocab_dir: &Path) -> Result<Import
         ..Interactions::default()
     });
     let job: serde_json::Value = match std::fs::read_to_string(factors.join("params.json")) {
-        Ok(t) => serde_json::from_str(&t).map_err(|e| {
-            Error::data(factors.join("params.json"), format!("not JSON: {e}"))
-        })?,
+        Ok(t) => serde_json::from_str(&t)
+            .map_err(|e| Error::data(factors.join("params.json"), format!("not JSON: {e}")))?,
         Err(_) => serde_json::Value::Null,
     };
     let num = |k: &str| job.get(k).and_then(serde_json::Value::as_f64);
@@ -404,7 +506,11 @@ pub fn import(engine: Engine, factors: &Path, vocab_dir: &Path) -> Result<Import
             // the user's query vector, as `train --algo item2vec` makes it: the last items
             // of their history (the prepared interactions)
             if n_events > 0 {
-                let items = model.tables.get(ITEM_EMBEDDING).cloned().unwrap_or_default();
+                let items = model
+                    .tables
+                    .get(ITEM_EMBEDDING)
+                    .cloned()
+                    .unwrap_or_default();
                 let hist = crate::models::item2vec::histories(&x);
                 model.tables.insert(
                     USER_EMBEDDING.into(),
@@ -458,16 +564,22 @@ mod tests {
         .unwrap();
         let ds = data::load_dataset(&dir.join("ratings.csv"), &Default::default()).unwrap();
         let out = dir.join("prepared");
-        let p = prepare(&ds, &out).unwrap();
+        let p = prepare(&ds, None, &out).unwrap();
         assert_eq!((p.interactions, p.users, p.items, p.parts), (5, 3, 3, 1));
         // the factors a job would write: item 2 (m3) never seen
         let f = dir.join("factors");
-        for (table, rows) in [("item_factors", vec![0, 1]), ("user_factors", vec![0, 1, 2])] {
+        for (table, rows) in [
+            ("item_factors", vec![0, 1]),
+            ("user_factors", vec![0, 1, 2]),
+        ] {
             std::fs::create_dir_all(f.join(table)).unwrap();
             let file = std::fs::File::create(f.join(table).join("part-00000.parquet")).unwrap();
             let mut w = TableWriter::new(
                 file,
-                &[("id", ColumnKind::Int32), ("features", ColumnKind::FloatList)],
+                &[
+                    ("id", ColumnKind::Int32),
+                    ("features", ColumnKind::FloatList),
+                ],
             )
             .unwrap();
             w.write_group(&[
@@ -484,7 +596,10 @@ mod tests {
         let m = &im.model;
         let items = m.vocab("item").unwrap();
         let m2 = items.get("m2").unwrap() as usize;
-        assert_eq!(m.table(ITEM_EMBEDDING).unwrap().row(m2).to_vec(), vec![m2 as f32, 0.5]);
+        assert_eq!(
+            m.table(ITEM_EMBEDDING).unwrap().row(m2).to_vec(),
+            vec![m2 as f32, 0.5]
+        );
         assert_eq!(m.item_info[m2].title, "Two (1991)");
         assert_eq!(m.item_counts[m2], 2);
         let users = m.vocab("user").unwrap();

@@ -6,11 +6,13 @@ use serde_json::json;
 use super::args::{BadRow, Cli, EngineArg, ImportArgs, PrepareArgs};
 use super::common::{load, print_json};
 use recsys::checkpoint;
+use recsys::features::Schema;
 use recsys::handoff::{self, Engine};
 
 pub(super) fn prepare(cli: &Cli, a: &PrepareArgs) -> Result<()> {
     let ds = load(&a.data, a.schema.as_deref(), BadRow::Error)?;
-    let p = handoff::prepare(&ds, &a.out)?;
+    let schema = a.schema.as_deref().map(Schema::load).transpose()?;
+    let p = handoff::prepare(&ds, schema.as_ref(), &a.out)?;
     if cli.json {
         print_json(&serde_json::to_value(&p)?);
     } else {

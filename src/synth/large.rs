@@ -218,6 +218,7 @@ impl<'a> Sink<'a> {
                         D::Float(v) => v.clear(),
                         D::String(v) => v.clear(),
                         D::FloatList(v) => v.clear(),
+                        D::Int32List(v) => v.clear(),
                         D::StringList(v) => v.clear(),
                     }
                 }

@@ -639,6 +639,8 @@ mod imp {
         String,
         /// `list<float>` (an embedding vector).
         FloatList,
+        /// `list<int32>` (a bag of ids).
+        Int32List,
         /// `list<string>` (genres, tags).
         StringList,
     }
@@ -656,6 +658,8 @@ mod imp {
         String(Vec<String>),
         /// One list of floats per row.
         FloatList(Vec<Vec<f32>>),
+        /// One list of `int32` per row.
+        Int32List(Vec<Vec<i32>>),
         /// One list of strings per row.
         StringList(Vec<Vec<String>>),
     }
@@ -668,6 +672,7 @@ mod imp {
                 ColumnData::Float(v) => v.len(),
                 ColumnData::String(v) => v.len(),
                 ColumnData::FloatList(v) => v.len(),
+                ColumnData::Int32List(v) => v.len(),
                 ColumnData::StringList(v) => v.len(),
             }
         }
@@ -716,6 +721,9 @@ mod imp {
                         ColumnKind::String => format!("required binary {name} (STRING);"),
                         ColumnKind::FloatList => format!(
                             "required group {name} (LIST) {{ repeated group list {{ required float element; }} }}"
+                        ),
+                        ColumnKind::Int32List => format!(
+                            "required group {name} (LIST) {{ repeated group list {{ required int32 element; }} }}"
                         ),
                         ColumnKind::StringList => format!(
                             "required group {name} (LIST) {{ repeated group list {{ required binary element (STRING); }} }}"
@@ -778,6 +786,13 @@ mod imp {
                         let (d, r) = list_levels(v.iter().map(Vec::len));
                         let flat: Vec<f32> = v.iter().flatten().copied().collect();
                         w.typed::<FloatType>()
+                            .write_batch(&flat, Some(&d), Some(&r))
+                            .map_err(io_err)?;
+                    }
+                    (ColumnData::Int32List(v), ColumnKind::Int32List) => {
+                        let (d, r) = list_levels(v.iter().map(Vec::len));
+                        let flat: Vec<i32> = v.iter().flatten().copied().collect();
+                        w.typed::<Int32Type>()
                             .write_batch(&flat, Some(&d), Some(&r))
                             .map_err(io_err)?;
                     }
