@@ -307,11 +307,12 @@ impl TableInit {
     pub fn apply(&self, table: &mut Array2<f32>, vocab: &Vocab) -> Result<(Vec<bool>, InitReport)> {
         if self.vectors.ncols() != table.ncols() {
             return Err(Error::Param(format!(
-                "{}: prior vectors have dimension {}, the table '{}' has {}; train with --dim {}",
+                "{}: prior vectors have dimension {}, the table '{}' has {}; train with --dim {} (the dnn: `dimension = {}` in the column's [[embeddings]] entry of the schema)",
                 self.source.display(),
                 self.vectors.ncols(),
                 self.table,
                 table.ncols(),
+                self.vectors.ncols(),
                 self.vectors.ncols()
             )));
         }
