@@ -20,7 +20,9 @@ use std::path::{Path, PathBuf};
 use ndarray::Array2;
 
 use crate::checkpoint::vocab_file::{self, VocabFile};
-use crate::data::{self, Catalog, Dataset, Interactions, ItemInfo};
+use crate::data::{self, Dataset, Interactions};
+#[cfg(feature = "parquet")]
+use crate::data::{Catalog, ItemInfo};
 use crate::error::{Error, Result};
 use crate::features::Schema;
 use crate::model::{Model, ITEM_EMBEDDING, USER_EMBEDDING};
@@ -31,6 +33,7 @@ use crate::models::item2vec::Item2VecParams;
 pub const PART_ROWS: usize = 1 << 23;
 
 /// Rows per Parquet row group.
+#[cfg(feature = "parquet")]
 const GROUP_ROWS: usize = 1 << 20;
 
 /// What [`prepare`] wrote.
@@ -48,6 +51,7 @@ pub struct Prepared {
     pub items: usize,
 }
 
+#[cfg(feature = "parquet")]
 fn item_infos(x: &Interactions, catalog: Option<&Catalog>) -> Vec<ItemInfo> {
     x.items
         .keys()
@@ -179,6 +183,7 @@ pub fn prepare(ds: &Dataset, schema: Option<&Schema>, out: &Path) -> Result<Prep
 }
 
 /// One feature column's ids over the interaction rows.
+#[cfg(feature = "parquet")]
 struct Encoded {
     name: String,
     /// Every row has exactly one id.
@@ -311,6 +316,13 @@ fn parquet_files(path: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+fn parquet_table(path: &Path) -> Result<data::TextTable> {
+    #[cfg(feature = "parquet")]
+    return data::parquet::read_table(path);
+    #[cfg(not(feature = "parquet"))]
+    return Err(data::parquet::unsupported(path));
+}
+
 fn column(table: &data::TextTable, name: &str) -> Result<usize> {
     table
         .header
@@ -332,7 +344,7 @@ fn read_factors(path: &Path, rows: usize) -> Result<(Array2<f32>, TableImport)> 
     let mut vectors: Vec<Option<Vec<f32>>> = vec![None; rows];
     let mut dim = None;
     for file in parquet_files(path)? {
-        let table = data::parquet::read_table(&file)?;
+        let table = parquet_table(&file)?;
         let (ic, fc) = (column(&table, "id")?, column(&table, "features")?);
         for rec in table.records() {
             let rec = rec?;
@@ -408,7 +420,7 @@ fn prepared_interactions(
         ..Interactions::default()
     };
     for file in parquet_files(&path)? {
-        let table = data::parquet::read_table(&file)?;
+        let table = parquet_table(&file)?;
         let cols = ["user", "item", "rating", "timestamp"]
             .map(|c| column(&table, c))
             .into_iter()

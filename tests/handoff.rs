@@ -341,7 +341,8 @@ fn prepared_parquet_is_what_recsys_sees() {
     assert!(genres.contains("\tAction\n"), "{genres}");
 }
 
-/// LanceDB loads `recsys export --format parquet` as it is, and its cosine top-10 for 100
+/// `recsys export --format parquet` reads in pyarrow with its vector column as
+/// `fixed_size_list<float>[dim]`; LanceDB loads it as it is, and its cosine top-10 for 100
 /// query vectors is recsys's exact top-10.
 #[test]
 fn lancedb_searches_the_exported_table_as_recsys_does() {
@@ -366,7 +367,8 @@ out = {}
 for key, vec in zip(t.column("key").to_pylist()[:100], t.column("vector").to_pylist()[:100]):
     hits = tb.search(vec).metric("cosine").limit(11).to_list()
     out[key] = [h["key"] for h in hits if h["key"] != key][:10]
-print(json.dumps({"type": str(tb.schema.field("vector").type), "top": out}))
+print(json.dumps({"type": str(tb.schema.field("vector").type),
+                  "file_type": str(t.schema.field("vector").type), "top": out}))
 "#,
         &[s(&out), s(&d.join("lance"))],
     );
@@ -374,6 +376,12 @@ print(json.dumps({"type": str(tb.schema.field("vector").type), "top": out}))
         v["type"].as_str().unwrap().starts_with("fixed_size_list<"),
         "{}",
         v["type"]
+    );
+    // the file itself says fixed-size (its Arrow schema), not only LanceDB's copy
+    assert_eq!(
+        v["file_type"], "fixed_size_list<element: float not null>[32]",
+        "{}",
+        v["file_type"]
     );
     let top = v["top"].as_object().unwrap();
     assert_eq!(top.len(), 100);

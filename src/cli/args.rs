@@ -741,7 +741,7 @@ pub enum Format {
     /// A TensorFlow checkpoint at the prefix PATH (PATH.index + PATH.data-00000-of-00001),
     /// the tensor named after the table; keys in PATH.keys.txt.
     TfCheckpoint,
-    /// A Parquet table (key, vector as list<float>, and title/genres for items with a
+    /// A Parquet table (key, vector as fixed_size_list<float>[dim], and title/genres for items with a
     /// catalogue), the file LanceDB, Qdrant, Milvus, Spark and pandas ingest.
     #[cfg(feature = "parquet")]
     Parquet,

@@ -1,5 +1,6 @@
 //! Vectors as a Parquet table, the file vector databases ingest (LanceDB, Qdrant, Milvus) and
-//! Spark and pandas read: one row per key, `key: string`, `vector: list<float>`, and for an
+//! Spark and pandas read: one row per key, `key: string`, `vector: fixed_size_list<float>[dim]`
+//! (a Parquet LIST, its width in the file's Arrow schema), and for an
 //! item table with a catalogue `title: string` and `genres: list<string>`. Row groups of 65,536
 //! rows, zstd, written atomically. Read back by [`crate::data::parquet`] (a vector as `a|b|…`)
 //! or by any Parquet reader.
@@ -33,7 +34,10 @@ pub fn write(
     let with_info = !info.is_empty() && info.len() == keys.len();
     let mut cols = vec![
         ("key", ColumnKind::String),
-        ("vector", ColumnKind::FloatList),
+        (
+            "vector",
+            ColumnKind::FloatArray(i32::try_from(table.ncols()).unwrap_or(i32::MAX)),
+        ),
     ];
     if with_info {
         cols.push(("title", ColumnKind::String));

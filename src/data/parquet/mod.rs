@@ -104,6 +104,9 @@ fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T>) -> Result<T> {
 }
 
 #[cfg(feature = "parquet")]
+pub mod arrow;
+
+#[cfg(feature = "parquet")]
 mod imp {
     use std::fmt::Write as _;
     use std::fs::File;
@@ -113,7 +116,10 @@ mod imp {
     use parquet::basic::{Compression, ConvertedType, LogicalType, TimeUnit};
     use parquet::column::reader::ColumnReader;
     use parquet::data_type::{ByteArray, ByteArrayType, FloatType, Int32Type, Int64Type};
+    use parquet::file::metadata::KeyValue;
     use parquet::file::properties::WriterProperties;
+
+    use super::arrow::{schema_metadata, ArrowType};
     use parquet::file::reader::{FileReader, SerializedFileReader};
     use parquet::file::writer::SerializedFileWriter;
     use parquet::schema::types::ColumnDescriptor;
@@ -637,8 +643,11 @@ mod imp {
         Float,
         /// `binary (STRING)`.
         String,
-        /// `list<float>` (an embedding vector).
+        /// `list<float>`.
         FloatList,
+        /// `fixed_size_list<float>[n]` (an embedding vector): a Parquet LIST whose width the
+        /// file's Arrow schema states; every row must have `n` values.
+        FloatArray(i32),
         /// `list<int32>` (a bag of ids).
         Int32List,
         /// `list<string>` (genres, tags).
@@ -719,7 +728,7 @@ mod imp {
                         ColumnKind::Int64 => format!("required int64 {name};"),
                         ColumnKind::Float => format!("required float {name};"),
                         ColumnKind::String => format!("required binary {name} (STRING);"),
-                        ColumnKind::FloatList => format!(
+                        ColumnKind::FloatList | ColumnKind::FloatArray(_) => format!(
                             "required group {name} (LIST) {{ repeated group list {{ required float element; }} }}"
                         ),
                         ColumnKind::Int32List => format!(
@@ -733,7 +742,29 @@ mod imp {
             }
             msg.push('}');
             let schema = parquet::schema::parser::parse_message_type(&msg).map_err(io_err)?;
+            let arrow: Vec<(&str, ArrowType)> = columns
+                .iter()
+                .map(|&(name, kind)| {
+                    let t = match kind {
+                        ColumnKind::Int32 => ArrowType::Int32,
+                        ColumnKind::Int64 => ArrowType::Int64,
+                        ColumnKind::Float => ArrowType::Float32,
+                        ColumnKind::String => ArrowType::Utf8,
+                        ColumnKind::FloatList => ArrowType::List(Box::new(ArrowType::Float32)),
+                        ColumnKind::FloatArray(n) => {
+                            ArrowType::FixedSizeList(Box::new(ArrowType::Float32), n)
+                        }
+                        ColumnKind::Int32List => ArrowType::List(Box::new(ArrowType::Int32)),
+                        ColumnKind::StringList => ArrowType::List(Box::new(ArrowType::Utf8)),
+                    };
+                    (name, t)
+                })
+                .collect();
             let props = WriterProperties::builder()
+                .set_key_value_metadata(Some(vec![KeyValue::new(
+                    "ARROW:schema".to_string(),
+                    schema_metadata(&arrow),
+                )]))
                 .set_compression(Compression::ZSTD(parquet::basic::ZstdLevel::default()))
                 .set_created_by(format!("recsys {}", env!("CARGO_PKG_VERSION")))
                 .build();
@@ -780,6 +811,19 @@ mod imp {
                         let b: Vec<ByteArray> = v.iter().map(|s| s.as_str().into()).collect();
                         w.typed::<ByteArrayType>()
                             .write_batch(&b, None, None)
+                            .map_err(io_err)?;
+                    }
+                    (ColumnData::FloatList(v), ColumnKind::FloatArray(n)) => {
+                        if let Some(r) = v.iter().find(|r| r.len() as i64 != i64::from(*n)) {
+                            return Err(std::io::Error::other(format!(
+                                "a fixed-size list column of {n} values given a row of {}",
+                                r.len()
+                            )));
+                        }
+                        let (d, r) = list_levels(v.iter().map(Vec::len));
+                        let flat: Vec<f32> = v.iter().flatten().copied().collect();
+                        w.typed::<FloatType>()
+                            .write_batch(&flat, Some(&d), Some(&r))
                             .map_err(io_err)?;
                     }
                     (ColumnData::FloatList(v), ColumnKind::FloatList) => {
