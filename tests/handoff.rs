@@ -16,34 +16,6 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn python() -> String {
-    if let Ok(p) = std::env::var("RECSYS_PYTHON") {
-        return p;
-    }
-    let venv = root().join(".venv/bin/python");
-    assert!(
-        venv.is_file(),
-        "no Python for the hand-off tests: run README's test command (it creates .venv from tests/requirements.txt) or set RECSYS_PYTHON"
-    );
-    venv.to_string_lossy().into_owned()
-}
-
-/// Run a Python script; it must succeed and print one JSON value.
-fn run_python(script: &str, args: &[&str]) -> serde_json::Value {
-    let out = Command::new(python())
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .output()
-        .expect("run python");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 /// Run a shipped Spark job in `local[2]`.
 fn spark(job: &str, args: &[&str]) {
     let java = Command::new("java").arg("-version").output();

@@ -9,35 +9,6 @@
 mod common;
 use common::*;
 
-use std::process::Command;
-
-fn python() -> String {
-    if let Ok(p) = std::env::var("RECSYS_PYTHON") {
-        return p;
-    }
-    let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
-    assert!(
-        venv.is_file(),
-        "no Python for the interop tests: run README's test command (it creates .venv from tests/requirements.txt) or set RECSYS_PYTHON"
-    );
-    venv.to_string_lossy().into_owned()
-}
-
-/// Run a Python script with the interop interpreter; it must succeed and print one JSON value.
-fn run_python(script: &str) -> serde_json::Value {
-    let out = Command::new(python())
-        .arg("-c")
-        .arg(script)
-        .output()
-        .expect("run python");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 #[test]
 fn gensim_and_safetensors_read_our_files() {
     let dir = tempdir("interop");
@@ -88,7 +59,7 @@ print(json.dumps({{
         st = model.join("tensors.safetensors").to_str().unwrap(),
         key = key,
     );
-    let v = run_python(&script);
+    let v = run_python(&script, &[]);
     assert_eq!(v["n"], table.nrows());
     assert_eq!(v["nb"], table.nrows());
     assert_eq!(v["dim"], 12);
@@ -136,7 +107,7 @@ print(json.dumps({{"keys": list(kv.index_to_key), "vectors": [[float(x) for x in
         bin = dir.join("g.bin").to_str().unwrap(),
         gz = dir.join("g.txt.gz").to_str().unwrap(),
     );
-    let v = run_python(&script);
+    let v = run_python(&script, &[]);
     let keys: Vec<String> = v["keys"]
         .as_array()
         .unwrap()
@@ -208,7 +179,7 @@ print(json.dumps({{"keys": list(m.wv.index_to_key),
 "#,
         lee = lee.to_str().unwrap(),
     );
-    let v = run_python(&script);
+    let v = run_python(&script, &[]);
     let m = recsys::checkpoint::load(&model).unwrap();
     let table = &m.tables["word/embedding"];
     let vocab = m.vocab("word").unwrap();
@@ -270,7 +241,7 @@ print(json.dumps(out))
             .map(|(f, k)| (f.to_string(), k.to_string()))
             .collect::<Vec<_>>()
     );
-    let got = run_python(&script);
+    let got = run_python(&script, &[]);
     let dir = std::path::PathBuf::from(got["dir"].as_str().unwrap());
     for (f, kind) in files {
         let want = &got[f];

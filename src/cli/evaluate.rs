@@ -152,6 +152,21 @@ pub(super) fn evaluate_neighbours(cli: &Cli, model: &Path, families: &Path) -> R
     Ok(())
 }
 
+/// The top-k metrics as `--json` names them (`ndcg@10`, `hr@10_se`, …).
+fn add_topk(out: &mut serde_json::Value, m: &eval::TopK, k: usize) {
+    for (name, v) in [
+        (format!("precision@{k}"), m.precision),
+        (format!("recall@{k}"), m.recall),
+        (format!("hr@{k}"), m.hr),
+        (format!("ndcg@{k}"), m.ndcg),
+        (format!("hr@{k}_se"), m.hr_se),
+        (format!("ndcg@{k}_se"), m.ndcg_se),
+    ] {
+        out[name] = v.into();
+    }
+    out["eval_users"] = m.users.into();
+}
+
 /// `recsys eval --model M --test FILE`: top-k metrics of a saved recommender (trained here,
 /// or imported from Spark) on held-out interactions keyed as the model's vocabularies; each
 /// user's training items, as the model saved them, are excluded.
@@ -166,19 +181,14 @@ fn evaluate_saved(cli: &Cli, lookup: &Lookup, dir: &Path, test: &Path, k: usize)
     )?;
     let m = eval::evaluate_topk(lookup, &test_x, k)?;
     if cli.json {
-        print_json(&json!({
+        let mut out = json!({
             "model": dir.display().to_string(),
             "algo": model.algo,
             "test": test.display().to_string(),
             "test_interactions": test_x.len(),
-            format!("precision@{k}"): m.precision,
-            format!("recall@{k}"): m.recall,
-            format!("hr@{k}"): m.hr,
-            format!("ndcg@{k}"): m.ndcg,
-            format!("hr@{k}_se"): m.hr_se,
-            format!("ndcg@{k}_se"): m.ndcg_se,
-            "eval_users": m.users,
-        }));
+        });
+        add_topk(&mut out, &m, k);
+        print_json(&out);
     } else {
         println!(
             "{} ({}): precision@{k} {:.4}  recall@{k} {:.4}  hr@{k} {:.4} ± {:.4}  ndcg@{k} {:.4} ± {:.4}  ({} users)",
@@ -253,15 +263,9 @@ pub(super) fn evaluate(cli: &Cli, a: &EvalArgs) -> Result<()> {
         "params": lookup.model().params,
         "train_interactions": train.len(),
         "test_interactions": test.len(),
-        format!("precision@{k}"): m.precision,
-        format!("recall@{k}"): m.recall,
-        format!("hr@{k}"): m.hr,
-        format!("ndcg@{k}"): m.ndcg,
-        format!("hr@{k}_se"): m.hr_se,
-        format!("ndcg@{k}_se"): m.ndcg_se,
-        "eval_users": m.users,
         "fit_s": fit_s,
     });
+    add_topk(&mut out, &m, k);
     if a.hyper.algo == Algo::Item2vec {
         // item2vec is always reported beside the popularity baseline
         let p = eval::evaluate_popularity(&train, &test, k);

@@ -203,3 +203,34 @@ pub fn letters(mut n: usize) -> String {
         }
     }
 }
+
+/// The Python of the tests that run Python packages (gensim, safetensors, pyspark, pyarrow,
+/// lancedb): `RECSYS_PYTHON`, or `.venv/` made from `tests/requirements.txt` by README's test
+/// command. Without one the test fails with the reason, so none passes vacuously.
+pub fn python() -> String {
+    if let Ok(p) = std::env::var("RECSYS_PYTHON") {
+        return p;
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    assert!(
+        venv.is_file(),
+        "no Python for this test: run README's test command (it creates .venv from tests/requirements.txt) or set RECSYS_PYTHON"
+    );
+    venv.to_string_lossy().into_owned()
+}
+
+/// Run a Python script with [`python`] and `args`; it must succeed and print one JSON value.
+pub fn run_python(script: &str, args: &[&str]) -> serde_json::Value {
+    let out = Command::new(python())
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
