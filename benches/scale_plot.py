@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Log-log plot of `benches/scale_als.sh`'s table: fit time and peak RSS against interactions,
+"""Log-log plot of `benches/scale.sh`'s table: fit time and peak RSS against interactions,
 one line per tool. Usage: scale_plot.py TABLE.md OUT.png   (matplotlib)"""
 import collections
 import sys

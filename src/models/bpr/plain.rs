@@ -106,6 +106,9 @@ fn push(h: &Hyper, c: &mut Cell<'_>, u: usize, i: usize, j: usize, z: f32) {
     c.bi[j] += h.lr * (-z - h.reg_bias * c.bi[j]);
 }
 
+/// How many events ahead [`bpr_cell`] prefetches the user and positive item rows.
+const PREFETCH_AHEAD: usize = 6;
+
 #[inline(always)]
 fn bpr_cell(h: &Hyper, events: &[Event], c: &mut Cell<'_>, seed: u64, loss: &mut f64) {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
@@ -117,7 +120,19 @@ fn bpr_cell(h: &Hyper, events: &[Event], c: &mut Cell<'_>, seed: u64, loss: &mut
         .warp
         .map(|(max_sampled, items)| (1..=max_sampled).map(|t| warp_scale(items, t)).collect())
         .unwrap_or_default();
-    for e in events {
+    for (n, e) in events.iter().enumerate() {
+        // the rows and the liked list a few events ahead are fetched while this one is
+        // computed: past the caches every step otherwise waits on memory for them
+        if let Some(f) = events.get(n + PREFETCH_AHEAD) {
+            let (fu, fi, k) = (f.u as usize, f.i as usize, h.k);
+            if let (Some(pu), Some(qi)) =
+                (c.p.get(fu * k..(fu + 1) * k), c.q.get(fi * k..(fi + 1) * k))
+            {
+                crate::kernels::simd::prefetch(pu);
+                crate::kernels::simd::prefetch(qi);
+            }
+            c.liked.prefetch(c.user_lo + fu);
+        }
         let (u, i) = (e.u as usize, e.i as usize);
         if let Some((max_sampled, _)) = h.warp {
             // WARP: the first sampled negative within the margin, weighted by the rank estimate.
